@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting of every process, read once from the environment into one typed object.
+ * Processes call loadConfig() in their main and pass the result (or the slice they need) down.
+ */
+
+/** The folder holding package.json, whether this runs from source or from dist/. */
+function findRepoRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
+
+const REPO_ROOT = findRepoRoot(__dirname);
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const hostPort = z
+  .string()
+  .trim()
+  .regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
+
+const envSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  STACK_DIR: z.string().min(1).optional(),
+  STACK_KAFKA_PORT: port.default(9092),
+  STACK_KAFKA_CONTROLLER_PORT: port.default(9093),
+  STACK_TEMPORAL_PORT: port.default(7233),
+  STACK_TEMPORAL_UI_PORT: port.default(8233),
+  STACK_TEMPORAL_HTTP_PORT: port.default(7243),
+  STACK_TEMPORAL_METRICS_PORT: port.default(7244),
+  STACK_MONGO_PORT: port.default(27017),
+  STACK_READY_TIMEOUT_MS: positiveInt.default(180_000),
+
+  KAFKA_BROKERS: z.string().trim().min(1).optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('order-pipeline'),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.max(1000).default(6),
+  KAFKA_REPLICATION_FACTOR: positiveInt.max(10).default(1),
+
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: z.url().optional(),
+
+  MONGO_URL: z
+    .string()
+    .trim()
+    .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL')
+    .optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  logLevel: Env['LOG_LEVEL'];
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topicPartitions: number;
+    replicationFactor: number;
+    /** true when KAFKA_BROKERS was given: the local stack does not start a broker. */
+    external: boolean;
+  };
+  temporal: {
+    address: string;
+    namespace: string;
+    uiUrl: string;
+    external: boolean;
+  };
+  mongo: {
+    url: string;
+    external: boolean;
+  };
+  stack: {
+    dir: string;
+    repoRoot: string;
+    readyTimeoutMs: number;
+    ports: {
+      kafka: number;
+      kafkaController: number;
+      temporal: number;
+      temporalUi: number;
+      temporalHttp: number;
+      temporalMetrics: number;
+      mongo: number;
+    };
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeReceived(env: NodeJS.ProcessEnv, key: PropertyKey | undefined): string {
+  if (typeof key !== 'string') return '';
+  const value = env[key];
+  return value === undefined ? ' (not set)' : ` (received ${JSON.stringify(value)})`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "not set" in shells and compose files alike.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (issue) => `${String(issue.path[0])}: ${issue.message}${describeReceived(cleaned, issue.path[0])}`,
+      ),
+    );
+  }
+  const e = parsed.data;
+
+  const brokers = (e.KAFKA_BROKERS ?? `127.0.0.1:${e.STACK_KAFKA_PORT}`)
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const badBroker = brokers.find((b) => !hostPort.safeParse(b).success);
+  if (badBroker !== undefined) {
+    throw new ConfigError([
+      `KAFKA_BROKERS: expected a comma-separated list of host:port (received ${JSON.stringify(e.KAFKA_BROKERS)}; bad entry ${JSON.stringify(badBroker)})`,
+    ]);
+  }
+
+  return {
+    logLevel: e.LOG_LEVEL,
+    kafka: {
+      brokers,
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      external: e.KAFKA_BROKERS !== undefined,
+    },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.STACK_TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      uiUrl: (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.STACK_TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+      external: e.TEMPORAL_ADDRESS !== undefined,
+    },
+    mongo: {
+      url: e.MONGO_URL ?? `mongodb://127.0.0.1:${e.STACK_MONGO_PORT}/orders`,
+      external: e.MONGO_URL !== undefined,
+    },
+    stack: {
+      dir: path.resolve(REPO_ROOT, e.STACK_DIR ?? '.stack'),
+      repoRoot: REPO_ROOT,
+      readyTimeoutMs: e.STACK_READY_TIMEOUT_MS,
+      ports: {
+        kafka: e.STACK_KAFKA_PORT,
+        kafkaController: e.STACK_KAFKA_CONTROLLER_PORT,
+        temporal: e.STACK_TEMPORAL_PORT,
+        temporalUi: e.STACK_TEMPORAL_UI_PORT,
+        temporalHttp: e.STACK_TEMPORAL_HTTP_PORT,
+        temporalMetrics: e.STACK_TEMPORAL_METRICS_PORT,
+        mongo: e.STACK_MONGO_PORT,
+      },
+    },
+  };
+}

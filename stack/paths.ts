@@ -1,0 +1,23 @@
+import path from 'node:path';
+import type { Config } from '../common/config';
+
+export type ServerName = 'kafka' | 'temporal' | 'mongo';
+export const SERVER_NAMES: readonly ServerName[] = ['kafka', 'temporal', 'mongo'];
+
+/** Everything the stack writes lives under one git-ignored folder (default: .stack/). */
+export function stackPaths(config: Config) {
+  const root = config.stack.dir;
+  return {
+    root,
+    install: path.join(root, 'install'),
+    downloads: path.join(root, 'downloads'),
+    data: (name: ServerName) => path.join(root, 'data', name),
+    dataRoot: path.join(root, 'data'),
+    run: path.join(root, 'run'),
+    state: (name: ServerName) => path.join(root, 'run', `${name}.json`),
+    logs: path.join(root, 'logs'),
+    log: (name: ServerName) => path.join(root, 'logs', `${name}.log`),
+  };
+}
+
+export type StackPaths = ReturnType<typeof stackPaths>;

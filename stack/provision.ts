@@ -1,0 +1,73 @@
+import { loadConfig, type Config } from '../common/config';
+import { createKafka, ensureTopics } from '../common/kafka';
+import { createLogger } from '../common/logger';
+import { connectTemporal, ensureSearchAttributes } from '../common/temporal';
+import { ALL_TOPICS } from '../common/topics';
+
+/**
+ * What the system needs to exist on its servers before any process runs: the Kafka topics (and their
+ * dead-letter twins) and the Temporal search attributes. Idempotent; run by `stack up` and, in
+ * docker-compose, by the one-shot `init` service.
+ */
+export async function provisionKafka(config: Config): Promise<string[]> {
+  const created = await ensureTopics(createKafka(config.kafka), ALL_TOPICS, {
+    partitions: config.kafka.topicPartitions,
+    replicationFactor: config.kafka.replicationFactor,
+  });
+  return created.map((t) => `topic ${t}`);
+}
+
+export async function provisionTemporal(config: Config): Promise<string[]> {
+  const { connection } = await connectTemporal(config.temporal);
+  try {
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    return added.map((name) => `search attribute ${name}`);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function retrying<T>(
+  what: string,
+  fn: () => Promise<T>,
+  deadline: number,
+  onRetry: (err: unknown) => void,
+): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
+      onRetry(err);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('provision', config.logLevel);
+  const deadline = Date.now() + config.stack.readyTimeoutMs;
+  const done = await Promise.all([
+    retrying(
+      'kafka',
+      () => provisionKafka(config),
+      deadline,
+      (err) => logger.warn({ err }, 'kafka not ready, retrying'),
+    ),
+    retrying(
+      'temporal',
+      () => provisionTemporal(config),
+      deadline,
+      (err) => logger.warn({ err }, 'temporal not ready, retrying'),
+    ),
+  ]);
+  logger.info({ created: done.flat() }, 'provisioned');
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`provision failed: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}
