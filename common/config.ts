@@ -17,8 +17,10 @@ function findRepoRoot(start: string): string {
 
 const REPO_ROOT = findRepoRoot(__dirname);
 
-const port = z.coerce.number().int().min(1).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+const PORT = 'expected a TCP port number 1-65535';
+const port = z.coerce.number({ error: PORT }).int(PORT).min(1, PORT).max(65535, PORT);
+const POSITIVE = 'expected a positive whole number';
+const positiveInt = z.coerce.number({ error: POSITIVE }).int(POSITIVE).positive(POSITIVE);
 
 const hostPort = z
   .string()
@@ -26,7 +28,11 @@ const hostPort = z
   .regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
 
 const envSchema = z.object({
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
 
   STACK_DIR: z.string().min(1).optional(),
   STACK_KAFKA_PORT: port.default(9092),
@@ -40,12 +46,12 @@ const envSchema = z.object({
 
   KAFKA_BROKERS: z.string().trim().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('order-pipeline'),
-  KAFKA_TOPIC_PARTITIONS: positiveInt.max(1000).default(6),
-  KAFKA_REPLICATION_FACTOR: positiveInt.max(10).default(1),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.max(1000, 'expected at most 1000').default(6),
+  KAFKA_REPLICATION_FACTOR: positiveInt.max(10, 'expected at most 10').default(1),
 
   TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_UI_URL: z.url().optional(),
+  TEMPORAL_UI_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
 
   MONGO_URL: z
     .string()

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -60,8 +61,23 @@ func main() {
 		os.Exit(1)
 	}
 
+	// FerretDB itself listens on a private Unix socket; clients reach it through the proxy (see proxy.go).
+	sockDir, err := os.MkdirTemp("", "ferretdb-")
+	if err != nil {
+		logger.Error("cannot create a socket directory", "error", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(sockDir)
+	socket := filepath.Join(sockDir, "ferretdb.sock")
+
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		logger.Error("cannot listen", "address", *listen, "error", err)
+		os.Exit(1)
+	}
+
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
@@ -75,7 +91,17 @@ func main() {
 	defer stop()
 
 	logger.Info("FerretDB starting", "version", ferretdbVersion(), "listen", *listen, "dir", abs)
-	if err := f.Run(ctx); err != nil {
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+
+	var dialer net.Dialer
+	p := &proxy{
+		logger:  logger,
+		backend: func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "unix", socket) },
+	}
+	p.serve(ctx, l)
+
+	if err := <-done; err != nil {
 		logger.Error("FerretDB stopped with an error", "error", err)
 		os.Exit(1)
 	}

@@ -44,6 +44,12 @@ export function mongoServer({ config, paths }: ServerContext): ServerSpec {
         what: `building FerretDB ${version} (Go modules from the module proxy)`,
       });
       fs.renameSync(tmp, binary);
+      // Builds of earlier launcher sources are dead weight now.
+      for (const old of fs.readdirSync(paths.install)) {
+        if (old.startsWith('ferretdb-') && path.join(paths.install, old) !== home) {
+          fs.rmSync(path.join(paths.install, old), { recursive: true, force: true });
+        }
+      }
     },
 
     async prepare() {

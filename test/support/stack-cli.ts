@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs the stack CLI as a user would (`npm run stack:<cmd> -- <args>`), returning exit code and output. */
+export function stackCli(...args: string[]): { code: number; output: string } {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'stack', 'cli.ts'), ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+    },
+  );
+  return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+}
+
+export const REPO_ROOT = ROOT;
