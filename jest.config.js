@@ -8,6 +8,8 @@ const transform = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration suites share one stack (one of them restarts a server): run files one at a time.
+  maxWorkers: 1,
   projects: [
     {
       displayName: 'unit',

@@ -47,6 +47,8 @@ export function launch(paths: StackPaths, server: ServerSpec, command: LaunchCom
   const supervisor = require.resolve('./supervisor');
   // From source the supervisor is TypeScript and needs tsx's loader; from dist it is plain JavaScript.
   const nodeArgs = supervisor.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  // The supervisor's own crash output (before it opens the log) lands in the log too.
+  const logFd = fs.openSync(paths.log(server.name), 'a');
   const child = spawn(
     process.execPath,
     [
@@ -58,8 +60,10 @@ export function launch(paths: StackPaths, server: ServerSpec, command: LaunchCom
       JSON.stringify([command.cmd, ...command.args]),
       JSON.stringify(command.env ?? {}),
     ],
-    { detached: true, stdio: 'ignore', cwd: path.dirname(paths.root) },
+    // cwd: the repository, where tsx resolves from.
+    { detached: true, stdio: ['ignore', logFd, logFd], cwd: path.resolve(__dirname, '..') },
   );
+  fs.closeSync(logFd);
   child.unref();
   return child.pid!;
 }

@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../common/config';
+import { createKafka } from '../../common/kafka';
+import { connectMongo } from '../../common/mongo';
+import { connectTemporal } from '../../common/temporal';
+import { ALL_TOPICS } from '../../common/topics';
+import { composeCheckBinary } from '../../stack/compose-check';
+import { portInUse } from '../../stack/control';
+import { stackPaths } from '../../stack/paths';
+import { isAlive, readState } from '../../stack/state';
+import { REPO_ROOT, stackCli } from '../support/stack-cli';
+
+const config = loadConfig();
+
+describe('local stack', () => {
+  it('reports every server healthy, one line each, exit 0', () => {
+    const { code, output } = stackCli('status');
+    expect(output).toMatch(/^kafka\s+(up|external)\s/m);
+    expect(output).toMatch(/^temporal\s+(up|external)\s/m);
+    expect(output).toMatch(/^mongo\s+(up|external)\s/m);
+    expect(code).toBe(0);
+  });
+
+  it('provisioned the topics and their dead-letter twins with the configured partition count', async () => {
+    const admin = createKafka(config.kafka).admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...ALL_TOPICS] });
+      expect(topics.map((t) => t.name).sort()).toEqual([
+        'order-created',
+        'order-created.dlq',
+        'order-processed',
+        'order-processed.dlq',
+      ]);
+      for (const t of topics) expect(t.partitions).toHaveLength(config.kafka.topicPartitions);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('registered the OrderStatus and CustomerId search attributes as keywords', async () => {
+    const { connection } = await connectTemporal(config.temporal);
+    try {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({
+        namespace: config.temporal.namespace,
+      });
+      const KEYWORD = 2; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+      expect(customAttributes?.OrderStatus).toBe(KEYWORD);
+      expect(customAttributes?.CustomerId).toBe(KEYWORD);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('rejects an unknown server name with a clear message', () => {
+    const { code, output } = stackCli('down', 'zookeeper');
+    expect(code).toBe(2);
+    expect(output).toContain('unknown server "zookeeper": expected one of kafka, temporal, mongo');
+  });
+
+  it('stops one server completely and starts it again with its data intact (leaves an external one alone)', async () => {
+    if (config.mongo.external) {
+      const down = stackCli('down', 'mongo');
+      expect(down.output).toMatch(/external .*not managed/);
+      expect(stackCli('status', 'mongo').code).toBe(0);
+      return;
+    }
+    const marker = randomUUID();
+    const conn = await connectMongo(config.mongo);
+    await conn.collection('stack_restart_test').insertOne({ marker });
+    await conn.close();
+
+    const paths = stackPaths(config);
+    const before = readState(paths.state('mongo'))!;
+    expect(isAlive(before.childPid)).toBe(true);
+
+    const down = stackCli('down', 'mongo');
+    expect(down.code).toBe(0);
+    expect(isAlive(before.supervisorPid)).toBe(false);
+    expect(isAlive(before.childPid)).toBe(false);
+    expect(await portInUse(config.stack.ports.mongo)).toBe(false);
+    expect(stackCli('status', 'mongo').code).not.toBe(0);
+    // The other servers were left alone.
+    expect(stackCli('status', 'kafka', 'temporal').code).toBe(0);
+
+    const up = stackCli('up', 'mongo');
+    expect(up.output).toMatch(/^mongo\s+started\s/m);
+    expect(up.code).toBe(0);
+    const again = await connectMongo(config.mongo);
+    try {
+      expect(await again.collection('stack_restart_test').countDocuments({ marker })).toBe(1);
+      await again.collection('stack_restart_test').deleteMany({ marker });
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  let binary: string;
+  beforeAll(async () => {
+    binary = await composeCheckBinary();
+  }, 600_000);
+
+  const check = (file: string) => {
+    const r = spawnSync(binary, [file], { encoding: 'utf8' });
+    return { code: r.status, output: `${r.stdout}${r.stderr}` };
+  };
+
+  it('is a valid compose project describing the whole system', () => {
+    const { code, output } = check(path.join(REPO_ROOT, 'docker-compose.yml'));
+    expect(code).toBe(0);
+    for (const service of ['kafka', 'temporal', 'temporal-ui', 'mongo', 'init']) {
+      expect(output).toMatch(new RegExp(`[ ,:]${service}(,|\\))`));
+    }
+  });
+
+  it('is rejected by the validator when broken', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-'));
+    const original = fs.readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+    const broken = path.join(dir, 'docker-compose.yml');
+    fs.writeFileSync(
+      broken,
+      original.replace('image: mongo:8.0', 'image: mongo:8.0\n    restart_policy_typo: always'),
+    );
+    const { code, output } = check(broken);
+    expect(code).toBe(1);
+    expect(output).toContain('restart_policy_typo');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
