@@ -137,7 +137,8 @@ export function kafkaServer({ config, paths }: ServerContext): ServerSpec {
         path.join(libs, '*'),
       ];
       if (!fs.existsSync(path.join(logDir, 'meta.properties'))) {
-        // KRaft storage is formatted once with a cluster id; later starts reuse it.
+        // KRaft storage is formatted once with a cluster id; later starts reuse it. The id is base64url and may
+        // start with '-', hence --cluster-id=<id> rather than two arguments.
         const clusterId = crypto.randomBytes(16).toString('base64url');
         await run(
           'java',
@@ -146,10 +147,8 @@ export function kafkaServer({ config, paths }: ServerContext): ServerSpec {
             'kafka.tools.StorageTool',
             'format',
             '--standalone',
-            '-t',
-            clusterId,
-            '-c',
-            propsFile,
+            `--cluster-id=${clusterId}`,
+            `--config=${propsFile}`,
             '--ignore-formatted',
           ],
           { what: 'formatting Kafka storage' },
