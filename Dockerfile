@@ -6,7 +6,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# npm install follows package-lock.json; npm ci would refuse the lock, which lists only the optional native
+# binaries (swc, esbuild) of the platforms the lock was made on.
+RUN npm install --no-audit --no-fund
 COPY . .
 # tsc -p tsconfig.build.json -> dist/ mirroring the source tree (dist/common, dist/stack, dist/api, ...)
 RUN npm run build
@@ -16,7 +18,7 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Code and dependencies stay owned by root and read-only for the app; the process runs as the
 # unprivileged `node` user (uid 1000) that ships with the base image.

@@ -41,8 +41,12 @@ export function run(
 }
 
 /** Whether a command exists on PATH and answers `args` with exit code 0; returns its output. */
-export function probeCommand(cmd: string, args: string[]): string | undefined {
-  const result = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+export function probeCommand(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000, env });
   if (result.error || result.status !== 0) return undefined;
   return `${result.stdout ?? ''}${result.stderr ?? ''}`;
 }

