@@ -53,6 +53,36 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
 
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  API_PUBLIC_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
+  API_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+
+  OUTBOX_POLL_MS: positiveInt.default(250),
+  OUTBOX_BATCH_SIZE: positiveInt.max(1000, 'expected at most 1000').default(100),
+
+  BRIDGE_GROUP_ID: z.string().min(1).default('order-bridge'),
+  BRIDGE_PARTITIONS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(6),
+  BRIDGE_MAX_ATTEMPTS: positiveInt.max(100, 'expected at most 100').default(5),
+
+  WORKER_ORDERS_MAX_ACTIVITIES: positiveInt.default(50),
+  WORKER_ORDERS_MAX_WORKFLOW_TASKS: positiveInt.default(50),
+  WORKER_PAYMENTS_MAX_ACTIVITIES: positiveInt.default(20),
+  WORKER_ORDER_EVENTS_MAX_ACTIVITIES: positiveInt.default(50),
+
+  PAYMENT_LATENCY_MS: z.coerce
+    .number({ error: 'expected milliseconds' })
+    .int()
+    .nonnegative('expected >= 0')
+    .default(20),
+  PAYMENT_TRANSIENT_FAILURE_RATE: z.coerce
+    .number({ error: 'expected a probability 0-1' })
+    .min(0, 'expected a probability 0-1')
+    .max(1, 'expected a probability 0-1')
+    .default(0),
+  PAYMENT_DECLINE_OVER_CENTS: positiveInt.default(1_000_000),
+  PAYMENT_DECLINE_CUSTOMERS: z.string().default(''),
+
   MONGO_URL: z
     .string()
     .trim()
@@ -81,6 +111,28 @@ export interface Config {
   mongo: {
     url: string;
     external: boolean;
+  };
+  api: {
+    host: string;
+    port: number;
+    /** Base of the links the API returns (Location, self links). */
+    publicUrl: string;
+    bodyLimitBytes: number;
+  };
+  outbox: { pollMs: number; batchSize: number };
+  bridge: { groupId: string; partitionsConcurrency: number; maxAttempts: number };
+  workers: {
+    orders: { maxActivities: number; maxWorkflowTasks: number };
+    payments: { maxActivities: number };
+    orderEvents: { maxActivities: number };
+  };
+  payments: {
+    latencyMs: number;
+    transientFailureRate: number;
+    /** Charges above this are declined (a card limit). */
+    declineOverCents: number;
+    /** Customers whose cards are always declined. */
+    declineCustomers: string[];
   };
   stack: {
     dir: string;
@@ -153,6 +205,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongo: {
       url: e.MONGO_URL ?? `mongodb://127.0.0.1:${e.STACK_MONGO_PORT}/orders`,
       external: e.MONGO_URL !== undefined,
+    },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      publicUrl: (e.API_PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`).replace(/\/+$/, ''),
+      bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+    },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    bridge: {
+      groupId: e.BRIDGE_GROUP_ID,
+      partitionsConcurrency: e.BRIDGE_PARTITIONS_CONCURRENCY,
+      maxAttempts: e.BRIDGE_MAX_ATTEMPTS,
+    },
+    workers: {
+      orders: {
+        maxActivities: e.WORKER_ORDERS_MAX_ACTIVITIES,
+        maxWorkflowTasks: e.WORKER_ORDERS_MAX_WORKFLOW_TASKS,
+      },
+      payments: { maxActivities: e.WORKER_PAYMENTS_MAX_ACTIVITIES },
+      orderEvents: { maxActivities: e.WORKER_ORDER_EVENTS_MAX_ACTIVITIES },
+    },
+    payments: {
+      latencyMs: e.PAYMENT_LATENCY_MS,
+      transientFailureRate: e.PAYMENT_TRANSIENT_FAILURE_RATE,
+      declineOverCents: e.PAYMENT_DECLINE_OVER_CENTS,
+      declineCustomers: e.PAYMENT_DECLINE_CUSTOMERS.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
     },
     stack: {
       dir: path.resolve(REPO_ROOT, e.STACK_DIR ?? '.stack'),

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { TOPICS } from './topics';
+
+/**
+ * The event contracts, defined once and imported by every producer and consumer. Versioned: a breaking change
+ * is a new version with its own schema, never an edit of a published one. JSON Schemas for non-TypeScript
+ * consumers are generated from these (npm run schemas) into schemas/.
+ */
+
+export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
+export const Currency = z.enum(CURRENCIES, { error: `expected one of ${CURRENCIES.join(', ')}` });
+export type Currency = z.infer<typeof Currency>;
+
+/** Money is an integer number of minor units (cents) of the order's currency; never a float. */
+export const Cents = z.number().int('expected a whole number of cents').nonnegative('expected cents >= 0');
+
+export const OrderId = z.uuid({ error: 'expected a UUID' });
+
+export const OrderLine = z.object({
+  sku: z.string().min(1),
+  name: z.string(),
+  quantity: z.number().int().positive(),
+  unitPriceCents: Cents,
+  lineTotalCents: Cents,
+});
+export type OrderLine = z.infer<typeof OrderLine>;
+
+const envelope = {
+  eventId: z
+    .uuid()
+    .describe('Deterministic: the same logical event always carries the same id; dedupe on it.'),
+  version: z.literal(1),
+  occurredAt: z.iso.datetime(),
+  orderId: OrderId,
+};
+
+export const OrderCreatedV1 = z
+  .object({
+    ...envelope,
+    type: z.literal('order-created'),
+    customerId: z.string().min(1),
+    email: z.email(),
+    currency: Currency,
+    items: z.array(OrderLine).min(1),
+    totalCents: Cents,
+  })
+  .describe('An order was durably accepted by the API. Key: orderId.');
+export type OrderCreatedV1 = z.infer<typeof OrderCreatedV1>;
+
+/** Final outcomes of an order's processing. */
+export const FINAL_STATUSES = ['completed', 'rejected', 'cancelled', 'failed'] as const;
+export const FinalStatus = z.enum(FINAL_STATUSES);
+export type FinalStatus = z.infer<typeof FinalStatus>;
+
+export const ORDER_STATUSES = ['accepted', 'processing', ...FINAL_STATUSES] as const;
+export const OrderStatus = z.enum(ORDER_STATUSES);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+/** Why an order did not complete: a machine-readable type and a human message. */
+export const FailureReason = z.object({
+  type: z
+    .string()
+    .describe('InvalidOrder | OutOfStock | PaymentDeclined | Cancelled | a technical failure type'),
+  message: z.string(),
+});
+export type FailureReason = z.infer<typeof FailureReason>;
+
+export const OrderProcessedV1 = z
+  .object({
+    ...envelope,
+    type: z.literal('order-processed'),
+    customerId: z.string().min(1),
+    status: FinalStatus,
+    reason: FailureReason.nullable(),
+    currency: Currency,
+    totalCents: Cents,
+    items: z.array(OrderLine),
+    processingMs: z.number().int().nonnegative(),
+    workflowId: z.string(),
+    runId: z.string(),
+  })
+  .describe('The order workflow reached a final status. Key: orderId.');
+export type OrderProcessedV1 = z.infer<typeof OrderProcessedV1>;
+
+/** Every event: its topic, its schema, its key. */
+export const EVENTS = {
+  'order-created': { topic: TOPICS.orderCreated, schema: OrderCreatedV1, version: 1 },
+  'order-processed': { topic: TOPICS.orderProcessed, schema: OrderProcessedV1, version: 1 },
+} as const;
+
+export type EventType = keyof typeof EVENTS;
+export type AnyEvent = OrderCreatedV1 | OrderProcessedV1;
+
+/** The Kafka key of every event about an order: its orderId, so one order's events stay in order. */
+export function eventKey(event: AnyEvent): string {
+  return event.orderId;
+}
+
+/**
+ * A deterministic event id: a UUID (RFC 9562 version 8) made from a hash of what identifies the logical event, so a
+ * retried publish carries the same id and consumers can dedupe.
+ */
+export function eventIdFor(type: EventType, orderId: string, discriminator = ''): string {
+  const h = createHash('sha256').update(`${type}\u0000${orderId}\u0000${discriminator}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80; // version 8
+  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export class EventValidationError extends Error {
+  constructor(
+    readonly problems: string[],
+    readonly raw: string,
+  ) {
+    super(`invalid event: ${problems.join('; ')}`);
+    this.name = 'EventValidationError';
+  }
+}
+
+/** Parses and validates a raw message value as the given event type; the error names every bad field. */
+export function parseEvent<T extends EventType>(
+  type: T,
+  raw: Buffer | string | null,
+): z.infer<(typeof EVENTS)[T]['schema']> {
+  const text = raw === null ? '' : raw.toString();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new EventValidationError([`not JSON: ${(err as Error).message}`], text);
+  }
+  const result = EVENTS[type].schema.safeParse(json);
+  if (!result.success) {
+    throw new EventValidationError(
+      result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`),
+      text,
+    );
+  }
+  return result.data as z.infer<(typeof EVENTS)[T]['schema']>;
+}
+
+/** Kafka headers every event carries, so consumers can route without parsing. */
+export function eventHeaders(event: AnyEvent): Record<string, string> {
+  return { 'event-type': event.type, 'event-version': String(event.version), 'event-id': event.eventId };
+}

@@ -1,0 +1,79 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { ORDER_STATUSES, type FailureReason, type OrderLine, type OrderStatus } from './events';
+
+/**
+ * An accepted order. The document is also its own outbox entry (publishState): accepting an order is ONE
+ * single-document write, atomic on MongoDB and FerretDB alike, so "stored" and "will be published" can never
+ * disagree. The outbox relay publishes pending ones to `order-created` and marks them published.
+ */
+export interface OrderDoc {
+  _id: string; // orderId
+  customerId: string;
+  email: string;
+  currency: string;
+  items: OrderLine[];
+  totalCents: number;
+  status: OrderStatus;
+  reason: FailureReason | null;
+  steps: string[];
+  idempotencyKey: string | null;
+  /** sha256 of the normalised request, to refuse a reused Idempotency-Key with a different body. */
+  requestHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+  publishState: 'pending' | 'published';
+  publishAttempts: number;
+  publishedAt: Date | null;
+  lastPublishError: string | null;
+  runId: string | null;
+}
+
+const line = new Schema<OrderLine>(
+  {
+    sku: { type: String, required: true },
+    name: { type: String, required: true },
+    quantity: { type: Number, required: true },
+    unitPriceCents: { type: Number, required: true },
+    lineTotalCents: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const orderSchema = new Schema<OrderDoc>(
+  {
+    _id: { type: String, required: true },
+    customerId: { type: String, required: true },
+    email: { type: String, required: true },
+    currency: { type: String, required: true },
+    items: { type: [line], required: true },
+    totalCents: { type: Number, required: true },
+    status: { type: String, enum: ORDER_STATUSES, required: true },
+    reason: { type: { type: String, message: String }, default: null, _id: false },
+    steps: { type: [String], default: [] },
+    idempotencyKey: { type: String, default: null },
+    requestHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    publishState: { type: String, enum: ['pending', 'published'], required: true },
+    publishAttempts: { type: Number, default: 0 },
+    publishedAt: { type: Date, default: null },
+    lastPublishError: { type: String, default: null },
+    runId: { type: String, default: null },
+  },
+  { collection: 'orders', versionKey: false, autoIndex: false },
+);
+
+// Listing: newest first, optionally by customer and/or status; _id breaks ties for stable cursors.
+orderSchema.index({ createdAt: -1, _id: -1 });
+orderSchema.index({ customerId: 1, createdAt: -1, _id: -1 });
+orderSchema.index({ status: 1, createdAt: -1, _id: -1 });
+// The outbox relay's scan: pending orders, oldest first.
+orderSchema.index({ publishState: 1, createdAt: 1 });
+
+export type OrderModel = Model<OrderDoc>;
+
+export function orderModel(connection: Connection): OrderModel {
+  return (
+    (connection.models.Order as OrderModel | undefined) ?? connection.model<OrderDoc>('Order', orderSchema)
+  );
+}

@@ -1,0 +1,61 @@
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+
+export interface Running {
+  /** Stops taking new work, finishes or hands back what is in flight, closes connections. */
+  stop(): Promise<void>;
+  /** Optional one-line facts for the ready message (URL, task queue...). */
+  info?: Record<string, unknown>;
+}
+
+/**
+ * The `main` of every process: config → logger → component → graceful shutdown on SIGTERM/SIGINT.
+ * When started by the local launcher (an IPC channel exists) it reports readiness with a message, so
+ * `npm start` knows when every process is up.
+ */
+export function runProcess(name: string, start: (config: Config, logger: Logger) => Promise<Running>): void {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(`${name}: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const logger = createLogger(name, config.logLevel);
+  let running: Running | undefined;
+  let stopping = false;
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => {
+      logger.error('graceful stop took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    try {
+      await running?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  start(config, logger).then(
+    (r) => {
+      running = r;
+      logger.info(r.info ?? {}, 'ready');
+      process.send?.({ ready: true, name, ...(r.info ?? {}) });
+      if (stopping) void r.stop();
+    },
+    (err: unknown) => {
+      logger.fatal({ err }, 'failed to start');
+      process.exit(1);
+    },
+  );
+}
