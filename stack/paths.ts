@@ -15,6 +15,7 @@ export function stackPaths(config: Config) {
     dataRoot: path.join(root, 'data'),
     run: path.join(root, 'run'),
     state: (name: ServerName) => path.join(root, 'run', `${name}.json`),
+    lock: (name: ServerName) => path.join(root, 'run', `${name}.lock`),
     logs: path.join(root, 'logs'),
     log: (name: ServerName) => path.join(root, 'logs', `${name}.log`),
   };

@@ -49,3 +49,32 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
     }
   }
 }
+
+/**
+ * A per-server lock so that concurrent `stack` commands (two test runs, a test and a user) never launch or stop the
+ * same server twice at once. Held by pid; a lock whose holder died is taken over.
+ */
+export async function withLock<T>(file: string, fn: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // EEXIST: someone holds it (or held it and died).
+      const holder = Number(fs.readFileSync(file, 'utf8') || 0);
+      if (!isAlive(holder)) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${file} is held by pid ${holder}`, { cause: err });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}

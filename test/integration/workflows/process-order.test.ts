@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, Worker } from '@temporalio/worker';
+import type { OrderStatusUpdate } from '../../../activities/orders/activities';
+import type { ChargeInput } from '../../../activities/payments/activities';
+import { PAYMENTS_TASK_QUEUE } from '../../../activities/payments/task-queue';
+import type { OrderProcessedInput } from '../../../activities/publish/activities';
+import { ORDER_EVENTS_TASK_QUEUE } from '../../../activities/publish/task-queue';
+import type { StockRequest } from '../../../activities/stock/activities';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../../common/search-attributes';
+import {
+  cancelSignal,
+  ORDERS_TASK_QUEUE,
+  orderWorkflowId,
+  statusQuery,
+  type OrderState,
+  type ProcessOrderInput,
+} from '../../../workflows/order-contract';
+import { privateTemporal } from '../../support/temporal-env';
+
+/**
+ * The order workflow against a real (private) Temporal server, with in-memory activities whose behaviour each
+ * scenario sets: the saga's decisions are what is under test here; the real activities are tested on their own.
+ */
+class FakeWorld {
+  stock = new Map<string, number>([
+    ['KB-001', 10],
+    ['MS-002', 10],
+  ]);
+  holds = new Map<string, StockRequest['items']>();
+  charges = new Map<string, number>();
+  refunds: string[] = [];
+  published: OrderProcessedInput[] = [];
+  records: OrderStatusUpdate[] = [];
+  chargeAttempts = 0;
+  chargeBehaviour: 'ok' | 'decline' | 'fail-once' = 'ok';
+  gates: { reserve?: Promise<void>; publish?: Promise<void> } = {};
+
+  activities = {
+    validateOrder: async (input: ProcessOrderInput) => {
+      if (input.items.length === 0) throw ApplicationFailure.nonRetryable('no items', 'InvalidOrder');
+    },
+    recordOrderStatus: async (update: OrderStatusUpdate) => {
+      this.records.push(structuredClone(update));
+    },
+    reserveStock: async ({ orderId, items }: StockRequest) => {
+      await this.gates.reserve;
+      if (this.holds.has(orderId)) return { alreadyReserved: true };
+      const short = items.find((i) => (this.stock.get(i.sku) ?? 0) < i.quantity);
+      if (short) throw ApplicationFailure.nonRetryable(`${short.sku} short`, 'OutOfStock');
+      for (const i of items) this.stock.set(i.sku, this.stock.get(i.sku)! - i.quantity);
+      this.holds.set(orderId, items);
+      return { alreadyReserved: false };
+    },
+    releaseStock: async ({ orderId }: StockRequest) => {
+      for (const i of this.holds.get(orderId) ?? [])
+        this.stock.set(i.sku, this.stock.get(i.sku)! + i.quantity);
+      this.holds.delete(orderId);
+    },
+    commitStock: async ({ orderId }: StockRequest) => {
+      this.holds.delete(orderId);
+    },
+    chargePayment: async (input: ChargeInput) => {
+      this.chargeAttempts += 1;
+      if (this.chargeBehaviour === 'decline')
+        throw ApplicationFailure.nonRetryable('card declined', 'PaymentDeclined');
+      if (this.chargeBehaviour === 'fail-once' && this.chargeAttempts === 1) {
+        throw ApplicationFailure.retryable('gateway timed out', 'GatewayUnavailable');
+      }
+      this.charges.set(input.orderId, input.amountCents);
+      return { chargeId: `ch-${input.orderId}` };
+    },
+    refundPayment: async ({ orderId }: { orderId: string }) => {
+      this.refunds.push(orderId);
+      return { refunded: this.charges.delete(orderId) };
+    },
+    publishOrderProcessed: async (input: OrderProcessedInput) => {
+      await this.gates.publish;
+      this.published.push(input);
+      return { eventId: `ev-${input.orderId}` };
+    },
+  };
+}
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+describe('processOrder workflow', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    Runtime.install({
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: (m) => console.error(m),
+      },
+    });
+    env = await privateTemporal();
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function run(
+    world: FakeWorld,
+    scenario: (input: ProcessOrderInput, workflowId: string) => Promise<void>,
+  ) {
+    const workers = await Promise.all(
+      [
+        { taskQueue: ORDERS_TASK_QUEUE, workflowsPath: require.resolve('../../../workflows') },
+        { taskQueue: PAYMENTS_TASK_QUEUE },
+        { taskQueue: ORDER_EVENTS_TASK_QUEUE },
+      ].map((options) =>
+        Worker.create({ connection: env.nativeConnection, activities: world.activities, ...options }),
+      ),
+    );
+    const orderId = randomUUID();
+    const input: ProcessOrderInput = {
+      orderId,
+      customerId: `c-${orderId.slice(0, 8)}`,
+      email: 'ada@example.com',
+      currency: 'EUR',
+      items: [
+        { sku: 'KB-001', name: 'Keyboard', quantity: 2, unitPriceCents: 8900, lineTotalCents: 17800 },
+        { sku: 'MS-002', name: 'Mouse', quantity: 1, unitPriceCents: 2900, lineTotalCents: 2900 },
+      ],
+      totalCents: 20700,
+      acceptedAt: new Date().toISOString(),
+    };
+    const [first, ...rest] = workers;
+    const runAll = (inner: () => Promise<void>): Promise<void> =>
+      rest.reduce<() => Promise<void>>((acc, w) => () => w.runUntil(acc), inner)();
+    await first!.runUntil(runAll(() => scenario(input, orderWorkflowId(orderId))));
+    return input;
+  }
+
+  const start = (input: ProcessOrderInput, workflowId: string) =>
+    env.client.workflow.start('processOrder', {
+      taskQueue: ORDERS_TASK_QUEUE,
+      workflowId,
+      args: [input],
+      typedSearchAttributes: [{ key: CUSTOMER_ID, value: input.customerId }],
+    });
+
+  async function waitFor(
+    handle: { query: (q: typeof statusQuery) => Promise<OrderState> },
+    pred: (s: OrderState) => boolean,
+  ) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+      const state = await handle.query(statusQuery);
+      if (pred(state)) return state;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('workflow never reached the expected state');
+  }
+
+  it('happy path: validated, reserved, charged, published, completed', async () => {
+    const world = new FakeWorld();
+    const input = await run(world, async (input, workflowId) => {
+      const handle = await start(input, workflowId);
+      const result = await handle.result();
+      expect(result).toEqual({
+        orderId: input.orderId,
+        status: 'completed',
+        reason: null,
+        steps: ['validated', 'stock-reserved', 'payment-captured', 'published'],
+      });
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(ORDER_STATUS)).toBe('completed');
+      expect(description.typedSearchAttributes.get(CUSTOMER_ID)).toBe(input.customerId);
+    });
+    expect(world.stock.get('KB-001')).toBe(8);
+    expect(world.stock.get('MS-002')).toBe(9);
+    expect(world.holds.size).toBe(0); // committed
+    expect(world.charges.get(input.orderId)).toBe(20700);
+    expect(world.published).toHaveLength(1);
+    expect(world.published[0]).toMatchObject({
+      status: 'completed',
+      reason: null,
+      totalCents: 20700,
+      customerId: input.customerId,
+    });
+    expect(world.records.map((r) => r.status)).toEqual(['processing', 'completed']);
+  });
+
+  it('out of stock: rejected, stock untouched, nothing charged', async () => {
+    const world = new FakeWorld();
+    world.stock.set('KB-001', 1);
+    await run(world, async (input, workflowId) => {
+      const result = await (await start(input, workflowId)).result();
+      expect(result.status).toBe('rejected');
+      expect(result.reason).toEqual({ type: 'OutOfStock', message: 'KB-001 short' });
+    });
+    expect(world.stock.get('KB-001')).toBe(1);
+    expect(world.stock.get('MS-002')).toBe(10);
+    expect(world.chargeAttempts).toBe(0);
+    expect(world.published.map((p) => [p.status, p.reason?.type])).toEqual([['rejected', 'OutOfStock']]);
+    expect(world.records.at(-1)).toMatchObject({ status: 'rejected', reason: { type: 'OutOfStock' } });
+  });
+
+  it('payment declined: rejected and the reserved stock is released', async () => {
+    const world = new FakeWorld();
+    world.chargeBehaviour = 'decline';
+    await run(world, async (input, workflowId) => {
+      const result = await (await start(input, workflowId)).result();
+      expect(result).toMatchObject({
+        status: 'rejected',
+        reason: { type: 'PaymentDeclined', message: 'card declined' },
+      });
+      expect(result.steps).toEqual(['validated', 'stock-reserved', 'stock-released', 'published']);
+    });
+    expect(world.stock.get('KB-001')).toBe(10);
+    expect(world.stock.get('MS-002')).toBe(10);
+    expect(world.chargeAttempts).toBe(1); // non-retryable: not retried
+    expect(world.refunds).toEqual([]);
+    expect(world.published.map((p) => p.status)).toEqual(['rejected']);
+  });
+
+  it('transient payment failure: retried under the policy, then completed with one charge', async () => {
+    const world = new FakeWorld();
+    world.chargeBehaviour = 'fail-once';
+    const input = await run(world, async (input, workflowId) => {
+      const handle = await start(input, workflowId);
+      expect((await handle.result()).status).toBe('completed');
+      const history = await handle.fetchHistory();
+      const chargeStart = history.events!.filter((e) => e.activityTaskStartedEventAttributes?.attempt === 2);
+      expect(chargeStart).toHaveLength(1);
+      expect(chargeStart[0]!.activityTaskStartedEventAttributes!.lastFailure?.message).toBe(
+        'gateway timed out',
+      );
+    });
+    expect(world.chargeAttempts).toBe(2);
+    expect([...world.charges]).toEqual([[input.orderId, 20700]]);
+  });
+
+  it('cancel before the charge: cancelled, stock released, nothing charged', async () => {
+    const world = new FakeWorld();
+    const reserve = gate();
+    world.gates.reserve = reserve.promise;
+    await run(world, async (input, workflowId) => {
+      const handle = await start(input, workflowId);
+      await waitFor(handle, (s) => s.steps.includes('validated'));
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      const state = await waitFor(handle, (s) => s.cancel.state !== 'none');
+      expect(state.cancel).toEqual({ state: 'accepted', reason: 'changed my mind' });
+      reserve.open();
+      const result = await handle.result();
+      expect(result).toMatchObject({
+        status: 'cancelled',
+        reason: { type: 'Cancelled', message: 'changed my mind' },
+      });
+      expect((await handle.describe()).typedSearchAttributes.get(ORDER_STATUS)).toBe('cancelled');
+    });
+    expect(world.stock.get('KB-001')).toBe(10);
+    expect(world.chargeAttempts).toBe(0);
+    expect(world.published.map((p) => p.status)).toEqual(['cancelled']);
+  });
+
+  it('cancel after the charge: refused, and the order completes', async () => {
+    const world = new FakeWorld();
+    const publish = gate();
+    world.gates.publish = publish.promise;
+    await run(world, async (input, workflowId) => {
+      const handle = await start(input, workflowId);
+      await waitFor(handle, (s) => s.steps.includes('payment-captured') && !s.cancellable);
+      await handle.signal(cancelSignal, {});
+      const state = await waitFor(handle, (s) => s.cancel.state !== 'none');
+      expect(state.cancel).toEqual({ state: 'refused', reason: 'payment already captured' });
+      publish.open();
+      expect((await handle.result()).status).toBe('completed');
+    });
+    expect(world.refunds).toEqual([]);
+    expect(world.published.map((p) => p.status)).toEqual(['completed']);
+  });
+});

@@ -1,0 +1,23 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig } from '../../common/config';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { stackServers } from '../../stack/servers';
+
+/**
+ * A private Temporal dev server for workflow tests: the binary the local stack installed (the testing package's own
+ * download cannot work offline), on a free port, so tests can use the real task-queue names without meeting the
+ * workers of a running system.
+ */
+export async function privateTemporal(): Promise<TestWorkflowEnvironment> {
+  const temporal = stackServers(loadConfig()).temporal;
+  if (!temporal.isInstalled()) await temporal.install();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporal.binaryPath! },
+      ip: '127.0.0.1',
+      ui: false,
+      searchAttributes: [...CUSTOM_SEARCH_ATTRIBUTES],
+      log: { format: 'pretty', level: 'warn' },
+    },
+  });
+}

@@ -1,0 +1,18 @@
+/** Worker for task queue `order-events`: publishes `order-processed` with the idempotent producer. */
+import { createPublishActivities } from '../activities/publish/activities';
+import { ORDER_EVENTS_TASK_QUEUE } from '../activities/publish/task-queue';
+import { createKafka } from '../common/kafka';
+import { runProcess } from '../common/process';
+import { startWorker } from './run-worker';
+
+runProcess('worker-order-events', async (config, logger) => {
+  const producer = createKafka(config.kafka, logger).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return startWorker(config, logger, {
+    taskQueue: ORDER_EVENTS_TASK_QUEUE,
+    workflows: false,
+    activities: createPublishActivities({ producer }),
+    options: { maxConcurrentActivityTaskExecutions: config.workers.orderEvents.maxActivities },
+    close: () => producer.disconnect(),
+  });
+});

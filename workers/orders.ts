@@ -1,0 +1,28 @@
+/** Worker for task queue `orders`: the order workflow, plus the order-record and stock activities. */
+import { createOrderActivities } from '../activities/orders/activities';
+import { createStockActivities } from '../activities/stock/activities';
+import { seedStock } from '../activities/stock/stock-model';
+import { connectMongo } from '../common/mongo';
+import { orderModel } from '../common/order-model';
+import { runProcess } from '../common/process';
+import { ORDERS_TASK_QUEUE } from '../workflows/order-contract';
+import { startWorker } from './run-worker';
+
+runProcess('worker-orders', async (config, logger) => {
+  const connection = await connectMongo(config.mongo);
+  const seeded = await seedStock(connection);
+  if (seeded > 0) logger.info({ seeded }, 'seeded demo stock');
+  return startWorker(config, logger, {
+    taskQueue: ORDERS_TASK_QUEUE,
+    workflows: true,
+    activities: {
+      ...createOrderActivities({ orders: orderModel(connection) }),
+      ...createStockActivities({ connection }),
+    },
+    options: {
+      maxConcurrentActivityTaskExecutions: config.workers.orders.maxActivities,
+      maxConcurrentWorkflowTaskExecutions: config.workers.orders.maxWorkflowTasks,
+    },
+    close: () => connection.close(),
+  });
+});

@@ -1,0 +1,19 @@
+/** Worker for task queue `payments`: charge and refund, sized to protect the payment gateway. */
+import { createPaymentActivities } from '../activities/payments/activities';
+import { SimulatedGateway } from '../activities/payments/simulated-gateway';
+import { PAYMENTS_TASK_QUEUE } from '../activities/payments/task-queue';
+import { connectMongo } from '../common/mongo';
+import { runProcess } from '../common/process';
+import { startWorker } from './run-worker';
+
+runProcess('worker-payments', async (config, logger) => {
+  const connection = await connectMongo(config.mongo);
+  const gateway = new SimulatedGateway({ connection, settings: config.payments });
+  return startWorker(config, logger, {
+    taskQueue: PAYMENTS_TASK_QUEUE,
+    workflows: false,
+    activities: createPaymentActivities({ gateway }),
+    options: { maxConcurrentActivityTaskExecutions: config.workers.payments.maxActivities },
+    close: () => connection.close(),
+  });
+});

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from '../common/config';
+import type { Logger } from '../common/logger';
+import type { Running } from '../common/process';
+
+/**
+ * Workflow code for a worker. WORKFLOW_BUNDLE names a bundle prebuilt by `npm run build:workflows` (npm start and
+ * the Docker image set it) for a fast start; without it the worker bundles the sources itself, so a stale bundle
+ * can never run by accident.
+ */
+export function workflowCode(bundle = process.env.WORKFLOW_BUNDLE): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (bundle) {
+    if (!fs.existsSync(bundle)) throw new Error(`WORKFLOW_BUNDLE: no such file ${bundle}; run npm run build:workflows`);
+    return { workflowBundle: { codePath: path.resolve(bundle) } };
+  }
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+export interface WorkerSpec {
+  taskQueue: string;
+  activities: object;
+  /** Only the `orders` worker runs workflow code; the others run activities only. */
+  workflows: boolean;
+  options?: Partial<WorkerOptions>;
+  /** Closes what the activities hold (Kafka producer, Mongo connection) after the worker drained. */
+  close?: () => Promise<void>;
+}
+
+/**
+ * Starts one worker and returns its handle. Stopping drains it: the worker stops polling, in-flight activities get
+ * the grace time to finish (after which they are cancelled and retried elsewhere by Temporal), then it closes.
+ */
+export async function startWorker(config: Config, logger: Logger, spec: WorkerSpec): Promise<Running> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: spec.taskQueue,
+    activities: spec.activities,
+    ...(spec.workflows ? workflowCode() : {}),
+    shutdownGraceTime: '20 seconds',
+    ...spec.options,
+  });
+  const run = worker.run();
+  run.catch((err: unknown) => {
+    logger.fatal({ err }, 'worker stopped unexpectedly');
+    process.exit(1);
+  });
+  return {
+    info: { taskQueue: spec.taskQueue, workflows: spec.workflows },
+    async stop() {
+      worker.shutdown();
+      await run;
+      await spec.close?.();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * processOrder: validate → reserve stock → charge payment → publish `order-processed`.
+ *
+ * Business failures (invalid order, out of stock, payment declined) end the order `rejected`; a cancel accepted
+ * before the payment is captured ends it `cancelled`; a technical failure that exhausts its retries ends it `failed`
+ * and fails the run, so operators see it as Failed and can retry it. On every way out, what was reserved is
+ * released and what was charged is refunded (saga). No I/O here: activities do it all.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FailureReason, FinalStatus } from '../common/events';
+import { ORDER_STATUS } from '../common/search-attributes';
+import type { OrderActivities } from '../activities/orders/activities';
+import type { PaymentActivities } from '../activities/payments/activities';
+import type { PublishActivities } from '../activities/publish/activities';
+import type { StockActivities } from '../activities/stock/activities';
+import { PAYMENTS_TASK_QUEUE } from '../activities/payments/task-queue';
+import { ORDER_EVENTS_TASK_QUEUE } from '../activities/publish/task-queue';
+import {
+  cancelSignal,
+  ORDERS_TASK_QUEUE,
+  statusQuery,
+  type OrderState,
+  type OrderStep,
+  type ProcessOrderInput,
+  type ProcessOrderResult,
+} from './order-contract';
+
+/** Failure types that are the business saying no: the order is rejected, nothing is retried. */
+export const BUSINESS_FAILURES = ['InvalidOrder', 'OutOfStock', 'PaymentDeclined'] as const;
+
+const { validateOrder } = proxyActivities<OrderActivities>({
+  taskQueue: ORDERS_TASK_QUEUE,
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5 },
+});
+
+// Status records and compensations must get through: many attempts, capped backoff.
+const { recordOrderStatus } = proxyActivities<OrderActivities>({
+  taskQueue: ORDERS_TASK_QUEUE,
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 50 },
+});
+
+const { reserveStock, releaseStock, commitStock } = proxyActivities<StockActivities>({
+  taskQueue: ORDERS_TASK_QUEUE,
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+const { chargePayment } = proxyActivities<PaymentActivities>({
+  taskQueue: PAYMENTS_TASK_QUEUE,
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+});
+
+const { refundPayment } = proxyActivities<PaymentActivities>({
+  taskQueue: PAYMENTS_TASK_QUEUE,
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 50 },
+});
+
+const { publishOrderProcessed } = proxyActivities<PublishActivities>({
+  taskQueue: ORDER_EVENTS_TASK_QUEUE,
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+});
+
+class OrderCancelled extends Error {}
+
+function businessReason(err: unknown): FailureReason | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? '';
+    if ((BUSINESS_FAILURES as readonly string[]).includes(type)) return { type, message: err.cause.message };
+  }
+  return undefined;
+}
+
+function technicalReason(err: unknown): FailureReason {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'TechnicalFailure';
+  return { type, message: cause instanceof Error ? cause.message : String(cause) };
+}
+
+export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrderResult> {
+  const { workflowId, runId } = workflowInfo();
+  const state: OrderState = {
+    status: 'processing',
+    steps: [],
+    reason: null,
+    cancellable: true,
+    cancel: { state: 'none' },
+  };
+  const done = (step: OrderStep) => state.steps.push(step);
+  const stockRequest = { orderId: input.orderId, items: input.items.map(({ sku, quantity }) => ({ sku, quantity })) };
+  let reserved = false;
+  let charged = false;
+
+  setHandler(statusQuery, () => state);
+  setHandler(cancelSignal, ({ reason }) => {
+    if (state.cancel.state !== 'none') return;
+    state.cancel = state.cancellable
+      ? { state: 'accepted', reason: reason ?? 'cancelled by request' }
+      : { state: 'refused', reason: 'payment already captured' };
+  });
+  const checkCancel = () => {
+    if (state.cancel.state === 'accepted') throw new OrderCancelled();
+  };
+  const record = () =>
+    recordOrderStatus({ orderId: input.orderId, status: state.status, steps: state.steps, reason: state.reason, runId });
+
+  async function finish(status: FinalStatus, reason: FailureReason | null): Promise<void> {
+    if (status !== 'completed') {
+      if (charged) {
+        await refundPayment({ orderId: input.orderId });
+        done('payment-refunded');
+      }
+      if (reserved) {
+        await releaseStock(stockRequest);
+        done('stock-released');
+      }
+    }
+    await publishOrderProcessed({
+      orderId: input.orderId,
+      customerId: input.customerId,
+      status,
+      reason,
+      currency: input.currency,
+      totalCents: input.totalCents,
+      items: input.items,
+      acceptedAt: input.acceptedAt,
+      occurredAt: new Date().toISOString(),
+      workflowId,
+      runId,
+    });
+    done('published');
+    if (status === 'completed') await commitStock(stockRequest);
+    state.status = status;
+    state.reason = reason;
+    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
+    await record();
+  }
+
+  upsertSearchAttributes([{ key: ORDER_STATUS, value: 'processing' }]);
+  await record();
+
+  try {
+    checkCancel();
+    await validateOrder(input);
+    done('validated');
+    checkCancel();
+
+    await reserveStock(stockRequest);
+    reserved = true;
+    done('stock-reserved');
+    checkCancel();
+
+    await chargePayment({
+      orderId: input.orderId,
+      customerId: input.customerId,
+      amountCents: input.totalCents,
+      currency: input.currency,
+    });
+    charged = true;
+    done('payment-captured');
+    // A cancel accepted while the capture was in flight still wins: it is refunded below.
+    checkCancel();
+    state.cancellable = false;
+
+    await finish('completed', null);
+    return { orderId: input.orderId, status: 'completed', reason: null, steps: state.steps };
+  } catch (err) {
+    state.cancellable = false;
+    if (err instanceof OrderCancelled) {
+      await finish('cancelled', { type: 'Cancelled', message: state.cancel.reason ?? 'cancelled by request' });
+      return { orderId: input.orderId, status: 'cancelled', reason: state.reason, steps: state.steps };
+    }
+    const rejected = businessReason(err);
+    if (rejected) {
+      await finish('rejected', rejected);
+      return { orderId: input.orderId, status: 'rejected', reason: rejected, steps: state.steps };
+    }
+    const failure = technicalReason(err);
+    await finish('failed', failure);
+    // Fail the run itself, so it shows as Failed in the Web UI and can be retried as a new run.
+    throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, cause: err as Error });
+  }
+}
