@@ -7,7 +7,7 @@ export const TOPICS = {
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
 /** The dead-letter twin of a topic: where messages that fail validation or keep failing go. */
-export function dlqTopic(topic: Topic): `${Topic}.dlq` {
+export function dlqTopic<T extends string>(topic: T): `${T}.dlq` {
   return `${topic}.dlq`;
 }
 

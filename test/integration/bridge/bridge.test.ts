@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection, WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { KafkaMessage, Message } from 'kafkajs';
+import pino from 'pino';
+import { OrderBridge, type BridgeDeps, type WorkflowStarter } from '../../../bridge/bridge';
+import { loadConfig } from '../../../common/config';
+import { readDlqHeaders } from '../../../common/dlq';
+import { eventHeaders, type OrderCreatedV1 } from '../../../common/events';
+import { createKafka } from '../../../common/kafka';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../../common/search-attributes';
+import { connectTemporal } from '../../../common/temporal';
+import type { ProcessOrderInput } from '../../../workflows/order-contract';
+import { orderCreatedEvent } from '../../unit/bridge/fixtures';
+
+const config = loadConfig();
+
+interface LogLine {
+  msg: string;
+  orderId?: string;
+  [field: string]: unknown;
+}
+
+/** Polls until `ok` holds; fails with the last value seen, so a timeout says how far it got. */
+async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  let last: T | undefined;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(100)) {
+    last = await probe();
+    if (ok(last)) return last;
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on: a Temporal frontend that is down. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The real client, except that starts of the chosen orders go to a Temporal that is down (real gRPC failures:
+ * connection refused until the deadline) for as long as `outage` says.
+ */
+function flakyStarter(real: Client, down: Client, outage: (orderId: string) => boolean) {
+  const calls = new Map<string, number>();
+  const starter: WorkflowStarter = {
+    // The deadline must reach whichever connection the call goes through.
+    withDeadline: (deadline, fn) => real.withDeadline(deadline, () => down.withDeadline(deadline, fn)),
+    workflow: {
+      start: async (type, options) => {
+        const { orderId } = options.args[0] as ProcessOrderInput;
+        calls.set(orderId, (calls.get(orderId) ?? 0) + 1);
+        return (outage(orderId) ? down : real).workflow.start(type, options);
+      },
+    },
+  };
+  return { starter, calls: (orderId: string) => calls.get(orderId) ?? 0 };
+}
+
+describe('OrderBridge (real Kafka and Temporal)', () => {
+  const runId = randomUUID();
+  const topic = `it-bridge-${runId}`;
+  const dlq = `${topic}.dlq`;
+  const groupId = `it-bridge-${runId}`;
+  const dlqReaderGroupId = `it-bridge-dlq-reader-${runId}`;
+  // Nobody polls this queue: started workflows wait there until afterAll terminates them.
+  const taskQueue = `it-bridge-${runId}`;
+
+  const kafka = createKafka(config.kafka);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true });
+  const dlqReader = kafka.consumer({ groupId: dlqReaderGroupId });
+  const deadLetters: KafkaMessage[] = [];
+  const logs: LogLine[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+
+  let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  let downConnection: Connection;
+  let downClient: Client;
+  let bridge: OrderBridge | undefined;
+  /** Messages produced to the topic, which the group's committed offsets must cover. */
+  let produced = 0;
+  /** Every workflow id the test may have caused, terminated in afterAll. */
+  const workflowIds = new Set<string>();
+
+  async function startBridge(overrides: Partial<BridgeDeps> = {}): Promise<OrderBridge> {
+    await bridge?.stop();
+    bridge = new OrderBridge({
+      kafka,
+      client: temporal.client,
+      logger,
+      groupId,
+      partitionsConcurrency: 3,
+      maxAttempts: 3,
+      topic,
+      taskQueue,
+      backoff: { initialMs: 50, maxMs: 200 },
+      ...overrides,
+    });
+    await bridge.start();
+    return bridge;
+  }
+
+  /** Produces one message and returns the offset and partition the broker acknowledged. */
+  async function produce(message: Message): Promise<{ partition: number; offset: string }> {
+    const [ack] = await producer.send({ topic, acks: -1, messages: [message] });
+    produced++;
+    return { partition: ack!.partition, offset: ack!.baseOffset! };
+  }
+
+  function eventMessage(event: OrderCreatedV1, partition?: number): Message {
+    workflowIds.add(`order-${event.orderId}`);
+    return { key: event.orderId, value: JSON.stringify(event), headers: eventHeaders(event), partition };
+  }
+
+  async function committed(): Promise<Map<number, number>> {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map(offsets!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+  }
+  const committedTotal = async () => [...(await committed()).values()].reduce((a, b) => a + b, 0);
+
+  async function runsOf(workflowId: string): Promise<WorkflowExecutionInfo[]> {
+    const runs: WorkflowExecutionInfo[] = [];
+    for await (const run of temporal.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+      runs.push(run);
+    }
+    return runs;
+  }
+
+  const stats = () => bridge!.stats();
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.createTopics({
+      topics: [topic, dlq].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
+    await producer.connect();
+    temporal = await connectTemporal(config.temporal);
+    downConnection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
+    downClient = new Client({ connection: downConnection, namespace: config.temporal.namespace });
+    await dlqReader.connect();
+    await dlqReader.subscribe({ topic: dlq, fromBeginning: true });
+    await dlqReader.run({ eachMessage: async ({ message }) => void deadLetters.push(message) });
+  });
+
+  afterAll(async () => {
+    await bridge?.stop();
+    await dlqReader.disconnect();
+    await producer.disconnect();
+    const terminations = await Promise.allSettled(
+      [...workflowIds].map((id) =>
+        temporal.client.workflow.getHandle(id).terminate('integration test cleanup'),
+      ),
+    );
+    await admin.deleteTopics({ topics: [topic, dlq] });
+    await admin.deleteGroups([groupId, dlqReaderGroupId]);
+    await admin.disconnect();
+    await downConnection.close();
+    await temporal.connection.close();
+    // Never started, or already terminated by a test: both fine. Anything else would leak a running workflow.
+    const leaks = terminations.filter(
+      (t) => t.status === 'rejected' && !(t.reason instanceof WorkflowNotFoundError),
+    );
+    expect(leaks).toEqual([]);
+  });
+
+  const events = Array.from({ length: 30 }, (_, i) =>
+    orderCreatedEvent({
+      customerId: `it-customer-${i % 7}`,
+      currency: (['EUR', 'USD', 'GBP'] as const)[i % 3],
+      items: [
+        {
+          sku: `SKU-${i}`,
+          name: 'Thing',
+          quantity: i + 1,
+          unitPriceCents: 250,
+          lineTotalCents: 250 * (i + 1),
+        },
+      ],
+      totalCents: 250 * (i + 1),
+    }),
+  );
+
+  it('(a) starts exactly one workflow per event, with its input, search attributes, memo and summary', async () => {
+    await startBridge();
+    await producer.send({ topic, acks: -1, messages: events.map((e) => eventMessage(e)) });
+    produced += events.length;
+
+    await eventually('30 starts', stats, (s) => s.started === events.length);
+    expect(stats()).toEqual({ started: 30, alreadyStarted: 0, deadLettered: 0, retried: 0 });
+
+    for (const event of events) {
+      const handle = temporal.client.workflow.getHandle(`order-${event.orderId}`);
+      const description = await handle.describe();
+      expect(description.status.name).toBe('RUNNING');
+      expect(description.taskQueue).toBe(taskQueue);
+      expect(description.typedSearchAttributes.get(CUSTOMER_ID)).toBe(event.customerId);
+      expect(description.typedSearchAttributes.get(ORDER_STATUS)).toBe('accepted');
+      expect(description.memo).toEqual({
+        orderId: event.orderId,
+        customerId: event.customerId,
+        totalCents: event.totalCents,
+        currency: event.currency,
+        items: 1,
+      });
+      expect(await description.staticSummary()).toBe(
+        `Order 1 item, ${(event.totalCents / 100).toFixed(2)} ${event.currency} for customer ${event.customerId}`,
+      );
+
+      const history = await handle.fetchHistory();
+      const [input] = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+      expect(defaultPayloadConverter.fromPayload(input!)).toEqual({
+        orderId: event.orderId,
+        customerId: event.customerId,
+        email: event.email,
+        currency: event.currency,
+        items: event.items,
+        totalCents: event.totalCents,
+        acceptedAt: event.occurredAt,
+      });
+    }
+
+    for (const event of events) {
+      const runs = await eventually(
+        `visibility of order-${event.orderId}`,
+        () => runsOf(`order-${event.orderId}`),
+        (r) => r.length > 0,
+      );
+      expect(runs).toHaveLength(1);
+    }
+    const startedLines = logs.filter((l) => l.msg === 'workflow started');
+    expect(startedLines.map((l) => l.orderId).sort()).toEqual(events.map((e) => e.orderId).sort());
+  });
+
+  it('(b) a redelivered event starts no second run, whether the first is still running or closed', async () => {
+    const [event] = events;
+    const workflowId = `order-${event!.orderId}`;
+
+    await produce(eventMessage(event!));
+    await eventually('already-started', stats, (s) => s.alreadyStarted === 1);
+
+    await temporal.client.workflow.getHandle(workflowId).terminate('closing the run before a redelivery');
+    await produce(eventMessage(event!));
+    await eventually('already-started after close', stats, (s) => s.alreadyStarted === 2);
+
+    expect(stats()).toEqual({ started: 30, alreadyStarted: 2, deadLettered: 0, retried: 0 });
+    const runs = await runsOf(workflowId);
+    expect(runs.map((r) => r.status.name)).toEqual(['TERMINATED']);
+    expect(
+      logs.filter((l) => l.msg === 'workflow already started' && l.orderId === event!.orderId),
+    ).toHaveLength(2);
+  });
+
+  it('(c) dead-letters malformed and schema-invalid messages with origin and reason, then keeps going', async () => {
+    const notJsonKey = randomUUID();
+    const { items: _items, ...withoutItems } = orderCreatedEvent();
+    const after = orderCreatedEvent();
+    const before = Date.now();
+
+    const notJson = await produce({ key: notJsonKey, value: '{"orderId": oops', partition: 0 });
+    const invalid = await produce({
+      key: withoutItems.orderId,
+      value: JSON.stringify(withoutItems),
+      headers: { 'event-type': 'order-created' },
+      partition: 0,
+    });
+    await produce(eventMessage(after, 0));
+    workflowIds.add(`order-${withoutItems.orderId}`);
+
+    await eventually(
+      '2 dead letters',
+      () => deadLetters.length,
+      (n) => n === 2,
+    );
+    await eventually('the start after them', stats, (s) => s.started === 31);
+    expect(stats()).toMatchObject({ deadLettered: 2 });
+
+    const byKey = new Map(deadLetters.map((m) => [m.key!.toString(), m]));
+    const notJsonLetter = byKey.get(notJsonKey)!;
+    expect(notJsonLetter.value!.toString()).toBe('{"orderId": oops');
+    const notJsonHeaders = readDlqHeaders(notJsonLetter.headers);
+    expect(notJsonHeaders).toMatchObject({
+      originalTopic: topic,
+      originalPartition: 0,
+      originalOffset: notJson.offset,
+      consumer: groupId,
+    });
+    expect(notJsonHeaders.error).toMatch(/not JSON/);
+
+    const invalidLetter = byKey.get(withoutItems.orderId)!;
+    expect(invalidLetter.value!.toString()).toBe(JSON.stringify(withoutItems));
+    expect(invalidLetter.headers!['event-type']!.toString()).toBe('order-created');
+    const invalidHeaders = readDlqHeaders(invalidLetter.headers);
+    expect(invalidHeaders).toMatchObject({
+      originalTopic: topic,
+      originalPartition: 0,
+      originalOffset: invalid.offset,
+      consumer: groupId,
+    });
+    expect(invalidHeaders.error).toMatch(/^EventValidationError: invalid event: items: /);
+    for (const { failedAt } of [notJsonHeaders, invalidHeaders]) {
+      expect(Date.parse(failedAt)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(failedAt)).toBeLessThanOrEqual(Date.now());
+    }
+
+    expect((await temporal.client.workflow.getHandle(`order-${after.orderId}`).describe()).status.name).toBe(
+      'RUNNING',
+    );
+    await expect(
+      temporal.client.workflow.getHandle(`order-${withoutItems.orderId}`).describe(),
+    ).rejects.toThrow(WorkflowNotFoundError);
+  });
+
+  it('(d) the group has committed every message it processed, to the end of each partition', async () => {
+    await eventually('commits of every message', committedTotal, (n) => n === produced);
+    const ends = await admin.fetchTopicOffsets(topic);
+    const commits = await committed();
+    for (const { partition, high } of ends) expect(commits.get(partition)).toBe(Number(high));
+  });
+
+  it('(e) a restarted bridge resumes after its commits: it re-processes nothing and starts only new orders', async () => {
+    await startBridge();
+    const fresh = orderCreatedEvent();
+    await produce(eventMessage(fresh));
+
+    await eventually('the new order', stats, (s) => s.started === 1);
+    // Give any re-read of old messages every chance to show before judging.
+    await sleep(2_000);
+    expect(stats()).toEqual({ started: 1, alreadyStarted: 0, deadLettered: 0, retried: 0 });
+    expect(deadLetters).toHaveLength(2);
+    await eventually('commits of every message', committedTotal, (n) => n === produced);
+  });
+
+  it('(f) retries a start while Temporal is unreachable, committing nothing past it, then succeeds', async () => {
+    let outage = true;
+    const failing = orderCreatedEvent();
+    const next = orderCreatedEvent();
+    const flaky = flakyStarter(temporal.client, downClient, (id) => outage && id === failing.orderId);
+    await startBridge({ client: flaky.starter, maxAttempts: 100, startTimeoutMs: 1_000 });
+
+    const failingAck = await produce(eventMessage(failing, 1));
+    const nextAck = await produce(eventMessage(next, 1));
+    await eventually(
+      '3 failed attempts',
+      () => flaky.calls(failing.orderId),
+      (n) => n >= 3,
+    );
+
+    // Partition order holds and nothing at or after the failing offset is committed.
+    expect((await committed()).get(1)).toBe(Number(failingAck.offset));
+    await expect(temporal.client.workflow.getHandle(`order-${next.orderId}`).describe()).rejects.toThrow(
+      WorkflowNotFoundError,
+    );
+    expect(
+      logs.some((l) => l.msg === 'could not start workflow; will retry' && l.orderId === failing.orderId),
+    ).toBe(true);
+
+    outage = false;
+    await eventually('both starts', stats, (s) => s.started === 2);
+    expect(stats().retried).toBeGreaterThanOrEqual(2);
+    expect(stats()).toMatchObject({ alreadyStarted: 0, deadLettered: 0 });
+    expect(await runsOf(`order-${failing.orderId}`)).toHaveLength(1);
+    await eventually(
+      'commit past both',
+      async () => (await committed()).get(1),
+      (o) => o === Number(nextAck.offset) + 1,
+    );
+  });
+
+  it('(f) dead-letters a message whose start fails maxAttempts times, with the error, and carries on', async () => {
+    const doomed = orderCreatedEvent();
+    const next = orderCreatedEvent();
+    const flaky = flakyStarter(temporal.client, downClient, (id) => id === doomed.orderId);
+    await startBridge({ client: flaky.starter, maxAttempts: 3, startTimeoutMs: 1_000 });
+
+    const doomedAck = await produce(eventMessage(doomed, 2));
+    await produce(eventMessage(next, 2));
+
+    await eventually(
+      'the dead letter',
+      () => deadLetters.length,
+      (n) => n === 3,
+    );
+    await eventually('the start after it', stats, (s) => s.started === 1);
+    expect(stats()).toEqual({ started: 1, alreadyStarted: 0, deadLettered: 1, retried: 2 });
+    expect(flaky.calls(doomed.orderId)).toBe(3);
+
+    const letter = deadLetters.find((m) => m.key!.toString() === doomed.orderId)!;
+    expect(letter.value!.toString()).toBe(JSON.stringify(doomed));
+    const headers = readDlqHeaders(letter.headers);
+    expect(headers).toMatchObject({
+      originalTopic: topic,
+      originalPartition: 2,
+      originalOffset: doomedAck.offset,
+    });
+    expect(headers.error).toMatch(/Failed to start Workflow/);
+    expect(headers.error).toMatch(/UNAVAILABLE|DEADLINE_EXCEEDED|Deadline exceeded/i);
+    await expect(temporal.client.workflow.getHandle(`order-${doomed.orderId}`).describe()).rejects.toThrow(
+      WorkflowNotFoundError,
+    );
+    await eventually('commits of every message', committedTotal, (n) => n === produced);
+  });
+});

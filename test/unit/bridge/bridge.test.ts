@@ -1,0 +1,249 @@
+import { ServiceError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type {
+  ConsumerRunConfig,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Offsets,
+  ProducerRecord,
+} from 'kafkajs';
+import pino from 'pino';
+import { OrderBridge, type WorkflowStarter } from '../../../bridge/bridge';
+import type { ProcessOrderInput } from '../../../workflows/order-contract';
+import { orderCreatedEvent, orderCreatedMessage, rawMessage } from './fixtures';
+
+const TOPIC = 'order-created';
+const PARTITION = 2;
+
+/**
+ * A Kafka whose consumer hands its eachBatch handler to the test, and a journal of what the bridge did in
+ * order (start attempts, resolved offsets, commits, dead letters), which is what the commit rules are about.
+ */
+function harness(
+  startBehaviour: (orderId: string, attempt: number) => Promise<void>,
+  backoff = { initialMs: 1, maxMs: 4 },
+) {
+  const journal: string[] = [];
+  const dlq: ProducerRecord[] = [];
+  let runConfig: ConsumerRunConfig | undefined;
+  let running = true;
+  const attempts = new Map<string, number>();
+
+  const kafka = {
+    consumer: () => ({
+      connect: async () => undefined,
+      subscribe: async () => undefined,
+      run: async (config: ConsumerRunConfig) => {
+        runConfig = config;
+      },
+      disconnect: async () => {
+        running = false;
+      },
+    }),
+    producer: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: async (record: ProducerRecord) => {
+        dlq.push(record);
+        journal.push(`dlq ${record.messages[0]!.headers!['dlq-original-offset']}`);
+        return [];
+      },
+    }),
+  } as unknown as Kafka;
+
+  const client: WorkflowStarter = {
+    withDeadline: (_deadline, fn) => fn(),
+    workflow: {
+      start: async (_type, options) => {
+        const { orderId } = options.args[0] as ProcessOrderInput;
+        const attempt = (attempts.get(orderId) ?? 0) + 1;
+        attempts.set(orderId, attempt);
+        journal.push(`start ${orderId} #${attempt}`);
+        await startBehaviour(orderId, attempt);
+      },
+    },
+  };
+
+  const bridge = new OrderBridge({
+    kafka,
+    client,
+    logger: pino({ level: 'silent' }),
+    groupId: 'unit-bridge',
+    partitionsConcurrency: 4,
+    maxAttempts: 3,
+    backoff,
+  });
+
+  const runBatch = (messages: KafkaMessage[]) => {
+    if (!runConfig?.eachBatch) throw new Error('bridge not started');
+    const payload = {
+      batch: { topic: TOPIC, partition: PARTITION, messages },
+      resolveOffset: (offset: string) => journal.push(`resolve ${offset}`),
+      heartbeat: async () => undefined,
+      commitOffsetsIfNecessary: async (offsets?: Offsets) => {
+        const p = offsets?.topics[0]?.partitions[0];
+        journal.push(`commit ${offsets?.topics[0]?.topic}/${p?.partition}@${p?.offset}`);
+      },
+      isRunning: () => running,
+      isStale: () => false,
+    } as unknown as EachBatchPayload;
+    return runConfig.eachBatch(payload);
+  };
+
+  return { bridge, journal, dlq, attempts, runBatch, runConfig: () => runConfig };
+}
+
+const unavailable = () =>
+  new ServiceError('Failed to start Workflow', {
+    cause: Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), {
+      code: 14,
+      details: 'connect ECONNREFUSED',
+      metadata: {},
+    }),
+  });
+
+describe('OrderBridge (fake Kafka and Temporal)', () => {
+  it('consumes with manual commits, batches resolved by hand, and bounded partition concurrency', async () => {
+    const h = harness(async () => undefined);
+    await h.bridge.start();
+    expect(h.runConfig()).toMatchObject({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+    });
+  });
+
+  it('starts each order in partition order, dead-letters invalid events, and commits only what is done', async () => {
+    const a = orderCreatedEvent();
+    const b = orderCreatedEvent();
+    const h = harness(async () => undefined);
+    await h.bridge.start();
+    await h.runBatch([
+      orderCreatedMessage(a, '10'),
+      rawMessage(b.orderId, 'not json', '11'),
+      orderCreatedMessage(b, '12'),
+    ]);
+
+    expect(h.journal).toEqual([
+      `start ${a.orderId} #1`,
+      'resolve 10',
+      'dlq 11',
+      'resolve 11',
+      `start ${b.orderId} #1`,
+      'resolve 12',
+      `commit ${TOPIC}/${PARTITION}@13`,
+    ]);
+    expect(h.bridge.stats()).toEqual({ started: 2, alreadyStarted: 0, deadLettered: 1, retried: 0 });
+  });
+
+  it('counts an existing workflow as done', async () => {
+    const a = orderCreatedEvent();
+    const h = harness(async () => {
+      throw new WorkflowExecutionAlreadyStartedError('already started', `order-${a.orderId}`, 'processOrder');
+    });
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(a, '0')]);
+    expect(h.journal).toEqual([`start ${a.orderId} #1`, 'resolve 0', `commit ${TOPIC}/${PARTITION}@1`]);
+    expect(h.bridge.stats()).toMatchObject({ started: 0, alreadyStarted: 1 });
+  });
+
+  it('retries a transient failure and resolves the message only once the start succeeded', async () => {
+    const a = orderCreatedEvent();
+    const h = harness(async (_orderId, attempt) => {
+      if (attempt < 3) throw unavailable();
+    });
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(a, '5')]);
+    expect(h.journal).toEqual([
+      `start ${a.orderId} #1`,
+      `start ${a.orderId} #2`,
+      `start ${a.orderId} #3`,
+      'resolve 5',
+      `commit ${TOPIC}/${PARTITION}@6`,
+    ]);
+    expect(h.bridge.stats()).toEqual({ started: 1, alreadyStarted: 0, deadLettered: 0, retried: 2 });
+  });
+
+  it('dead-letters after maxAttempts with the last error, then carries on with the next message', async () => {
+    const failing = orderCreatedEvent();
+    const next = orderCreatedEvent();
+    const h = harness(async (orderId) => {
+      if (orderId === failing.orderId) throw unavailable();
+    });
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(failing, '7'), orderCreatedMessage(next, '8')]);
+
+    expect(h.journal).toEqual([
+      `start ${failing.orderId} #1`,
+      `start ${failing.orderId} #2`,
+      `start ${failing.orderId} #3`,
+      'dlq 7',
+      'resolve 7',
+      `start ${next.orderId} #1`,
+      'resolve 8',
+      `commit ${TOPIC}/${PARTITION}@9`,
+    ]);
+    expect(h.dlq[0]!.messages[0]!.headers!['dlq-error']).toBe(
+      'ServiceError: Failed to start Workflow; caused by Error: 14 UNAVAILABLE: connect ECONNREFUSED',
+    );
+  });
+
+  it('dead-letters at once a start the server rejects as invalid', async () => {
+    const a = orderCreatedEvent();
+    const h = harness(async () => {
+      throw new ServiceError('Failed to start Workflow', {
+        cause: Object.assign(new Error('3 INVALID_ARGUMENT: memo too large'), {
+          code: 3,
+          details: 'memo too large',
+          metadata: {},
+        }),
+      });
+    });
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(a, '0')]);
+    expect(h.journal).toEqual([
+      `start ${a.orderId} #1`,
+      'dlq 0',
+      'resolve 0',
+      `commit ${TOPIC}/${PARTITION}@1`,
+    ]);
+  });
+
+  it('on stop while retrying, leaves the failing message and everything after it uncommitted', async () => {
+    const done = orderCreatedEvent();
+    const failing = orderCreatedEvent();
+    const after = orderCreatedEvent();
+    let failed: () => void = () => undefined;
+    const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+    // A long backoff: only stop() can end the wait early.
+    const h = harness(
+      async (orderId) => {
+        if (orderId !== failing.orderId) return;
+        failed();
+        throw unavailable();
+      },
+      { initialMs: 60_000, maxMs: 60_000 },
+    );
+    await h.bridge.start();
+
+    const batch = h.runBatch([
+      orderCreatedMessage(done, '20'),
+      orderCreatedMessage(failing, '21'),
+      orderCreatedMessage(after, '22'),
+    ]);
+    await firstFailure;
+    const stoppedAt = Date.now();
+    await h.bridge.stop();
+    await batch;
+
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(h.journal).toEqual([
+      `start ${done.orderId} #1`,
+      'resolve 20',
+      `start ${failing.orderId} #1`,
+      `commit ${TOPIC}/${PARTITION}@21`,
+    ]);
+    expect(h.bridge.stats()).toEqual({ started: 1, alreadyStarted: 0, deadLettered: 0, retried: 1 });
+  });
+});

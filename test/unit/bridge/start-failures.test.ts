@@ -1,0 +1,69 @@
+import { ServiceError } from '@temporalio/client';
+import { PayloadConverterError, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { backoffDelay, classifyStartFailure } from '../../../bridge/start-failures';
+
+/** The shape @grpc/grpc-js gives a failed call, which the Temporal client wraps in a ServiceError. */
+function grpcError(code: number, details: string): Error {
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+}
+
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+const INVALID_ARGUMENT = 3;
+const RESOURCE_EXHAUSTED = 8;
+
+describe('classifyStartFailure', () => {
+  it('counts an existing run (running or closed under REJECT_DUPLICATE) as already started', () => {
+    const err = new WorkflowExecutionAlreadyStartedError(
+      'Workflow execution already started',
+      'order-1',
+      'processOrder',
+    );
+    expect(classifyStartFailure(err)).toBe('already-started');
+  });
+
+  it.each([
+    [
+      'server unavailable',
+      new ServiceError('Failed to start Workflow', { cause: grpcError(UNAVAILABLE, 'connect ECONNREFUSED') }),
+    ],
+    [
+      'deadline exceeded',
+      new ServiceError('Failed to start Workflow', {
+        cause: grpcError(DEADLINE_EXCEEDED, 'Deadline exceeded'),
+      }),
+    ],
+    [
+      'throttled',
+      new ServiceError('Failed to start Workflow', {
+        cause: grpcError(RESOURCE_EXHAUSTED, 'namespace rate limit'),
+      }),
+    ],
+    ['a bare network error', new Error('socket hang up')],
+    ['a thrown non-error', 'boom'],
+  ])('retries %s', (_name, err) => {
+    expect(classifyStartFailure(err)).toBe('transient');
+  });
+
+  it.each([
+    [
+      'a request the server rejects as invalid',
+      new ServiceError('Failed to start Workflow', { cause: grpcError(INVALID_ARGUMENT, 'memo too large') }),
+    ],
+    [
+      'an input the payload converter cannot encode',
+      new PayloadConverterError('Unable to convert BigInt to payload'),
+    ],
+  ])('gives up at once on %s', (_name, err) => {
+    expect(classifyStartFailure(err)).toBe('permanent');
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from the initial delay and stays at the cap', () => {
+    const backoff = { initialMs: 200, maxMs: 1_000 };
+    expect([1, 2, 3, 4, 5, 10].map((attempt) => backoffDelay(attempt, backoff))).toEqual([
+      200, 400, 800, 1_000, 1_000, 1_000,
+    ]);
+  });
+});
