@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
 # tsc -p tsconfig.build.json -> dist/ mirroring the source tree (dist/common, dist/stack, dist/api, ...)
-RUN npm run build
+RUN npm run build && node dist/workers/build-bundle.js dist/workflow-bundle.js
 
 # --- runtime: production dependencies + compiled output only -----------------------------------
 FROM node:20-bookworm-slim AS runtime

@@ -39,6 +39,12 @@ const line = new Schema<OrderLine>(
   { _id: false },
 );
 
+// A sub-schema, because a `type` key inline would be read as mongoose's type keyword.
+const reasonSchema = new Schema<FailureReason>(
+  { type: { type: String, required: true }, message: { type: String, required: true } },
+  { _id: false },
+);
+
 const orderSchema = new Schema<OrderDoc>(
   {
     _id: { type: String, required: true },
@@ -48,7 +54,7 @@ const orderSchema = new Schema<OrderDoc>(
     items: { type: [line], required: true },
     totalCents: { type: Number, required: true },
     status: { type: String, enum: ORDER_STATUSES, required: true },
-    reason: { type: { type: String, message: String }, default: null, _id: false },
+    reason: { type: reasonSchema, default: null },
     steps: { type: [String], default: [] },
     idempotencyKey: { type: String, default: null },
     requestHash: { type: String, required: true },

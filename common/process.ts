@@ -29,11 +29,10 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    const force = setTimeout(() => {
+    setTimeout(() => {
       logger.error('graceful stop took longer than 30 s; exiting');
       process.exit(1);
     }, 30_000);
-    force.unref();
     try {
       await running?.stop();
       logger.info('stopped');

@@ -60,8 +60,10 @@ async function main(): Promise<number> {
   );
 
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    // Ctrl-C reaches npm, tsx and this process at once, often as several signals: the first one starts the
+    // stop, the others must not kill the launcher half-way (it is what SIGKILLs a process that will not stop).
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
   });
   console.log('stopping…');
   await app.stop();

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 /** Default output, beside the compiled code; a path given as the first argument wins. */
-const DEFAULT_OUTPUT = path.join(__dirname, '..', __dirname.split(path.sep).includes('dist') ? '' : 'dist', 'workflow-bundle.js');
+const DEFAULT_OUTPUT = path.join(
+  __dirname,
+  '..',
+  __dirname.split(path.sep).includes('dist') ? '' : 'dist',
+  'workflow-bundle.js',
+);
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -12,7 +17,9 @@ async function main(): Promise<void> {
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.writeFileSync(output, code);
-  console.log(`workflow bundle: ${output} (${(code.length / 1024).toFixed(0)} KiB, ${Date.now() - started} ms)`);
+  console.log(
+    `workflow bundle: ${output} (${(code.length / 1024).toFixed(0)} KiB, ${Date.now() - started} ms)`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -10,9 +10,12 @@ import type { Running } from '../common/process';
  * the Docker image set it) for a fast start; without it the worker bundles the sources itself, so a stale bundle
  * can never run by accident.
  */
-export function workflowCode(bundle = process.env.WORKFLOW_BUNDLE): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowCode(
+  bundle = process.env.WORKFLOW_BUNDLE,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (bundle) {
-    if (!fs.existsSync(bundle)) throw new Error(`WORKFLOW_BUNDLE: no such file ${bundle}; run npm run build:workflows`);
+    if (!fs.existsSync(bundle))
+      throw new Error(`WORKFLOW_BUNDLE: no such file ${bundle}; run npm run build:workflows`);
     return { workflowBundle: { codePath: path.resolve(bundle) } };
   }
   return { workflowsPath: require.resolve('../workflows') };

@@ -38,38 +38,68 @@ export const BUSINESS_FAILURES = ['InvalidOrder', 'OutOfStock', 'PaymentDeclined
 const { validateOrder } = proxyActivities<OrderActivities>({
   taskQueue: ORDERS_TASK_QUEUE,
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5 },
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+    maximumAttempts: 5,
+  },
 });
 
 // Status records and compensations must get through: many attempts, capped backoff.
 const { recordOrderStatus } = proxyActivities<OrderActivities>({
   taskQueue: ORDERS_TASK_QUEUE,
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 50 },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 50,
+  },
 });
 
 const { reserveStock, releaseStock, commitStock } = proxyActivities<StockActivities>({
   taskQueue: ORDERS_TASK_QUEUE,
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 10,
+  },
 });
 
 const { chargePayment } = proxyActivities<PaymentActivities>({
   taskQueue: PAYMENTS_TASK_QUEUE,
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 5,
+  },
 });
 
 const { refundPayment } = proxyActivities<PaymentActivities>({
   taskQueue: PAYMENTS_TASK_QUEUE,
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 50 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 50,
+  },
 });
 
 const { publishOrderProcessed } = proxyActivities<PublishActivities>({
   taskQueue: ORDER_EVENTS_TASK_QUEUE,
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 20,
+  },
 });
 
 class OrderCancelled extends Error {}
@@ -98,7 +128,10 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
     cancel: { state: 'none' },
   };
   const done = (step: OrderStep) => state.steps.push(step);
-  const stockRequest = { orderId: input.orderId, items: input.items.map(({ sku, quantity }) => ({ sku, quantity })) };
+  const stockRequest = {
+    orderId: input.orderId,
+    items: input.items.map(({ sku, quantity }) => ({ sku, quantity })),
+  };
   let reserved = false;
   let charged = false;
 
@@ -113,7 +146,13 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
     if (state.cancel.state === 'accepted') throw new OrderCancelled();
   };
   const record = () =>
-    recordOrderStatus({ orderId: input.orderId, status: state.status, steps: state.steps, reason: state.reason, runId });
+    recordOrderStatus({
+      orderId: input.orderId,
+      status: state.status,
+      steps: state.steps,
+      reason: state.reason,
+      runId,
+    });
 
   async function finish(status: FinalStatus, reason: FailureReason | null): Promise<void> {
     if (status !== 'completed') {
@@ -178,7 +217,10 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
   } catch (err) {
     state.cancellable = false;
     if (err instanceof OrderCancelled) {
-      await finish('cancelled', { type: 'Cancelled', message: state.cancel.reason ?? 'cancelled by request' });
+      await finish('cancelled', {
+        type: 'Cancelled',
+        message: state.cancel.reason ?? 'cancelled by request',
+      });
       return { orderId: input.orderId, status: 'cancelled', reason: state.reason, steps: state.steps };
     }
     const rejected = businessReason(err);
@@ -189,6 +231,11 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
     const failure = technicalReason(err);
     await finish('failed', failure);
     // Fail the run itself, so it shows as Failed in the Web UI and can be retried as a new run.
-    throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, cause: err as Error });
+    throw ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: true,
+      cause: err as Error,
+    });
   }
 }

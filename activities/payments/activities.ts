@@ -32,7 +32,11 @@ export function createPaymentActivities({ gateway }: { gateway: PaymentGateway }
         return { chargeId: charge.chargeId };
       } catch (err) {
         if (err instanceof PaymentDeclinedError) {
-          throw ApplicationFailure.create({ type: PAYMENT_DECLINED, nonRetryable: true, message: err.message });
+          throw ApplicationFailure.create({
+            type: PAYMENT_DECLINED,
+            nonRetryable: true,
+            message: err.message,
+          });
         }
         if (err instanceof GatewayUnavailableError) {
           throw ApplicationFailure.create({ type: GATEWAY_UNAVAILABLE, message: err.message });

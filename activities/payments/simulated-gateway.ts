@@ -60,9 +60,12 @@ export class SimulatedGateway implements PaymentGateway {
 
     if (this.transientFailure()) throw new GatewayUnavailableError('gateway timed out before capturing');
     const { declineCustomers, declineOverCents } = this.options.settings;
-    if (declineCustomers.includes(request.customerId)) throw new PaymentDeclinedError('card declined by issuer');
+    if (declineCustomers.includes(request.customerId))
+      throw new PaymentDeclinedError('card declined by issuer');
     if (request.amountCents > declineOverCents) {
-      throw new PaymentDeclinedError(`amount ${request.amountCents} exceeds the card limit ${declineOverCents}`);
+      throw new PaymentDeclinedError(
+        `amount ${request.amountCents} exceeds the card limit ${declineOverCents}`,
+      );
     }
 
     const doc: LedgerDoc = {
@@ -82,7 +85,8 @@ export class SimulatedGateway implements PaymentGateway {
       if ((err as { code?: number }).code !== 11000) throw err;
       return toCharge((await this.ledger.findOne({ _id: request.idempotencyKey }))!);
     }
-    if (this.transientFailure()) throw new GatewayUnavailableError('gateway captured but the response was lost');
+    if (this.transientFailure())
+      throw new GatewayUnavailableError('gateway captured but the response was lost');
     return toCharge(doc);
   }
 

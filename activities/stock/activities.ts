@@ -67,7 +67,10 @@ export function createStockActivities({ connection }: { connection: Connection }
     /** The order completed: its holds become sales (dropped without restoring stock). */
     async commitStock({ orderId, items }: StockRequest): Promise<void> {
       for (const { sku } of items) {
-        await stock.updateOne({ _id: sku, [holdPath(orderId)]: { $exists: true } }, { $unset: { [holdPath(orderId)]: '' } });
+        await stock.updateOne(
+          { _id: sku, [holdPath(orderId)]: { $exists: true } },
+          { $unset: { [holdPath(orderId)]: '' } },
+        );
       }
       await reservations.updateOne({ _id: orderId }, { $set: { state: 'committed', updatedAt: new Date() } });
     },

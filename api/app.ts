@@ -1,0 +1,48 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Config } from '../common/config';
+import type { Logger } from '../common/logger';
+import type { OrderModel } from '../common/order-model';
+import { errorHandler, jsonBody, unknownRoute } from './http';
+import { openApiDocument } from './openapi';
+import { cancelOrder } from './routes/cancel-order';
+import { createOrder } from './routes/create-order';
+import { healthz, readyz } from './routes/health';
+import { listProducts } from './routes/products';
+import { getOrder, listOrders } from './routes/read-orders';
+import type { ReadinessReport } from './schemas';
+
+export interface AppDeps {
+  config: Config;
+  orders: OrderModel;
+  temporal: { client: Client };
+  readiness: () => Promise<ReadinessReport>;
+  logger: Logger;
+}
+
+/** The order API as an express app; every dependency is passed in, so tests run it against whatever they choose. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const json = jsonBody(deps.config.api.bodyLimitBytes);
+  const openApi = openApiDocument(deps.config.api.publicUrl);
+
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(deps.readiness, deps.logger));
+
+  app.get('/products', listProducts(deps.orders));
+  app.post('/orders', json, createOrder(deps));
+  app.get('/orders', listOrders(deps));
+  app.get('/orders/:id', getOrder(deps));
+  app.post('/orders/:id/cancel', json, cancelOrder(deps));
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApi));
+
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,64 @@
+import type { Config } from '../common/config';
+import type { Currency } from '../common/events';
+import type { OrderDoc } from '../common/order-model';
+import { workflowUiUrl } from '../common/temporal';
+import { orderWorkflowId } from '../workflows/order-contract';
+import type { AcceptedOrder, OrderView } from './schemas';
+
+export function orderLinks(config: Config, orderId: string): OrderView['links'] {
+  const self = `${config.api.publicUrl}/orders/${orderId}`;
+  return {
+    self,
+    cancel: `${self}/cancel`,
+    workflow: workflowUiUrl(config.temporal, orderWorkflowId(orderId)),
+  };
+}
+
+/**
+ * The 202 answer to POST /orders. Built from the stored document alone, so an idempotent replay answers with
+ * exactly the body of the first response whatever has happened to the order since.
+ */
+export function acceptedOrder(config: Config, order: OrderDoc): AcceptedOrder {
+  return {
+    orderId: order._id,
+    status: 'accepted',
+    customerId: order.customerId,
+    totalCents: order.totalCents,
+    currency: order.currency as Currency,
+    items: order.items.map(({ sku, name, quantity, unitPriceCents, lineTotalCents }) => ({
+      sku,
+      name,
+      quantity,
+      unitPriceCents,
+      lineTotalCents,
+    })),
+    createdAt: order.createdAt.toISOString(),
+    links: orderLinks(config, order._id),
+  };
+}
+
+/** What the workflow knows and the document may not yet; steps are unknown once a run failed. */
+export type LiveStatus = Pick<OrderView, 'status' | 'reason' | 'cancel'> & { steps?: string[] };
+
+export function orderView(config: Config, order: OrderDoc, live?: LiveStatus): OrderView {
+  const { items, links } = acceptedOrder(config, order);
+  return {
+    orderId: order._id,
+    status: live?.status ?? order.status,
+    customerId: order.customerId,
+    email: order.email,
+    currency: order.currency as Currency,
+    items,
+    totalCents: order.totalCents,
+    steps: live?.steps ?? order.steps,
+    reason: live
+      ? live.reason
+      : order.reason
+        ? { type: order.reason.type, message: order.reason.message }
+        : null,
+    ...(live?.cancel ? { cancel: live.cancel } : {}),
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+    links,
+  };
+}

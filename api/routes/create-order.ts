@@ -1,0 +1,110 @@
+import type { Request, RequestHandler } from 'express';
+import type { OrderDoc } from '../../common/order-model';
+import { priceOrder } from '../../common/pricing';
+import type { AppDeps } from '../app';
+import { ApiError, parseOrThrow, validationFailed } from '../errors';
+import { isDatabaseError, isDuplicateKey } from '../http';
+import { orderIdFor, requestHash } from '../order-id';
+import { acceptedOrder } from '../order-view';
+import { CreateOrderRequest, IdempotencyKey } from '../schemas';
+
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  const parsed = IdempotencyKey.safeParse(key);
+  if (!parsed.success) {
+    throw validationFailed([
+      { field: 'Idempotency-Key', problem: 'expected 1-200 printable ASCII characters', received: key },
+    ]);
+  }
+  return parsed.data;
+}
+
+function unknownSkus(request: CreateOrderRequest, skus: readonly string[]): ApiError {
+  const unknown = new Set(skus);
+  return new ApiError(
+    400,
+    'unknown_sku',
+    `unknown SKU${skus.length > 1 ? 's' : ''} ${skus.join(', ')}; GET /products lists the catalogue`,
+    request.items.flatMap((item, i) =>
+      unknown.has(item.sku) ? [{ field: `items[${i}].sku`, problem: 'unknown SKU', received: item.sku }] : [],
+    ),
+  );
+}
+
+/**
+ * POST /orders. Accepting an order is ONE insert of a document that is also its outbox entry, so once Mongo has
+ * acknowledged it the order will reach Kafka (the relay publishes it) whatever happens to this process next; no
+ * 2xx is sent before that acknowledgement. (On a MongoDB replica set the default write concern is majority.)
+ */
+export function createOrder({ config, orders, logger }: AppDeps): RequestHandler {
+  return async (req, res) => {
+    const key = idempotencyKey(req);
+    const request = parseOrThrow(CreateOrderRequest, req.body);
+    const priced = priceOrder(request.currency, request.items);
+    if (!priced.ok) throw unknownSkus(request, priced.unknownSkus);
+
+    const now = new Date();
+    const order: OrderDoc = {
+      _id: orderIdFor(request.customerId, key),
+      customerId: request.customerId,
+      email: request.email,
+      currency: request.currency,
+      items: priced.lines,
+      totalCents: priced.totalCents,
+      status: 'accepted',
+      reason: null,
+      steps: [],
+      idempotencyKey: key ?? null,
+      requestHash: requestHash(request),
+      createdAt: now,
+      updatedAt: now,
+      publishState: 'pending',
+      publishAttempts: 0,
+      publishedAt: null,
+      lastPublishError: null,
+      runId: null,
+    };
+    const log = logger.child({ orderId: order._id });
+
+    let stored = order;
+    let replayed = false;
+    try {
+      await orders.create(order);
+    } catch (err) {
+      if (!isDuplicateKey(err)) {
+        log.error({ err }, 'order not stored');
+        if (isDatabaseError(err)) {
+          throw new ApiError(503, 'unavailable', 'the order store is unavailable; retry shortly', undefined, {
+            'Retry-After': '1',
+          });
+        }
+        throw err;
+      }
+      // Only a derived id can collide: this is a retry of an Idempotency-Key, or a misuse of one.
+      const existing = await orders.findById(order._id).lean<OrderDoc>();
+      if (!existing) throw err;
+      if (existing.requestHash !== order.requestHash) {
+        log.warn({ idempotencyKey: key }, 'Idempotency-Key reused with a different request');
+        throw new ApiError(
+          409,
+          'idempotency_key_reused',
+          `Idempotency-Key ${JSON.stringify(key)} was already used by customer ${JSON.stringify(request.customerId)} for a different request; use a new key for a new order`,
+        );
+      }
+      stored = existing;
+      replayed = true;
+    }
+
+    if (replayed) {
+      res.set('Idempotent-Replayed', 'true');
+      log.info('idempotent replay');
+    } else {
+      log.info(
+        { customerId: order.customerId, totalCents: order.totalCents, currency: order.currency },
+        'accepted',
+      );
+    }
+    res.status(202).location(`/orders/${stored._id}`).json(acceptedOrder(config, stored));
+  };
+}

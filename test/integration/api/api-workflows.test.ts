@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import request from 'supertest';
+import { AcceptedOrder, CancelAccepted, ErrorBody, OrderView } from '../../../api/schemas';
+import {
+  orderWorkflowId,
+  PROCESS_ORDER_WORKFLOW,
+  type ProcessOrderInput,
+} from '../../../workflows/order-contract';
+import { finishSignal } from './fixtures/order-workflow';
+import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
+
+/**
+ * The API's view of orders whose workflow runs: a stand-in workflow with the real contract (status query, cancel
+ * signal, result) runs on a task queue of this test's own, so nothing else picks its workflows up.
+ */
+
+let api: ApiHarness;
+let workerConnection: NativeConnection;
+let worker: Worker;
+let workerRun: Promise<void>;
+const taskQueue = `it-api-${randomUUID()}`;
+const started: string[] = [];
+
+beforeAll(async () => {
+  try {
+    Runtime.install({
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: (m) => console.error(m),
+      },
+    });
+  } catch {
+    // Another suite in this process installed it already; its logger is as good.
+  }
+  api = await startApi();
+  workerConnection = await NativeConnection.connect({ address: api.config.temporal.address });
+  worker = await Worker.create({
+    connection: workerConnection,
+    namespace: api.config.temporal.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('./fixtures/order-workflow'),
+  });
+  workerRun = worker.run();
+});
+
+afterAll(async () => {
+  // Leave no running workflow behind, whatever the tests did.
+  await Promise.all(
+    started.map((id) =>
+      api.temporal.client.workflow
+        .getHandle(id)
+        .terminate('integration test cleanup')
+        .catch(() => undefined),
+    ),
+  );
+  worker.shutdown();
+  await workerRun;
+  await workerConnection.close();
+  await api.close();
+});
+
+/** Accepts an order through the API and starts its workflow as the bridge would. */
+async function acceptAndStart(customerId: string, queue = taskQueue): Promise<AcceptedOrder> {
+  const created = AcceptedOrder.parse(
+    (await request(api.app).post('/orders').send(orderRequest(customerId))).body,
+  );
+  const input: ProcessOrderInput = {
+    orderId: created.orderId,
+    customerId,
+    email: 'ada@example.com',
+    currency: created.currency,
+    items: created.items,
+    totalCents: created.totalCents,
+    acceptedAt: created.createdAt,
+  };
+  const workflowId = orderWorkflowId(created.orderId);
+  started.push(workflowId);
+  await api.temporal.client.workflow.start(PROCESS_ORDER_WORKFLOW, {
+    taskQueue: queue,
+    workflowId,
+    args: [input],
+  });
+  return created;
+}
+
+async function getOrder(orderId: string): Promise<OrderView> {
+  const res = await request(api.app).get(`/orders/${orderId}`);
+  expect(res.status).toBe(200);
+  return OrderView.parse(res.body);
+}
+
+/** GET /orders/:id until its status is `status` (workflows move asynchronously), then that view. */
+async function awaitStatus(orderId: string, status: OrderView['status']): Promise<OrderView> {
+  let view = await getOrder(orderId);
+  for (const deadline = Date.now() + 20_000; view.status !== status && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 100));
+    view = await getOrder(orderId);
+  }
+  expect(view.status).toBe(status);
+  return view;
+}
+
+it('reports the live status, steps and cancel state of a running workflow', async () => {
+  const created = await acceptAndStart(newCustomer());
+  const view = await awaitStatus(created.orderId, 'processing');
+  expect(view).toMatchObject({ steps: ['validated'], reason: null, cancel: { state: 'none' } });
+  // The document still says accepted: the live status came from the workflow.
+  expect((await api.orders.findById(created.orderId).lean())!.status).toBe('accepted');
+});
+
+it('reports a completed workflow from its result', async () => {
+  const created = await acceptAndStart(newCustomer());
+  await awaitStatus(created.orderId, 'processing');
+  await api.temporal.client.workflow.getHandle(orderWorkflowId(created.orderId)).signal(finishSignal);
+  const view = await awaitStatus(created.orderId, 'completed');
+  expect(view).toMatchObject({ steps: ['validated', 'published'], reason: null });
+});
+
+it('cancels an order before its payment is captured, and then reports it cancelled', async () => {
+  const created = await acceptAndStart(newCustomer());
+  await awaitStatus(created.orderId, 'processing');
+
+  const res = await request(api.app)
+    .post(`/orders/${created.orderId}/cancel`)
+    .send({ reason: 'changed my mind' });
+  expect(res.status).toBe(202);
+  const body = CancelAccepted.parse(res.body);
+  expect(body.orderId).toBe(created.orderId);
+  expect(['cancelling', 'cancelled']).toContain(body.status);
+  expect(body.cancel).toEqual({ state: 'accepted', reason: 'changed my mind' });
+
+  const view = await awaitStatus(created.orderId, 'cancelled');
+  expect(view.reason).toEqual({ type: 'Cancelled', message: 'changed my mind' });
+
+  const again = await request(api.app).post(`/orders/${created.orderId}/cancel`);
+  expect(again.status).toBe(409);
+  expect(ErrorBody.parse(again.body)).toEqual({ error: 'not_cancellable', message: 'order is cancelled' });
+});
+
+it('refuses to cancel once the payment is captured, and reports a terminated run as failed', async () => {
+  const created = await acceptAndStart(newCustomer('captured'));
+  await awaitStatus(created.orderId, 'processing');
+
+  const res = await request(api.app).post(`/orders/${created.orderId}/cancel`).send({});
+  expect(res.status).toBe(409);
+  expect(ErrorBody.parse(res.body)).toEqual({
+    error: 'not_cancellable',
+    message: 'payment already captured',
+  });
+  expect((await getOrder(created.orderId)).cancel).toEqual({ state: 'none' });
+
+  await api.temporal.client.workflow
+    .getHandle(orderWorkflowId(created.orderId))
+    .terminate('stopped by an operator');
+  const view = await awaitStatus(created.orderId, 'failed');
+  expect(view.reason).toEqual({ type: 'WorkflowFailed', message: 'stopped by an operator' });
+  expect(view.steps).toEqual([]); // the stored steps: a failed run reports none
+});
+
+it('falls back to the stored status when the workflow does not answer, and refuses to cancel with 503', async () => {
+  // Nothing polls this queue: the workflow exists but can answer no query.
+  const created = await acceptAndStart(newCustomer(), `it-api-idle-${randomUUID()}`);
+
+  const began = Date.now();
+  const view = await getOrder(created.orderId);
+  expect(Date.now() - began).toBeLessThan(6_000);
+  expect(view.status).toBe('accepted');
+
+  const res = await request(api.app).post(`/orders/${created.orderId}/cancel`);
+  expect(res.status).toBe(503);
+  expect(ErrorBody.parse(res.body).error).toBe('unavailable');
+  expect(res.headers['retry-after']).toBe('1');
+});

@@ -1,0 +1,540 @@
+import request from 'supertest';
+import { z } from 'zod';
+import {
+  AcceptedOrder,
+  ErrorBody,
+  OrderPage,
+  OrderView,
+  ProductList,
+  ReadinessReport,
+} from '../../../api/schemas';
+import { CATALOGUE } from '../../../common/catalogue';
+import type { OrderDoc } from '../../../common/order-model';
+import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await startApi();
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+const post = (body: unknown) =>
+  request(api.app)
+    .post('/orders')
+    .send(body as object);
+
+/** Asserts an error response: its status, its code, and that the body has the documented shape. */
+function expectError(res: request.Response, status: number, error: string): ErrorBody {
+  expect({ status: res.status, error: (res.body as ErrorBody).error }).toEqual({ status, error });
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  return ErrorBody.parse(res.body);
+}
+
+describe('POST /orders validation', () => {
+  const customer = newCustomer();
+  const valid = orderRequest(customer);
+
+  it.each<[string, unknown, { field: string; problem: RegExp; received?: unknown }]>([
+    [
+      'a missing field',
+      { ...valid, email: undefined },
+      { field: 'email', problem: /^required: expected an email address$/ },
+    ],
+    [
+      'a wrong type',
+      { ...valid, customerId: 42 },
+      { field: 'customerId', problem: /expected a string/, received: 42 },
+    ],
+    ['a bad email', { ...valid, email: 'ada@' }, { field: 'email', problem: /email/, received: 'ada@' }],
+    [
+      'a bad currency',
+      { ...valid, currency: 'JPY' },
+      { field: 'currency', problem: /one of EUR, USD, GBP/, received: 'JPY' },
+    ],
+    [
+      'quantity 0',
+      { ...valid, items: [{ sku: 'KB-001', quantity: 0 }] },
+      { field: 'items[0].quantity', problem: /^expected a positive whole number$/, received: 0 },
+    ],
+    [
+      'a negative quantity',
+      {
+        ...valid,
+        items: [
+          { sku: 'KB-001', quantity: 1 },
+          { sku: 'CB-005', quantity: -2 },
+        ],
+      },
+      { field: 'items[1].quantity', problem: /^expected a positive whole number$/, received: -2 },
+    ],
+    [
+      'a fractional quantity',
+      { ...valid, items: [{ sku: 'KB-001', quantity: 1.5 }] },
+      { field: 'items[0].quantity', problem: /whole number/, received: 1.5 },
+    ],
+    [
+      'a quantity above 1000',
+      { ...valid, items: [{ sku: 'KB-001', quantity: 1001 }] },
+      { field: 'items[0].quantity', problem: /at most 1000/, received: 1001 },
+    ],
+    ['empty items', { ...valid, items: [] }, { field: 'items', problem: /1-100 items/, received: [] }],
+    [
+      'more than 100 items',
+      { ...valid, items: Array.from({ length: 101 }, () => ({ sku: 'KB-001', quantity: 1 })) },
+      { field: 'items', problem: /1-100 items/, received: expect.any(Array) },
+    ],
+    [
+      'an unknown field',
+      { ...valid, coupon: 'FREE' },
+      { field: 'coupon', problem: /unknown field/, received: 'FREE' },
+    ],
+    [
+      'a client-sent price (prices are the server’s)',
+      { ...valid, items: [{ sku: 'KB-001', quantity: 1, price: 1 }] },
+      { field: 'items[0].price', problem: /unknown field/, received: 1 },
+    ],
+    ['a body that is not an object', [valid], { field: 'body', problem: /JSON object/, received: [valid] }],
+  ])('rejects %s with 400 naming the field, the expectation and the value', async (_what, body, expected) => {
+    const res = await post(body);
+    const err = expectError(res, 400, 'validation_failed');
+    expect(err.details).toHaveLength(1);
+    const [detail] = err.details!;
+    expect(detail!.field).toBe(expected.field);
+    expect(detail!.problem).toMatch(expected.problem);
+    if ('received' in expected) expect(detail!.received).toEqual(expected.received);
+    else expect(detail).not.toHaveProperty('received');
+    expect(err.message).toContain(expected.field);
+  });
+
+  it('reports every invalid field at once', async () => {
+    const res = await post({ customerId: '', email: 'x', currency: 'EUR', items: [{ sku: 'KB-001' }] });
+    const err = expectError(res, 400, 'validation_failed');
+    expect(err.details!.map((d) => d.field)).toEqual(['customerId', 'email', 'items[0].quantity']);
+  });
+
+  it('names every unknown SKU with its position, and stores nothing', async () => {
+    const res = await post({
+      ...valid,
+      items: [
+        { sku: 'NOPE-1', quantity: 1 },
+        { sku: 'KB-001', quantity: 1 },
+        { sku: 'NOPE-2', quantity: 1 },
+      ],
+    });
+    const err = expectError(res, 400, 'unknown_sku');
+    expect(err.details).toEqual([
+      { field: 'items[0].sku', problem: 'unknown SKU', received: 'NOPE-1' },
+      { field: 'items[2].sku', problem: 'unknown SKU', received: 'NOPE-2' },
+    ]);
+    expect(err.message).toMatch(/NOPE-1, NOPE-2/);
+    expect(await api.orders.countDocuments({ customerId: customer })).toBe(0);
+  });
+
+  it('rejects malformed JSON with 400 malformed_json', async () => {
+    const res = await request(api.app)
+      .post('/orders')
+      .set('Content-Type', 'application/json')
+      .send('{"customerId":');
+    expectError(res, 400, 'malformed_json');
+  });
+
+  it('rejects a body that is not JSON with 415', async () => {
+    const res = await request(api.app)
+      .post('/orders')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('customerId=c');
+    const err = expectError(res, 415, 'unsupported_media_type');
+    expect(err.message).toContain('application/x-www-form-urlencoded');
+  });
+
+  it('rejects a body above the configured limit with 413 naming the limit', async () => {
+    const limit = api.config.api.bodyLimitBytes;
+    const body = JSON.stringify({ ...valid, customerId: 'x'.repeat(limit + 1) });
+    const res = await request(api.app).post('/orders').set('Content-Type', 'application/json').send(body);
+    const err = expectError(res, 413, 'payload_too_large');
+    expect(err.message).toContain(String(limit));
+  });
+
+  it.each([
+    ['empty', ''],
+    ['longer than 200 characters', 'k'.repeat(201)],
+  ])('rejects an Idempotency-Key that is %s, naming the header', async (_what, key) => {
+    const res = await post(valid).set('Idempotency-Key', key);
+    const err = expectError(res, 400, 'validation_failed');
+    expect(err.details).toEqual([
+      { field: 'Idempotency-Key', problem: 'expected 1-200 printable ASCII characters', received: key },
+    ]);
+  });
+});
+
+describe('POST /orders acceptance', () => {
+  it('prices the order from the catalogue, stores it as pending for the outbox, and answers 202 with links', async () => {
+    const customer = newCustomer();
+    const res = await post(orderRequest(customer, { currency: 'USD' }));
+    expect(res.status).toBe(202);
+    const body = AcceptedOrder.parse(res.body);
+    const keyboard = CATALOGUE.find((p) => p.sku === 'KB-001')!.prices.USD;
+    const cable = CATALOGUE.find((p) => p.sku === 'CB-005')!.prices.USD;
+    expect(body).toMatchObject({
+      status: 'accepted',
+      customerId: customer,
+      currency: 'USD',
+      totalCents: 2 * keyboard + 3 * cable,
+      items: [
+        { sku: 'KB-001', quantity: 2, unitPriceCents: keyboard, lineTotalCents: 2 * keyboard },
+        { sku: 'CB-005', quantity: 3, unitPriceCents: cable, lineTotalCents: 3 * cable },
+      ],
+    });
+    expect(res.headers.location).toBe(`/orders/${body.orderId}`);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    expect(body.links).toEqual({
+      self: `${api.config.api.publicUrl}/orders/${body.orderId}`,
+      cancel: `${api.config.api.publicUrl}/orders/${body.orderId}/cancel`,
+      workflow: `${api.config.temporal.uiUrl}/namespaces/${api.config.temporal.namespace}/workflows/order-${body.orderId}`,
+    });
+
+    const stored = await api.orders.findById(body.orderId).lean<OrderDoc>();
+    expect(stored).toMatchObject({
+      status: 'accepted',
+      publishState: 'pending',
+      publishAttempts: 0,
+      steps: [],
+      reason: null,
+      idempotencyKey: null,
+      runId: null,
+      totalCents: body.totalCents,
+    });
+    expect(stored!.createdAt.toISOString()).toBe(body.createdAt);
+    expect(stored!.requestHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('merges lines of the same SKU', async () => {
+    const res = await post(
+      orderRequest(newCustomer(), {
+        items: [
+          { sku: 'MS-002', quantity: 1 },
+          { sku: 'MS-002', quantity: 4 },
+        ],
+      }),
+    );
+    expect(res.status).toBe(202);
+    expect(AcceptedOrder.parse(res.body).items).toEqual([
+      expect.objectContaining({ sku: 'MS-002', quantity: 5, lineTotalCents: 5 * 2900 }),
+    ]);
+  });
+});
+
+describe('POST /orders idempotency', () => {
+  it('answers a repeat with the same key exactly as the first time, from exactly one stored order', async () => {
+    const customer = newCustomer();
+    const first = await post(orderRequest(customer)).set('Idempotency-Key', 'checkout-1');
+    const again = await post(orderRequest(customer)).set('Idempotency-Key', 'checkout-1');
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.location).toBe(first.headers.location);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await api.orders.countDocuments({ customerId: customer })).toBe(1);
+  });
+
+  it('maps concurrent retries to one order', async () => {
+    const customer = newCustomer();
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => post(orderRequest(customer)).set('Idempotency-Key', 'double-click')),
+    );
+    expect(responses.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(new Set(responses.map((r) => (r.body as AcceptedOrder).orderId)).size).toBe(1);
+    expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(4);
+    expect(await api.orders.countDocuments({ customerId: customer })).toBe(1);
+  });
+
+  it('refuses the same key with a different body with 409, keeping the first order', async () => {
+    const customer = newCustomer();
+    const first = await post(orderRequest(customer)).set('Idempotency-Key', 'k');
+    const other = await post(orderRequest(customer, { items: [{ sku: 'KB-001', quantity: 9 }] })).set(
+      'Idempotency-Key',
+      'k',
+    );
+    const err = expectError(other, 409, 'idempotency_key_reused');
+    expect(err.message).toContain('Idempotency-Key');
+    const stored = await api.orders.find({ customerId: customer }).lean<OrderDoc[]>();
+    expect(stored.map((o) => o.totalCents)).toEqual([(first.body as AcceptedOrder).totalCents]);
+  });
+
+  it('keeps the same key of two customers apart', async () => {
+    const a = await post(orderRequest(newCustomer())).set('Idempotency-Key', 'shared');
+    const b = await post(orderRequest(newCustomer())).set('Idempotency-Key', 'shared');
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect((a.body as AcceptedOrder).orderId).not.toBe((b.body as AcceptedOrder).orderId);
+  });
+
+  it('without a key, treats a repeat as a new order', async () => {
+    const customer = newCustomer();
+    const a = await post(orderRequest(customer));
+    const b = await post(orderRequest(customer));
+    expect((a.body as AcceptedOrder).orderId).not.toBe((b.body as AcceptedOrder).orderId);
+    expect(await api.orders.countDocuments({ customerId: customer })).toBe(2);
+  });
+});
+
+describe('GET /orders/:id', () => {
+  it('returns an accepted order whose workflow has not started with its stored status and links', async () => {
+    const customer = newCustomer();
+    const created = AcceptedOrder.parse((await post(orderRequest(customer))).body);
+    const res = await request(api.app).get(`/orders/${created.orderId}`);
+    expect(res.status).toBe(200);
+    const view = OrderView.parse(res.body);
+    expect(view).toEqual({
+      orderId: created.orderId,
+      status: 'accepted',
+      customerId: customer,
+      email: 'ada@example.com',
+      currency: 'EUR',
+      items: created.items,
+      totalCents: created.totalCents,
+      steps: [],
+      reason: null,
+      createdAt: created.createdAt,
+      updatedAt: created.createdAt,
+      links: created.links,
+    });
+    expect(view.links.workflow).toContain(`/workflows/order-${created.orderId}`);
+  });
+
+  it('answers a final stored status from Mongo without asking Temporal', async () => {
+    const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
+    const reason = { type: 'OutOfStock', message: 'KB-001: 2 requested, 0 available' };
+    await api.orders.updateOne(
+      { _id: created.orderId },
+      { $set: { status: 'rejected', reason, steps: ['validated'] } },
+    );
+    const res = await request(api.app).get(`/orders/${created.orderId}`);
+    expect(res.status).toBe(200);
+    expect(OrderView.parse(res.body)).toMatchObject({ status: 'rejected', reason, steps: ['validated'] });
+  });
+
+  it('404s an unknown id', async () => {
+    const res = await request(api.app).get('/orders/2b7e1c52-6f6e-4c1a-9a43-3c1e6d0b9f10');
+    expectError(res, 404, 'not_found');
+  });
+
+  it('400s an id that is not a UUID, naming the field id', async () => {
+    const res = await request(api.app).get('/orders/12345');
+    const err = expectError(res, 400, 'validation_failed');
+    expect(err.details).toEqual([{ field: 'id', problem: 'expected a UUID', received: '12345' }]);
+  });
+});
+
+describe('GET /orders', () => {
+  const customer = newCustomer('pager');
+  const created: AcceptedOrder[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 25; i++) {
+      created.push(AcceptedOrder.parse((await post(orderRequest(customer))).body));
+    }
+    await post(orderRequest(newCustomer('other')));
+    await post(orderRequest(newCustomer('other')));
+  });
+
+  const list = (query: Record<string, string | number>) => request(api.app).get('/orders').query(query);
+
+  it('pages newest first with an opaque cursor: 10, 10, 5, no duplicates, null cursor at the end', async () => {
+    const pages: OrderPage[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await list({ customerId: customer, limit: 10, ...(cursor ? { cursor } : {}) });
+      expect(res.status).toBe(200);
+      const page = OrderPage.parse(res.body);
+      pages.push(page);
+      cursor = page.nextCursor;
+    } while (cursor !== null && pages.length < 10);
+
+    expect(pages.map((p) => p.items.length)).toEqual([10, 10, 5]);
+    const ids = pages.flatMap((p) => p.items.map((o) => o.orderId));
+    expect(new Set(ids).size).toBe(25);
+    expect(new Set(ids)).toEqual(new Set(created.map((o) => o.orderId)));
+
+    const keys = pages.flatMap((p) => p.items.map((o) => [o.createdAt, o.orderId] as const));
+    const newestFirst = [...keys].sort(([ca, ia], [cb, ib]) => cb.localeCompare(ca) || ib.localeCompare(ia));
+    expect(keys).toEqual(newestFirst);
+    expect(pages[0]!.items.every((o) => o.customerId === customer && o.status === 'accepted')).toBe(true);
+  });
+
+  it('defaults to 20 per page', async () => {
+    const page = OrderPage.parse((await list({ customerId: customer })).body);
+    expect(page.items).toHaveLength(20);
+    expect(page.nextCursor).not.toBeNull();
+  });
+
+  it('filters by customer, excluding everyone else', async () => {
+    const page = OrderPage.parse((await list({ limit: 100 })).body);
+    const customers = new Set(page.items.map((o) => o.customerId));
+    expect(customers.has(customer)).toBe(true);
+    expect(customers.size).toBeGreaterThan(1);
+    const mine = OrderPage.parse((await list({ customerId: customer, limit: 100 })).body);
+    expect(mine.items).toHaveLength(25);
+    expect(mine.items.every((o) => o.customerId === customer)).toBe(true);
+  });
+
+  it('filters by status', async () => {
+    const done = created.slice(0, 3).map((o) => o.orderId);
+    await api.orders.updateMany({ _id: { $in: done } }, { $set: { status: 'completed' } });
+    try {
+      const completed = OrderPage.parse((await list({ customerId: customer, status: 'completed' })).body);
+      expect(completed.items.map((o) => o.orderId).sort()).toEqual([...done].sort());
+      expect(completed.items.every((o) => o.status === 'completed')).toBe(true);
+      const accepted = OrderPage.parse(
+        (await list({ customerId: customer, status: 'accepted', limit: 100 })).body,
+      );
+      expect(accepted.items).toHaveLength(22);
+    } finally {
+      await api.orders.updateMany({ _id: { $in: done } }, { $set: { status: 'accepted' } });
+    }
+  });
+
+  it.each<[string, Record<string, string | number>, string]>([
+    ['a malformed cursor', { cursor: 'not-a-cursor' }, 'cursor'],
+    ['a cursor of the wrong shape', { cursor: Buffer.from('{"page":2}').toString('base64url') }, 'cursor'],
+    ['an unknown status', { status: 'lost' }, 'status'],
+    ['limit 0', { limit: 0 }, 'limit'],
+    ['limit 101', { limit: 101 }, 'limit'],
+    ['a non-numeric limit', { limit: 'ten' }, 'limit'],
+    ['an unknown parameter', { sort: 'asc' }, 'sort'],
+  ])('400s %s, naming the parameter', async (_what, query, field) => {
+    const err = expectError(await list(query), 400, 'validation_failed');
+    expect(err.details!.map((d) => d.field)).toEqual([field]);
+  });
+});
+
+describe('POST /orders/:id/cancel', () => {
+  it('409s not_started with Retry-After while no workflow exists yet', async () => {
+    const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
+    const res = await request(api.app)
+      .post(`/orders/${created.orderId}/cancel`)
+      .send({ reason: 'changed my mind' });
+    const err = expectError(res, 409, 'not_started');
+    expect(err.message).toBe('order is accepted but its workflow has not started yet; retry shortly');
+    expect(res.headers['retry-after']).toBe('1');
+  });
+
+  it('409s not_cancellable for an order that already reached a final status', async () => {
+    const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
+    await api.orders.updateOne({ _id: created.orderId }, { $set: { status: 'completed' } });
+    const err = expectError(
+      await request(api.app).post(`/orders/${created.orderId}/cancel`),
+      409,
+      'not_cancellable',
+    );
+    expect(err.message).toBe('order is completed');
+  });
+
+  it('404s an unknown order', async () => {
+    const res = await request(api.app).post('/orders/2b7e1c52-6f6e-4c1a-9a43-3c1e6d0b9f10/cancel');
+    expectError(res, 404, 'not_found');
+  });
+
+  it('400s an unknown field in the body', async () => {
+    const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
+    const res = await request(api.app).post(`/orders/${created.orderId}/cancel`).send({ why: 'x' });
+    const err = expectError(res, 400, 'validation_failed');
+    expect(err.details).toEqual([{ field: 'why', problem: 'unknown field', received: 'x' }]);
+  });
+});
+
+describe('GET /products', () => {
+  it('lists the catalogue in the requested currency with the stock the stock activities keep', async () => {
+    await api.db.collection('stock').insertOne({ _id: 'KB-001', available: 42 } as never);
+    const res = await request(api.app).get('/products').query({ currency: 'GBP' });
+    expect(res.status).toBe(200);
+    const products = ProductList.parse(res.body);
+    expect(products.map((p) => p.sku)).toEqual(CATALOGUE.map((p) => p.sku));
+    expect(products.find((p) => p.sku === 'KB-001')).toEqual({
+      sku: 'KB-001',
+      name: 'Mechanical keyboard',
+      priceCents: 7900,
+      currency: 'GBP',
+      stockAvailable: 42,
+    });
+    // No stock document yet: unknown, not zero.
+    expect(products.find((p) => p.sku === 'MS-002')!.stockAvailable).toBeNull();
+  });
+
+  it('400s an invalid currency', async () => {
+    const err = expectError(await request(api.app).get('/products?currency=JPY'), 400, 'validation_failed');
+    expect(err.details).toEqual([
+      { field: 'currency', problem: 'expected one of EUR, USD, GBP', received: 'JPY' },
+    ]);
+  });
+});
+
+describe('health, docs and unknown routes', () => {
+  it('GET /healthz is 200 { ok: true }', async () => {
+    const res = await request(api.app).get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true });
+  });
+
+  it('GET /readyz is 200 with every check ok against the real stack', async () => {
+    const res = await request(api.app).get('/readyz');
+    expect(res.status).toBe(200);
+    const report = ReadinessReport.parse(res.body);
+    expect(report.ok).toBe(true);
+    expect(Object.keys(report.checks).sort()).toEqual(['kafka', 'mongo', 'temporal']);
+    expect(Object.values(report.checks).every((c) => c.ok)).toBe(true);
+  });
+
+  it('GET /openapi.json is an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const res = await request(api.app).get('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = z
+      .object({
+        openapi: z.string(),
+        paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+        components: z.object({ schemas: z.record(z.string(), z.record(z.string(), z.unknown())) }),
+      })
+      .parse(res.body);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/healthz',
+      '/orders',
+      '/orders/{id}',
+      '/orders/{id}/cancel',
+      '/products',
+      '/readyz',
+    ]);
+    expect(Object.keys(doc.paths['/orders']!).sort()).toEqual(['get', 'post']);
+
+    const createRequest = doc.components.schemas.CreateOrderRequest!;
+    expect([...(createRequest.required as string[])].sort()).toEqual([
+      'currency',
+      'customerId',
+      'email',
+      'items',
+    ]);
+    expect(createRequest.additionalProperties).toBe(false);
+    expect(JSON.stringify(doc.paths['/orders']!.post)).toContain('#/components/schemas/CreateOrderRequest');
+    // Every $ref points at a schema the document defines.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
+    expect(refs.length).toBeGreaterThan(0);
+    expect(refs.filter((r) => !(r in doc.components.schemas))).toEqual([]);
+  });
+
+  it('GET /docs serves the Swagger UI', async () => {
+    const res = await request(api.app).get('/docs').redirects(1);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('swagger-ui');
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const err = expectError(await request(api.app).delete('/orders'), 404, 'not_found');
+    expect(err.message).toBe('no route DELETE /orders');
+  });
+});

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import type { Connection } from 'mongoose';
+import { createApp } from '../../../api/app';
+import { createReadiness } from '../../../api/readiness';
+import { loadConfig, type Config } from '../../../common/config';
+import { createKafka } from '../../../common/kafka';
+import { createLogger } from '../../../common/logger';
+import { connectMongo } from '../../../common/mongo';
+import { orderModel, type OrderModel } from '../../../common/order-model';
+import { connectTemporal } from '../../../common/temporal';
+
+export interface ApiHarness {
+  app: Express;
+  config: Config;
+  orders: OrderModel;
+  db: Connection;
+  temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API wired to the real local stack, with a database of its own (dropped by close) so runs never see each
+ * other's orders.
+ */
+export async function startApi(): Promise<ApiHarness> {
+  const config = loadConfig();
+  const root = await connectMongo(config.mongo);
+  const db = root.useDb(`it_api_${randomUUID().replace(/-/g, '').slice(0, 16)}`, { useCache: false });
+  const orders = orderModel(db);
+  await orders.createIndexes();
+  const temporal = await connectTemporal(config.temporal);
+  const kafkaAdmin = createKafka(config.kafka, undefined, {
+    connectionTimeout: 2_000,
+    retry: { retries: 0 },
+  }).admin();
+  const app = createApp({
+    config,
+    orders,
+    temporal,
+    logger: createLogger('it-api', 'silent'),
+    readiness: createReadiness({ kafkaAdmin, mongo: db, temporal: temporal.connection, timeoutMs: 2_000 }),
+  });
+  return {
+    app,
+    config,
+    orders,
+    db,
+    temporal,
+    async close() {
+      await db.dropDatabase();
+      await root.close();
+      await kafkaAdmin.disconnect();
+      await temporal.connection.close();
+    },
+  };
+}
+
+let customerSeq = 0;
+/** A customer id no other test or run uses. */
+export function newCustomer(prefix = 'it'): string {
+  customerSeq += 1;
+  return `${prefix}-${customerSeq}-${randomUUID().slice(0, 8)}`;
+}
+
+export function orderRequest(customerId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    customerId,
+    email: 'ada@example.com',
+    currency: 'EUR',
+    items: [
+      { sku: 'KB-001', quantity: 2 },
+      { sku: 'CB-005', quantity: 3 },
+    ],
+    ...overrides,
+  };
+}

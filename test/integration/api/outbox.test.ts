@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import { orderCreatedEvent } from '../../../api/order-created-event';
+import { OutboxRelay } from '../../../api/outbox-relay';
+import { loadConfig } from '../../../common/config';
+import { eventIdFor, OrderCreatedV1 } from '../../../common/events';
+import { createKafka } from '../../../common/kafka';
+import { createLogger } from '../../../common/logger';
+import { connectMongo } from '../../../common/mongo';
+import { orderModel, type OrderDoc, type OrderModel } from '../../../common/order-model';
+import { priceOrder } from '../../../common/pricing';
+import { connectTemporal } from '../../../common/temporal';
+import { TOPICS } from '../../../common/topics';
+import { orderWorkflowId } from '../../../workflows/order-contract';
+
+/**
+ * The relay publishes to the real `order-created`, which other processes may write to as well: every read is
+ * filtered down to this run's orderIds, which nothing else uses.
+ */
+
+const config = loadConfig();
+const logger = createLogger('it-outbox', 'silent');
+const topic = TOPICS.orderCreated;
+
+let root: Connection;
+let db: Connection;
+let orders: OrderModel;
+let kafka: Kafka;
+let admin: Admin;
+let producer: Producer;
+const groups: string[] = [];
+const allOrderIds: string[] = [];
+
+beforeAll(async () => {
+  root = await connectMongo(config.mongo);
+  db = root.useDb(`it_outbox_${randomUUID().replace(/-/g, '').slice(0, 16)}`, { useCache: false });
+  orders = orderModel(db);
+  await orders.createIndexes();
+  kafka = createKafka(config.kafka);
+  admin = kafka.admin();
+  await admin.connect();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+});
+
+afterAll(async () => {
+  await producer.disconnect();
+  await admin.deleteGroups(groups).catch(() => undefined);
+  await admin.disconnect();
+  await db.dropDatabase();
+  await root.close();
+  // If a bridge happens to run against this stack it starts workflows for these orders: stop them.
+  const temporal = await connectTemporal(config.temporal);
+  await Promise.all(
+    allOrderIds.map((id) =>
+      temporal.client.workflow
+        .getHandle(orderWorkflowId(id))
+        .terminate('integration test cleanup')
+        .catch(() => undefined),
+    ),
+  );
+  await temporal.connection.close();
+});
+
+let clock = Date.now();
+/** Inserts pending orders, each created 1 ms after the previous, as the API would. */
+async function insertOrders(count: number, overrides: Partial<OrderDoc> = {}): Promise<OrderDoc[]> {
+  const priced = priceOrder('EUR', [{ sku: 'KB-001', quantity: 1 }]);
+  if (!priced.ok) throw new Error('the catalogue lost KB-001');
+  const docs = Array.from({ length: count }, (): OrderDoc => {
+    clock += 1;
+    return {
+      _id: randomUUID(),
+      customerId: `it-outbox-${randomUUID().slice(0, 8)}`,
+      email: 'ada@example.com',
+      currency: 'EUR',
+      items: priced.lines,
+      totalCents: priced.totalCents,
+      status: 'accepted',
+      reason: null,
+      steps: [],
+      idempotencyKey: null,
+      requestHash: 'h',
+      createdAt: new Date(clock),
+      updatedAt: new Date(clock),
+      publishState: 'pending',
+      publishAttempts: 0,
+      publishedAt: null,
+      lastPublishError: null,
+      runId: null,
+      ...overrides,
+    };
+  });
+  await orders.insertMany(docs);
+  allOrderIds.push(...docs.map((d) => d._id));
+  return docs;
+}
+
+const load = (ids: string[]) => orders.find({ _id: { $in: ids } }).lean<OrderDoc[]>();
+
+interface Received {
+  key: string | undefined;
+  value: string;
+  headers: Record<string, string>;
+  partition: number;
+  offset: bigint;
+}
+
+/** The current end of every partition: what is produced from now on lies beyond these offsets. */
+async function endOffsets(): Promise<Map<number, bigint>> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+}
+
+/**
+ * Reads `order-created` from `from` with a fresh consumer group until every one of `expected` arrived, then a
+ * little longer so that a duplicate would show, and returns what was read for the orderIds in `watched`.
+ */
+async function readEvents(
+  from: Map<number, bigint>,
+  expected: string[],
+  watched = expected,
+): Promise<Received[]> {
+  const wanted = new Set(watched);
+  const groupId = `it-outbox-${randomUUID()}`;
+  groups.push(groupId);
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const received: Received[] = [];
+  await consumer.connect();
+  try {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [partition, offset] of from) consumer.seek({ topic, partition, offset: offset.toString() });
+    });
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const key = message.key?.toString();
+        if (key === undefined || !wanted.has(key)) return;
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        );
+        received.push({
+          key,
+          value: message.value!.toString(),
+          headers,
+          partition,
+          offset: BigInt(message.offset),
+        });
+      },
+    });
+    const deadline = Date.now() + 60_000;
+    const arrived = () => expected.every((id) => received.some((r) => r.key === id));
+    while (!arrived() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
+  } finally {
+    await consumer.disconnect();
+  }
+  return received;
+}
+
+function expectPublishedOnce(received: Received[], docs: OrderDoc[]): void {
+  expect(received.map((r) => r.key).sort()).toEqual(docs.map((d) => d._id).sort());
+  for (const doc of docs) {
+    const message = received.find((r) => r.key === doc._id)!;
+    const event = OrderCreatedV1.parse(JSON.parse(message.value));
+    expect(event).toEqual(orderCreatedEvent(doc));
+    expect(message.headers).toEqual({
+      'event-type': 'order-created',
+      'event-version': '1',
+      'event-id': eventIdFor('order-created', doc._id),
+    });
+  }
+}
+
+it('publishes pending orders once each, oldest first in batches, and marks them published', async () => {
+  const from = await endOffsets();
+  const [alreadyPublished] = await insertOrders(1, { publishState: 'published', publishedAt: new Date() });
+  const pending = await insertOrders(3);
+  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 2 });
+
+  expect(await relay.publishPending()).toBe(2);
+  const afterFirst = new Map((await load(pending.map((d) => d._id))).map((d) => [d._id, d.publishState]));
+  expect(pending.map((d) => afterFirst.get(d._id))).toEqual(['published', 'published', 'pending']);
+  expect(await relay.publishPending()).toBe(1);
+  expect(await relay.publishPending()).toBe(0);
+
+  for (const doc of await load(pending.map((d) => d._id))) {
+    expect(doc).toMatchObject({ publishState: 'published', lastPublishError: null, publishAttempts: 0 });
+    expect(doc.publishedAt).toBeInstanceOf(Date);
+  }
+
+  const ids = pending.map((d) => d._id);
+  const received = await readEvents(from, ids, [...ids, alreadyPublished!._id]);
+  expectPublishedOnce(received, pending);
+  for (const r of received) expect(r.offset >= (from.get(r.partition) ?? 0n)).toBe(true);
+});
+
+it('keeps orders pending while Kafka is unreachable, recording each attempt, and publishes them later', async () => {
+  const from = await endOffsets();
+  const pending = await insertOrders(2);
+  const unreachable = createKafka({ ...config.kafka, brokers: ['127.0.0.1:1'] }, undefined, {
+    connectionTimeout: 200,
+    retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
+  }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const failing = new OutboxRelay({ orders, producer: unreachable, logger, pollMs: 50, batchSize: 100 });
+
+  await expect(failing.publishPending()).rejects.toThrow();
+  await expect(failing.publishPending()).rejects.toThrow();
+  for (const doc of await load(pending.map((d) => d._id))) {
+    expect(doc).toMatchObject({ publishState: 'pending', publishAttempts: 2, publishedAt: null });
+    expect(doc.lastPublishError).toEqual(expect.stringMatching(/\S/));
+  }
+
+  const working = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100 });
+  expect(await working.publishPending()).toBe(2);
+  for (const doc of await load(pending.map((d) => d._id))) {
+    expect(doc).toMatchObject({ publishState: 'published', publishAttempts: 2, lastPublishError: null });
+  }
+  expectPublishedOnce(
+    await readEvents(
+      from,
+      pending.map((d) => d._id),
+    ),
+    pending,
+  );
+});
+
+it('runs passes from start() until stop(), publishing orders accepted meanwhile', async () => {
+  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100 });
+  relay.start();
+  try {
+    const [order] = await insertOrders(1);
+    let state: string | undefined;
+    for (const deadline = Date.now() + 30_000; state !== 'published' && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = (await orders.findById(order!._id).lean<OrderDoc>())?.publishState;
+    }
+    expect(state).toBe('published');
+  } finally {
+    const began = Date.now();
+    await relay.stop();
+    expect(Date.now() - began).toBeLessThan(5_000);
+  }
+  // Stopped: nothing publishes any more.
+  const [late] = await insertOrders(1);
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await orders.findById(late!._id).lean<OrderDoc>())?.publishState).toBe('pending');
+});

@@ -1,0 +1,285 @@
+/**
+ * End to end against the real stack with every process of the system running as its own process (api, outbox
+ * relay, bridge, the three workers): HTTP in, Kafka, Temporal, Mongo, Kafka out.
+ */
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { loadConfig } from '../../../common/config';
+import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../common/events';
+import { createKafka } from '../../../common/kafka';
+import { priceOrder } from '../../../common/pricing';
+import { connectTemporal } from '../../../common/temporal';
+import { dlqTopic, TOPICS } from '../../../common/topics';
+import { appProcesses, startApp, type StartedApp } from '../../../stack/app';
+import { stackCli } from '../../support/stack-cli';
+
+jest.setTimeout(600_000);
+
+const config = loadConfig();
+const RUN = randomUUID().slice(0, 8);
+const DECLINED = `e2e-${RUN}-declined`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Reads a topic from the given offsets on, collecting parsed values, until stopped. */
+async function tail(topic: string, from: Array<{ partition: number; offset: string }>) {
+  const kafka = createKafka(config.kafka);
+  const consumer = kafka.consumer({
+    groupId: `e2e-tail-${RUN}-${topic}`,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
+  const messages: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic });
+  let seeked = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (seeked) return;
+    seeked = true;
+    for (const p of from) consumer.seek({ topic, partition: p.partition, offset: p.offset });
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+      );
+      messages.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
+    },
+  });
+  return {
+    messages,
+    stop: async () => {
+      await consumer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([`e2e-tail-${RUN}-${topic}`]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+async function endOffsets(topic: string) {
+  const admin = createKafka(config.kafka).admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.offset }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // A poll that fails (a process restarting, a connection reset) is just a poll that saw nothing yet.
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('order pipeline end to end', () => {
+  let app: StartedApp;
+  let api: string;
+  const output: string[] = [];
+  let processed: Awaited<ReturnType<typeof tail>>;
+  let dead: Awaited<ReturnType<typeof tail>>;
+  const temporal = connectTemporal(config.temporal);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    processed = await tail(TOPICS.orderProcessed, await endOffsets(TOPICS.orderProcessed));
+    dead = await tail(dlqTopic(TOPICS.orderCreated), await endOffsets(dlqTopic(TOPICS.orderCreated)));
+    app = await startApp(appProcesses({}), {
+      env: {
+        API_PORT: String(port),
+        PAYMENT_DECLINE_CUSTOMERS: DECLINED,
+        PAYMENT_LATENCY_MS: '5',
+        LOG_LEVEL: 'warn',
+      },
+      output: (name, line) => output.push(`${name} | ${line}`),
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await processed?.stop();
+    await dead?.stop();
+    await (await temporal).connection.close();
+  }, 120_000);
+
+  afterAll(() => {
+    // The processes' own errors, for whoever reads a failed run.
+    const errors = output.filter((l) => /"level":(50|60)/.test(l));
+    if (errors.length > 0) console.log(`process errors during the run:\n${errors.slice(-20).join('\n')}`);
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${api}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  const finalStatus = (orderId: string, timeoutMs = 300_000) =>
+    until(
+      `order ${orderId} to finish`,
+      async () => {
+        const res = await fetch(`${api}/orders/${orderId}`);
+        const order = (await res.json()) as { status: string; reason: { type: string } | null };
+        return ['completed', 'rejected', 'cancelled', 'failed'].includes(order.status) ? order : undefined;
+      },
+      timeoutMs,
+    );
+
+  const processedFor = (orderId: string) =>
+    processed.messages.filter((m) => m.key === orderId).map((m) => JSON.parse(m.value) as OrderProcessedV1);
+
+  async function runsOf(orderId: string): Promise<number> {
+    const { client } = await temporal;
+    let n = 0;
+    for await (const _ of client.workflow.list({ query: `WorkflowId = "order-${orderId}"` })) n += 1;
+    return n;
+  }
+
+  it('200 concurrent orders: each completes (or is rejected as expected) with one run and one order-processed', async () => {
+    const orders = Array.from({ length: 200 }, (_, i) => ({
+      customerId: i % 20 === 0 ? DECLINED : `e2e-${RUN}-${i % 7}`,
+      email: `buyer${i}@example.com`,
+      currency: (['EUR', 'USD', 'GBP'] as const)[i % 3],
+      items: [
+        { sku: 'KB-001', quantity: 1 + (i % 3) },
+        { sku: 'CB-005', quantity: 2 },
+      ],
+    }));
+    const started = Date.now();
+    const responses = await Promise.all(orders.map((o, i) => post(o, { 'Idempotency-Key': `${RUN}-${i}` })));
+    expect(responses.map((r) => r.status)).toEqual(orders.map(() => 202));
+    const accepted = (await Promise.all(responses.map((r) => r.json()))) as Array<{
+      orderId: string;
+      totalCents: number;
+    }>;
+    const ids = accepted.map((a) => a.orderId);
+    expect(new Set(ids).size).toBe(200);
+
+    const outcomes = await Promise.all(ids.map((id) => finalStatus(id)));
+    const elapsed = Date.now() - started;
+    console.log(`200 orders accepted and processed end to end in ${(elapsed / 1000).toFixed(1)} s`);
+    outcomes.forEach((o, i) => {
+      if (orders[i]!.customerId === DECLINED)
+        expect(o).toMatchObject({ status: 'rejected', reason: { type: 'PaymentDeclined' } });
+      else expect(o.status).toBe('completed');
+    });
+
+    // Exactly one order-processed event per order, matching the order, and exactly one workflow run.
+    await until('every order-processed event', async () =>
+      ids.every((id) => processedFor(id).length > 0) ? true : undefined,
+    );
+    for (const [i, id] of ids.entries()) {
+      const events = processedFor(id);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        orderId: id,
+        status: outcomes[i]!.status,
+        totalCents: accepted[i]!.totalCents,
+      });
+    }
+    const runs = await Promise.all(ids.slice(0, 40).map(runsOf));
+    expect(runs).toEqual(ids.slice(0, 40).map(() => 1));
+  });
+
+  it('the same order-created message produced twice yields one workflow run', async () => {
+    const orderId = randomUUID();
+    const priced = priceOrder('EUR', [{ sku: 'MS-002', quantity: 1 }]);
+    if (!priced.ok) throw new Error('catalogue changed');
+    const event = OrderCreatedV1.parse({
+      eventId: eventIdFor('order-created', orderId),
+      type: 'order-created',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      orderId,
+      customerId: `e2e-${RUN}-dup`,
+      email: 'dup@example.com',
+      currency: 'EUR',
+      items: priced.lines,
+      totalCents: priced.totalCents,
+    });
+    const producer = createKafka(config.kafka).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const message = { key: orderId, value: JSON.stringify(event) };
+    await producer.send({ topic: TOPICS.orderCreated, acks: -1, messages: [message] });
+    await producer.send({ topic: TOPICS.orderCreated, acks: -1, messages: [message] });
+    await producer.disconnect();
+
+    await until('the duplicate order to be processed', async () =>
+      processedFor(orderId).length > 0 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2_000)); // room for a second run to show up, if there were one
+    expect(await runsOf(orderId)).toBe(1);
+    expect(processedFor(orderId)).toHaveLength(1);
+  });
+
+  it('a malformed message goes to order-created.dlq and the bridge keeps going', async () => {
+    const producer = createKafka(config.kafka).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const marker = `e2e-${RUN}-poison`;
+    const [ack] = await producer.send({
+      topic: TOPICS.orderCreated,
+      acks: -1,
+      messages: [{ key: marker, value: '{"type":"order-created", this is not JSON' }],
+    });
+    await producer.disconnect();
+
+    const dlq = await until('the dead letter', async () => dead.messages.find((m) => m.key === marker));
+    expect(dlq.headers['dlq-original-topic']).toBe(TOPICS.orderCreated);
+    expect(dlq.headers['dlq-original-partition']).toBe(String(ack!.partition));
+    expect(dlq.headers['dlq-original-offset']).toBe(ack!.baseOffset);
+    expect(dlq.headers['dlq-error']).toMatch(/JSON/);
+    expect(Date.parse(dlq.headers['dlq-failed-at']!)).not.toBeNaN();
+
+    const res = await post({
+      customerId: `e2e-${RUN}-after`,
+      email: 'a@example.com',
+      currency: 'EUR',
+      items: [{ sku: 'MS-002', quantity: 1 }],
+    });
+    const { orderId } = (await res.json()) as { orderId: string };
+    expect((await finalStatus(orderId)).status).toBe('completed');
+  });
+
+  it('with Kafka stopped, POST still answers 202 and the order completes once Kafka is back', async () => {
+    if (config.kafka.external) {
+      // Not ours to stop: the stack refuses, and says so.
+      expect(stackCli('down', 'kafka').output).toMatch(/external .*not managed/);
+      return;
+    }
+    expect(stackCli('down', 'kafka').code).toBe(0);
+    let orderId: string;
+    try {
+      const res = await post({
+        customerId: `e2e-${RUN}-outage`,
+        email: 'o@example.com',
+        currency: 'GBP',
+        items: [{ sku: 'HD-004', quantity: 1 }],
+      });
+      expect(res.status).toBe(202);
+      ({ orderId } = (await res.json()) as { orderId: string });
+      await new Promise((r) => setTimeout(r, 2_000));
+      const during = (await (await fetch(`${api}/orders/${orderId}`)).json()) as { status: string };
+      expect(during.status).toBe('accepted');
+    } finally {
+      expect(stackCli('up', 'kafka').code).toBe(0);
+    }
+    expect((await finalStatus(orderId!)).status).toBe('completed');
+  });
+});
