@@ -28,15 +28,29 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Reads a topic from the given offsets on, collecting parsed values, until stopped. */
-async function tail(topic: string, from: Array<{ partition: number; offset: string }>) {
+interface Message {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads a topic from the given offsets up to its end as of now, with a throwaway consumer group. Short-lived on
+ * purpose: a consumer left running would live through the Kafka outage test and outlive the test file.
+ */
+async function readTopic(
+  topic: string,
+  from: Array<{ partition: number; offset: string }>,
+): Promise<Message[]> {
+  const to = new Map((await endOffsets(topic)).map((p) => [p.partition, BigInt(p.offset)]));
+  const pending = new Set(
+    from.filter((p) => BigInt(p.offset) < (to.get(p.partition) ?? 0n)).map((p) => p.partition),
+  );
+  if (pending.size === 0) return [];
   const kafka = createKafka(config.kafka);
-  const consumer = kafka.consumer({
-    groupId: `e2e-tail-${RUN}-${topic}`,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-  });
-  const messages: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
+  const groupId = `e2e-read-${RUN}-${randomUUID().slice(0, 8)}`;
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const messages: Message[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic });
   let seeked = false;
@@ -45,25 +59,29 @@ async function tail(topic: string, from: Array<{ partition: number; offset: stri
     seeked = true;
     for (const p of from) consumer.seek({ topic, partition: p.partition, offset: p.offset });
   });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(
-        Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-      );
-      messages.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
-    },
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        );
+        messages.push({
+          key: message.key?.toString() ?? '',
+          value: message.value?.toString() ?? '',
+          headers,
+        });
+        if (BigInt(message.offset) + 1n >= (to.get(partition) ?? 0n)) pending.delete(partition);
+        if (pending.size === 0) resolve();
+      },
+    });
   });
-  return {
-    messages,
-    stop: async () => {
-      await consumer.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([`e2e-tail-${RUN}-${topic}`]).catch(() => undefined);
-      await admin.disconnect();
-    },
-  };
+  await consumer.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
+  return messages;
 }
 
 async function endOffsets(topic: string) {
@@ -91,15 +109,15 @@ describe('order pipeline end to end', () => {
   let app: StartedApp;
   let api: string;
   const output: string[] = [];
-  let processed: Awaited<ReturnType<typeof tail>>;
-  let dead: Awaited<ReturnType<typeof tail>>;
+  let processedFrom: Array<{ partition: number; offset: string }>;
+  let deadFrom: Array<{ partition: number; offset: string }>;
   const temporal = connectTemporal(config.temporal);
 
   beforeAll(async () => {
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    processed = await tail(TOPICS.orderProcessed, await endOffsets(TOPICS.orderProcessed));
-    dead = await tail(dlqTopic(TOPICS.orderCreated), await endOffsets(dlqTopic(TOPICS.orderCreated)));
+    processedFrom = await endOffsets(TOPICS.orderProcessed);
+    deadFrom = await endOffsets(dlqTopic(TOPICS.orderCreated));
     app = await startApp(appProcesses({}), {
       env: {
         API_PORT: String(port),
@@ -113,8 +131,6 @@ describe('order pipeline end to end', () => {
 
   afterAll(async () => {
     await app?.stop();
-    await processed?.stop();
-    await dead?.stop();
     await (await temporal).connection.close();
   }, 120_000);
 
@@ -142,8 +158,14 @@ describe('order pipeline end to end', () => {
       timeoutMs,
     );
 
-  const processedFor = (orderId: string) =>
-    processed.messages.filter((m) => m.key === orderId).map((m) => JSON.parse(m.value) as OrderProcessedV1);
+  /** Every order-processed event of this run so far, by orderId. */
+  async function processedEvents(): Promise<Map<string, OrderProcessedV1[]>> {
+    const byOrder = new Map<string, OrderProcessedV1[]>();
+    for (const m of await readTopic(TOPICS.orderProcessed, processedFrom)) {
+      byOrder.set(m.key, [...(byOrder.get(m.key) ?? []), JSON.parse(m.value) as OrderProcessedV1]);
+    }
+    return byOrder;
+  }
 
   async function runsOf(orderId: string): Promise<number> {
     const { client } = await temporal;
@@ -182,13 +204,12 @@ describe('order pipeline end to end', () => {
     });
 
     // Exactly one order-processed event per order, matching the order, and exactly one workflow run.
-    await until('every order-processed event', async () =>
-      ids.every((id) => processedFor(id).length > 0) ? true : undefined,
-    );
+    // (Each workflow publishes before it completes, so every event is in Kafka by now.)
+    const events = await processedEvents();
     for (const [i, id] of ids.entries()) {
-      const events = processedFor(id);
-      expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({
+      const ofOrder = events.get(id) ?? [];
+      expect(ofOrder).toHaveLength(1);
+      expect(ofOrder[0]).toMatchObject({
         orderId: id,
         status: outcomes[i]!.status,
         totalCents: accepted[i]!.totalCents,
@@ -221,12 +242,15 @@ describe('order pipeline end to end', () => {
     await producer.send({ topic: TOPICS.orderCreated, acks: -1, messages: [message] });
     await producer.disconnect();
 
-    await until('the duplicate order to be processed', async () =>
-      processedFor(orderId).length > 0 ? true : undefined,
+    const { client } = await temporal;
+    const result = await until(
+      'the duplicated order to be processed',
+      () => client.workflow.getHandle(`order-${orderId}`).result() as Promise<{ status: string }>,
     );
+    expect(result.status).toBe('completed');
     await new Promise((r) => setTimeout(r, 2_000)); // room for a second run to show up, if there were one
     expect(await runsOf(orderId)).toBe(1);
-    expect(processedFor(orderId)).toHaveLength(1);
+    expect((await processedEvents()).get(orderId)).toHaveLength(1);
   });
 
   it('a malformed message goes to order-created.dlq and the bridge keeps going', async () => {
@@ -240,7 +264,9 @@ describe('order pipeline end to end', () => {
     });
     await producer.disconnect();
 
-    const dlq = await until('the dead letter', async () => dead.messages.find((m) => m.key === marker));
+    const dlq = await until('the dead letter', async () =>
+      (await readTopic(dlqTopic(TOPICS.orderCreated), deadFrom)).find((m) => m.key === marker),
+    );
     expect(dlq.headers['dlq-original-topic']).toBe(TOPICS.orderCreated);
     expect(dlq.headers['dlq-original-partition']).toBe(String(ack!.partition));
     expect(dlq.headers['dlq-original-offset']).toBe(ack!.baseOffset);
