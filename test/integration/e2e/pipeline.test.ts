@@ -7,6 +7,7 @@ import net from 'node:net';
 import { loadConfig } from '../../../common/config';
 import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../common/events';
 import { createKafka } from '../../../common/kafka';
+import { connectMongo } from '../../../common/mongo';
 import { priceOrder } from '../../../common/pricing';
 import { connectTemporal } from '../../../common/temporal';
 import { dlqTopic, TOPICS } from '../../../common/topics';
@@ -18,6 +19,7 @@ jest.setTimeout(600_000);
 const config = loadConfig();
 const RUN = randomUUID().slice(0, 8);
 const DECLINED = `e2e-${RUN}-declined`;
+const mongoUrl = config.mongo.url.replace(/\/([^/?]*)(\?|$)/, `/e2e_${RUN}$2`);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -121,6 +123,8 @@ describe('order pipeline end to end', () => {
     app = await startApp(appProcesses({}), {
       env: {
         API_PORT: String(port),
+        // A database of the run's own: runs stay independent of what earlier runs (or a user) stored.
+        MONGO_URL: mongoUrl,
         PAYMENT_DECLINE_CUSTOMERS: DECLINED,
         PAYMENT_LATENCY_MS: '5',
         LOG_LEVEL: 'warn',
@@ -131,6 +135,9 @@ describe('order pipeline end to end', () => {
 
   afterAll(async () => {
     await app?.stop();
+    const db = await connectMongo({ ...config.mongo, url: mongoUrl });
+    await db.dropDatabase();
+    await db.close();
     await (await temporal).connection.close();
   }, 120_000);
 
