@@ -183,14 +183,20 @@ export class OrderBridge {
           log.info({ attempt }, 'workflow already started');
           return 'alreadyStarted';
         }
-        if (failure === 'permanent' || attempt >= this.deps.maxAttempts) {
+        if (failure === 'permanent' || (failure === 'transient' && attempt >= this.deps.maxAttempts)) {
           await this.deadLetter(topic, partition, message, err instanceof Error ? err : String(err));
           log.error({ err, attempt, failure }, 'could not start workflow; message dead-lettered');
           return 'deadLettered';
         }
         const delayMs = backoffDelay(attempt, this.backoff);
         log.warn(
-          { err, attempt, maxAttempts: this.deps.maxAttempts, delayMs },
+          {
+            err,
+            attempt,
+            failure,
+            maxAttempts: failure === 'unavailable' ? null : this.deps.maxAttempts,
+            delayMs,
+          },
           'could not start workflow; will retry',
         );
         this.totals.retried++;

@@ -168,8 +168,9 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
   it('dead-letters after maxAttempts with the last error, then carries on with the next message', async () => {
     const failing = orderCreatedEvent();
     const next = orderCreatedEvent();
+    // An unknown failure: bounded retries. (Temporal being unavailable is waited out instead; see above.)
     const h = harness(async (orderId) => {
-      if (orderId === failing.orderId) throw unavailable();
+      if (orderId === failing.orderId) throw new Error('starter is broken');
     });
     await h.bridge.start();
     await h.runBatch([orderCreatedMessage(failing, '7'), orderCreatedMessage(next, '8')]);
@@ -184,9 +185,23 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
       'resolve 8',
       `commit ${TOPIC}/${PARTITION}@9`,
     ]);
-    expect(h.dlq[0]!.messages[0]!.headers!['dlq-error']).toBe(
-      'ServiceError: Failed to start Workflow; caused by Error: 14 UNAVAILABLE: connect ECONNREFUSED',
-    );
+    expect(h.dlq[0]!.messages[0]!.headers!['dlq-error']).toBe('Error: starter is broken');
+  });
+
+  it('never dead-letters while Temporal is unavailable: retries past maxAttempts until it is back', async () => {
+    const a = orderCreatedEvent();
+    let failures = 0;
+    const h = harness(async () => {
+      if (failures < 6) {
+        failures++;
+        throw unavailable();
+      }
+    });
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(a, '4')]);
+    expect(h.journal.filter((j) => j.startsWith('start'))).toHaveLength(7);
+    expect(h.journal.slice(-2)).toEqual(['resolve 4', `commit ${TOPIC}/${PARTITION}@5`]);
+    expect(h.dlq).toHaveLength(0);
   });
 
   it('dead-letters at once a start the server rejects as invalid', async () => {

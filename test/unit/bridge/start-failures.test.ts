@@ -39,9 +39,14 @@ describe('classifyStartFailure', () => {
         cause: grpcError(RESOURCE_EXHAUSTED, 'namespace rate limit'),
       }),
     ],
+  ])('waits out %s without limit (Temporal unavailable)', (_name, err) => {
+    expect(classifyStartFailure(err)).toBe('unavailable');
+  });
+
+  it.each([
     ['a bare network error', new Error('socket hang up')],
     ['a thrown non-error', 'boom'],
-  ])('retries %s', (_name, err) => {
+  ])('retries %s a bounded number of times', (_name, err) => {
     expect(classifyStartFailure(err)).toBe('transient');
   });
 
