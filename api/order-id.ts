@@ -1,14 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { uuidFromHash } from '../common/ids';
 import type { CreateOrderRequest } from './schemas';
-
-/** The first 16 bytes of a sha256 as an RFC 9562 version 8 UUID, the same layout `eventIdFor` uses. */
-function uuidFromHash(input: string): string {
-  const h = createHash('sha256').update(input).digest();
-  h[6] = (h[6]! & 0x0f) | 0x80; // version 8
-  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 9562 variant
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
 
 /**
  * The orderId of a request. With an Idempotency-Key it is derived from customer and key, so a retried POST (even

@@ -1,6 +1,8 @@
 import type { Connection as TemporalConnection } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import type { Connection as MongoConnection } from 'mongoose';
+import { temporalServerVersion } from '../common/temporal';
+import { withTimeout } from '../common/timeout';
 import type { ReadinessReport } from './schemas';
 
 export interface ReadinessDeps {
@@ -9,14 +11,6 @@ export interface ReadinessDeps {
   mongo: MongoConnection;
   temporal: TemporalConnection;
   timeoutMs: number;
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function check(
@@ -52,10 +46,7 @@ export function createReadiness({ kafkaAdmin, mongo, temporal, timeoutMs }: Read
     return undefined;
   };
   const temporalInfo = async () => {
-    const info = await temporal.withDeadline(Date.now() + timeoutMs, () =>
-      temporal.workflowService.getSystemInfo({}),
-    );
-    return info.serverVersion || undefined;
+    return temporal.withDeadline(Date.now() + timeoutMs, () => temporalServerVersion(temporal));
   };
 
   return async (): Promise<ReadinessReport> => {

@@ -19,6 +19,8 @@ const REPO_ROOT = findRepoRoot(__dirname);
 
 const PORT = 'expected a TCP port number 1-65535';
 const port = z.coerce.number({ error: PORT }).int(PORT).min(1, PORT).max(65535, PORT);
+const REPLICAS = 'expected a whole number of processes 0-32';
+const replicas = z.coerce.number({ error: REPLICAS }).int(REPLICAS).min(0, REPLICAS).max(32, REPLICAS);
 const POSITIVE = 'expected a positive whole number';
 const positiveInt = z.coerce.number({ error: POSITIVE }).int(POSITIVE).positive(POSITIVE);
 
@@ -65,6 +67,10 @@ const envSchema = z.object({
   BRIDGE_PARTITIONS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(6),
   BRIDGE_MAX_ATTEMPTS: positiveInt.max(100, 'expected at most 100').default(5),
 
+  // Processes per worker, as `npm start` runs them (docker compose uses --scale).
+  WORKERS_ORDERS: replicas.default(1),
+  WORKERS_PAYMENTS: replicas.default(1),
+  WORKERS_ORDER_EVENTS: replicas.default(1),
   WORKER_ORDERS_MAX_ACTIVITIES: positiveInt.default(50),
   WORKER_ORDERS_MAX_WORKFLOW_TASKS: positiveInt.default(50),
   WORKER_PAYMENTS_MAX_ACTIVITIES: positiveInt.default(20),
@@ -122,9 +128,9 @@ export interface Config {
   outbox: { pollMs: number; batchSize: number };
   bridge: { groupId: string; partitionsConcurrency: number; maxAttempts: number };
   workers: {
-    orders: { maxActivities: number; maxWorkflowTasks: number };
-    payments: { maxActivities: number };
-    orderEvents: { maxActivities: number };
+    orders: { replicas: number; maxActivities: number; maxWorkflowTasks: number };
+    payments: { replicas: number; maxActivities: number };
+    orderEvents: { replicas: number; maxActivities: number };
   };
   payments: {
     latencyMs: number;
@@ -220,11 +226,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workers: {
       orders: {
+        replicas: e.WORKERS_ORDERS,
         maxActivities: e.WORKER_ORDERS_MAX_ACTIVITIES,
         maxWorkflowTasks: e.WORKER_ORDERS_MAX_WORKFLOW_TASKS,
       },
-      payments: { maxActivities: e.WORKER_PAYMENTS_MAX_ACTIVITIES },
-      orderEvents: { maxActivities: e.WORKER_ORDER_EVENTS_MAX_ACTIVITIES },
+      payments: { replicas: e.WORKERS_PAYMENTS, maxActivities: e.WORKER_PAYMENTS_MAX_ACTIVITIES },
+      orderEvents: { replicas: e.WORKERS_ORDER_EVENTS, maxActivities: e.WORKER_ORDER_EVENTS_MAX_ACTIVITIES },
     },
     payments: {
       latencyMs: e.PAYMENT_LATENCY_MS,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { uuidFromHash } from './ids';
 import { z } from 'zod';
 import { TOPICS } from './topics';
 
@@ -102,11 +102,7 @@ export function eventKey(event: AnyEvent): string {
  * retried publish carries the same id and consumers can dedupe.
  */
 export function eventIdFor(type: EventType, orderId: string, discriminator = ''): string {
-  const h = createHash('sha256').update(`${type}\u0000${orderId}\u0000${discriminator}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x80; // version 8
-  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 9562 variant
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromHash(`${type}\u0000${orderId}\u0000${discriminator}`);
 }
 
 export class EventValidationError extends Error {

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { Config } from '../common/config';
 
 export interface AppProcess {
   name: string;
@@ -18,30 +19,14 @@ export interface AppProcess {
 
 const ROOT = path.resolve(__dirname, '..');
 
-function replicas(env: NodeJS.ProcessEnv, variable: string): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return 1;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 32) {
-    throw new Error(
-      `${variable}: expected a whole number of processes 0-32 (received ${JSON.stringify(raw)})`,
-    );
-  }
-  return n;
-}
-
-export function appProcesses(env: NodeJS.ProcessEnv = process.env): AppProcess[] {
+export function appProcesses({ workers }: Config): AppProcess[] {
   return [
     { name: 'api', entry: 'api/main.ts', replicas: 1 },
     { name: 'outbox-relay', entry: 'api/relay-main.ts', replicas: 1 },
     { name: 'bridge', entry: 'bridge/main.ts', replicas: 1 },
-    { name: 'worker-orders', entry: 'workers/orders.ts', replicas: replicas(env, 'WORKERS_ORDERS') },
-    { name: 'worker-payments', entry: 'workers/payments.ts', replicas: replicas(env, 'WORKERS_PAYMENTS') },
-    {
-      name: 'worker-order-events',
-      entry: 'workers/order-events.ts',
-      replicas: replicas(env, 'WORKERS_ORDER_EVENTS'),
-    },
+    { name: 'worker-orders', entry: 'workers/orders.ts', replicas: workers.orders.replicas },
+    { name: 'worker-payments', entry: 'workers/payments.ts', replicas: workers.payments.replicas },
+    { name: 'worker-order-events', entry: 'workers/order-events.ts', replicas: workers.orderEvents.replicas },
   ];
 }
 

@@ -226,36 +226,51 @@ export function logs(config: Config, servers: ServerSpec[], lines: number): void
   }
 }
 
-/** Runs a command with the stack up, then stops exactly the servers this call started. */
-export async function exec(config: Config, argv: string[]): Promise<number> {
-  if (argv.length === 0) throw new UsageError('exec needs a command: stack exec -- <command...>');
-  const all = selectServers(stackServers(config), []);
-  const results = await up(config, all);
+/**
+ * Brings the whole stack up, runs `body`, then stops exactly the servers this call started and fails if any of
+ * their processes outlive the stop. Returns body's exit code (1 when the stack did not come up).
+ */
+export async function withStack(config: Config, body: () => Promise<number>): Promise<number> {
+  const results = await up(config, selectServers(stackServers(config), []));
   const started = results.filter((r) => r.started).map((r) => r.server);
   let code = 1;
-  if (results.every((r) => r.ok)) {
-    code = await new Promise<number>((resolve) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', shell: process.platform === 'win32' });
-      const forward = (sig: NodeJS.Signals) => child.kill(sig);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
-      child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
-    });
-  }
-  if (started.length > 0) {
-    console.log(`stopping what this run started: ${started.map((s) => s.name).join(', ')}`);
-    const paths = stackPaths(config);
-    const statesBefore = started.map((s) => supervisorState(paths, s));
-    const clean = await down(config, started);
-    const leftovers = statesBefore
-      .flatMap((s) => (s ? [s.supervisorPid, s.childPid] : []))
-      .filter((pid): pid is number => pid !== undefined && isAlive(pid));
-    if (!clean || leftovers.length > 0) {
-      console.error(
-        `stack processes left running after stop: ${leftovers.join(', ') || 'a port still in use'}`,
-      );
-      code = code || 1;
+  try {
+    if (results.every((r) => r.ok)) code = await body();
+  } finally {
+    if (started.length > 0) {
+      console.log(`stopping what this run started: ${started.map((s) => s.name).join(', ')}`);
+      const paths = stackPaths(config);
+      const statesBefore = started.map((s) => supervisorState(paths, s));
+      const clean = await down(config, started);
+      const leftovers = statesBefore
+        .flatMap((s) => (s ? [s.supervisorPid, s.childPid] : []))
+        .filter((pid): pid is number => pid !== undefined && isAlive(pid));
+      if (!clean || leftovers.length > 0) {
+        console.error(
+          `stack processes left running after stop: ${leftovers.join(', ') || 'a port still in use'}`,
+        );
+        code = code || 1;
+      }
     }
   }
   return code;
+}
+
+/** Runs a command with the stack up, then stops exactly the servers this call started. */
+export async function exec(config: Config, argv: string[]): Promise<number> {
+  if (argv.length === 0) throw new UsageError('exec needs a command: stack exec -- <command...>');
+  return withStack(
+    config,
+    () =>
+      new Promise<number>((resolve) => {
+        const child = spawn(argv[0]!, argv.slice(1), {
+          stdio: 'inherit',
+          shell: process.platform === 'win32',
+        });
+        const forward = (sig: NodeJS.Signals) => child.kill(sig);
+        process.on('SIGINT', forward);
+        process.on('SIGTERM', forward);
+        child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
+      }),
+  );
 }

@@ -5,33 +5,18 @@
  *
  *   npm run compose:check [-- file]
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
 import { run } from './exec';
 import { stackPaths } from './paths';
-import { PREREQS, requirePrereq } from './prereqs';
+import { buildGoModule, goModuleHash } from './go-build';
 
 const SRC = path.join(__dirname, 'compose-check');
 
 export async function composeCheckBinary(): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(fs.readFileSync(path.join(SRC, f)));
-  const binary = path.join(
-    stackPaths(loadConfig()).install,
-    `compose-check-${hash.digest('hex').slice(0, 12)}`,
-  );
-  if (!fs.existsSync(binary)) {
-    requirePrereq(PREREQS.go);
-    fs.mkdirSync(path.dirname(binary), { recursive: true });
-    await run('go', ['build', '-trimpath', '-o', `${binary}.tmp`, '.'], {
-      cwd: SRC,
-      env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' },
-      what: 'building the compose validator',
-    });
-    fs.renameSync(`${binary}.tmp`, binary);
-  }
+  const binary = path.join(stackPaths(loadConfig()).install, `compose-check-${goModuleHash(SRC)}`);
+  if (!fs.existsSync(binary)) await buildGoModule(SRC, binary, 'building the compose validator');
   return binary;
 }
 

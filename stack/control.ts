@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { withTimeout } from '../common/timeout';
 import type { StackPaths } from './paths';
 import type { LaunchCommand, ProbeResult, ServerSpec } from './servers/types';
 import { isAlive, readState, signalGroup, type SupervisorState } from './state';
@@ -25,19 +26,8 @@ export function portInUse(port: number): Promise<boolean> {
 }
 
 export async function probeOnce(server: ServerSpec, timeoutMs = 3_000): Promise<ProbeResult | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      server.probe(timeoutMs),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs + 500);
-      }),
-    ]);
-  } catch (err) {
-    return err as Error;
-  } finally {
-    clearTimeout(timer);
-  }
+  // The probe gets the timeout for its own connection; the race is the backstop should it ignore it.
+  return withTimeout(server.probe(timeoutMs), timeoutMs + 500).catch((err: Error) => err);
 }
 
 /** Starts the server under a detached supervisor and returns the supervisor's pid. */

@@ -4,45 +4,27 @@
  */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadConfig } from '../common/config';
+import { loadConfig, type Config } from '../common/config';
 import { appProcesses, startApp } from './app';
-import { down, selectServers, up } from './commands';
+import { withStack } from './commands';
 import { stackPaths } from './paths';
-import { stackServers } from './servers';
 
-async function main(): Promise<number> {
-  const config = loadConfig();
-  const processes = appProcesses();
-  const results = await up(config, selectServers(stackServers(config), []));
-  const started = results.filter((r) => r.started).map((r) => r.server);
-  const stopServers = async () => {
-    if (started.length > 0) await down(config, started);
-  };
-  if (!results.every((r) => r.ok)) {
-    await stopServers();
-    return 1;
-  }
-
+/** Runs every process until Ctrl-C; the stack is already up. */
+async function runSystem(config: Config): Promise<number> {
   // One bundle for every orders worker: they start in a second instead of each bundling the sources.
   const bundle = path.join(stackPaths(config).run, 'workflow-bundle.js');
   const built = spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(__dirname, '..', 'workers', 'build-bundle.ts'), bundle],
-    {
-      stdio: 'inherit',
-    },
+    { stdio: 'inherit' },
   );
-  if (built.status !== 0) {
-    await stopServers();
-    return 1;
-  }
+  if (built.status !== 0) return 1;
 
   let app;
   try {
-    app = await startApp(processes, { env: { WORKFLOW_BUNDLE: bundle } });
+    app = await startApp(appProcesses(config), { env: { WORKFLOW_BUNDLE: bundle } });
   } catch (err) {
     console.error(`start failed: ${(err as Error).message}`);
-    await stopServers();
     return 1;
   }
 
@@ -67,8 +49,12 @@ async function main(): Promise<number> {
   });
   console.log('stopping…');
   await app.stop();
-  await stopServers();
   return 0;
+}
+
+function main(): Promise<number> {
+  const config = loadConfig();
+  return withStack(config, () => runSystem(config));
 }
 
 main().then(

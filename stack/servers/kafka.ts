@@ -85,7 +85,7 @@ export function kafkaServer({ config, paths }: ServerContext): ServerSpec {
     ].join('\n');
 
   const kafka = () =>
-    createKafka({ ...config.kafka }, undefined, {
+    createKafka(config.kafka, undefined, {
       connectionTimeout: 1_500,
       requestTimeout: 5_000,
       retry: { retries: 0 },

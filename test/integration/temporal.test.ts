@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../common/config';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../common/search-attributes';
 import { connectTemporal } from '../../common/temporal';
 import * as activities from './fixtures/flaky-activities';
+import { quietTemporalRuntime } from '../support/temporal-runtime';
 
 const config = loadConfig();
 
 describe('Temporal (real dev server)', () => {
   beforeAll(() => {
-    Runtime.install({
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: (m) => console.error(m),
-      },
-    });
+    quietTemporalRuntime();
   });
 
   it('runs a workflow whose activity fails once and succeeds on retry, visible with its search attributes', async () => {

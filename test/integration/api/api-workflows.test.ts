@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { AcceptedOrder, CancelAccepted, ErrorBody, OrderView } from '../../../api/schemas';
 import {
@@ -9,6 +9,7 @@ import {
 } from '../../../workflows/order-contract';
 import { finishSignal } from './fixtures/order-workflow';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
+import { quietTemporalRuntime } from '../../support/temporal-runtime';
 
 /**
  * The API's view of orders whose workflow runs: a stand-in workflow with the real contract (status query, cancel
@@ -23,20 +24,7 @@ const taskQueue = `it-api-${randomUUID()}`;
 const started: string[] = [];
 
 beforeAll(async () => {
-  try {
-    Runtime.install({
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: (m) => console.error(m),
-      },
-    });
-  } catch {
-    // Another suite in this process installed it already; its logger is as good.
-  }
+  quietTemporalRuntime();
   api = await startApi();
   workerConnection = await NativeConnection.connect({ address: api.config.temporal.address });
   worker = await Worker.create({

@@ -120,7 +120,7 @@ describe('order pipeline end to end', () => {
     api = `http://127.0.0.1:${port}`;
     processedFrom = await endOffsets(TOPICS.orderProcessed);
     deadFrom = await endOffsets(dlqTopic(TOPICS.orderCreated));
-    app = await startApp(appProcesses({}), {
+    app = await startApp(appProcesses(loadConfig({})), {
       env: {
         API_PORT: String(port),
         // A database of the run's own: runs stay independent of what earlier runs (or a user) stored.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { OrderStatusUpdate } from '../../../activities/orders/activities';
 import type { ChargeInput } from '../../../activities/payments/activities';
 import { PAYMENTS_TASK_QUEUE } from '../../../activities/payments/task-queue';
@@ -18,6 +18,7 @@ import {
   type ProcessOrderInput,
 } from '../../../workflows/order-contract';
 import { privateTemporal } from '../../support/temporal-env';
+import { quietTemporalRuntime } from '../../support/temporal-runtime';
 
 /**
  * The order workflow against a real (private) Temporal server, with in-memory activities whose behaviour each
@@ -93,16 +94,7 @@ describe('processOrder workflow', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    Runtime.install({
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: (m) => console.error(m),
-      },
-    });
+    quietTemporalRuntime();
     env = await privateTemporal();
   });
 

@@ -51,6 +51,7 @@ describe('loadConfig', () => {
     [{ MONGO_URL: 'postgres://x' }, /MONGO_URL: expected a mongodb:\/\/ .*received "postgres:\/\/x"/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: .*received "loud"/],
     [{ KAFKA_BROKERS: 'a:1,b' }, /KAFKA_BROKERS: .*bad entry "b"/],
+    [{ WORKERS_ORDERS: '40' }, /WORKERS_ORDERS: expected a whole number of processes 0-32 \(received "40"\)/],
   ])('rejects %j naming the variable, the expectation and what it received', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
