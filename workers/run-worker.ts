@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { Running } from '../common/process';
+import { temporalLogger } from './temporal-logger';
 
 /**
  * Workflow code for a worker. WORKFLOW_BUNDLE names a bundle prebuilt by `npm run build:workflows` (npm start and
@@ -36,6 +37,11 @@ export interface WorkerSpec {
  * the grace time to finish (after which they are cancelled and retried elsewhere by Temporal), then it closes.
  */
 export async function startWorker(config: Config, logger: Logger, spec: WorkerSpec): Promise<Running> {
+  // Once per process, before the first connection: the SDK's and its native core's lines go through pino too.
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,

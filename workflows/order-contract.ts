@@ -8,8 +8,10 @@ import type { FailureReason, OrderLine, OrderStatus } from '../common/events';
 export const ORDERS_TASK_QUEUE = 'orders';
 export const PROCESS_ORDER_WORKFLOW = 'processOrder';
 
+export const ORDER_WORKFLOW_PREFIX = 'order-';
+
 export function orderWorkflowId(orderId: string): string {
-  return `order-${orderId}`;
+  return `${ORDER_WORKFLOW_PREFIX}${orderId}`;
 }
 
 export interface ProcessOrderInput {

@@ -1,0 +1,42 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { temporalLogger } from '../../../workers/temporal-logger';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: pino({ level: 'debug' }, stream) };
+}
+
+describe('temporalLogger', () => {
+  it('writes SDK lines as JSON at the matching pino level, with the orderId of an order workflow', () => {
+    const { lines, logger } = capture();
+    const sdk = temporalLogger(logger);
+    sdk.warn('Activity failed', { workflowId: 'order-0f3c', activityType: 'chargePayment' });
+    sdk.log('ERROR', 'Workflow failed', { workflowId: 'order-77' });
+    sdk.info('Worker state changed', { taskQueue: 'payments' });
+    sdk.trace('below the level');
+
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'Activity failed',
+        orderId: '0f3c',
+        activityType: 'chargePayment',
+      }),
+      expect.objectContaining({
+        level: 50,
+        msg: 'Workflow failed',
+        orderId: '77',
+        component: 'temporal-sdk',
+      }),
+      expect.objectContaining({ level: 30, msg: 'Worker state changed', taskQueue: 'payments' }),
+    ]);
+    expect(lines[2]).not.toHaveProperty('orderId');
+  });
+});

@@ -1,0 +1,36 @@
+import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { ORDER_WORKFLOW_PREFIX } from '../workflows/order-contract';
+import type { Logger } from '../common/logger';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * The Temporal SDK's logger interface on top of the process's pino logger, so the SDK's own lines (worker state,
+ * activity and workflow logs, forwarded core logs) come out as the same JSON as everything else. A line about an
+ * order workflow also gets the orderId, so one filter finds every line about an order.
+ */
+export function temporalLogger(logger: Logger): TemporalLogger {
+  const sdk = logger.child({ component: 'temporal-sdk' });
+  const log = (level: LogLevel, message: string, meta: LogMetadata = {}) => {
+    const workflowId = meta.workflowId;
+    const orderId =
+      typeof workflowId === 'string' && workflowId.startsWith(ORDER_WORKFLOW_PREFIX)
+        ? workflowId.slice(ORDER_WORKFLOW_PREFIX.length)
+        : undefined;
+    sdk[LEVELS[level]](orderId ? { orderId, ...meta } : meta, message);
+  };
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
