@@ -366,7 +366,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
       WorkflowNotFoundError,
     );
     expect(
-      logs.some((l) => l.msg === 'could not start workflow; will retry' && l.orderId === failing.orderId),
+      logs.some((l) => l.msg === 'message failed; will retry' && l.orderId === failing.orderId),
     ).toBe(true);
 
     outage = false;

@@ -1,6 +1,6 @@
 import { ServiceError } from '@temporalio/client';
 import { PayloadConverterError, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { backoffDelay, classifyStartFailure } from '../../../bridge/start-failures';
+import { classifyStartFailure } from '../../../bridge/start-failures';
 
 /** The shape @grpc/grpc-js gives a failed call, which the Temporal client wraps in a ServiceError. */
 function grpcError(code: number, details: string): Error {
@@ -61,14 +61,5 @@ describe('classifyStartFailure', () => {
     ],
   ])('gives up at once on %s', (_name, err) => {
     expect(classifyStartFailure(err)).toBe('permanent');
-  });
-});
-
-describe('backoffDelay', () => {
-  it('doubles from the initial delay and stays at the cap', () => {
-    const backoff = { initialMs: 200, maxMs: 1_000 };
-    expect([1, 2, 3, 4, 5, 10].map((attempt) => backoffDelay(attempt, backoff))).toEqual([
-      200, 400, 800, 1_000, 1_000, 1_000,
-    ]);
   });
 });
