@@ -8,6 +8,7 @@ import {
   OrderLine,
   OrderStatus,
 } from '../common/events';
+import { CustomerId } from '../common/http/schemas';
 
 /**
  * The API's contract: every request is validated with these schemas and /openapi.json is generated from the very
@@ -15,11 +16,9 @@ import {
  * "expected ..." because they become the `problem` of a validation error detail.
  */
 
-const CUSTOMER_ID = 'expected a string of 1-100 characters';
 const QUANTITY = 'expected a positive whole number';
 const LIMIT = 'expected a whole number 1-100';
 
-export const CustomerId = z.string({ error: CUSTOMER_ID }).min(1, CUSTOMER_ID).max(100, CUSTOMER_ID);
 
 export const RequestedItem = z.strictObject(
   {
@@ -149,24 +148,5 @@ export const CancelAccepted = z.object({
 });
 export type CancelAccepted = z.infer<typeof CancelAccepted>;
 
-export const ErrorDetail = z.object({
-  field: z.string().describe('Path of the offending value, e.g. items[1].quantity'),
-  problem: z.string(),
-  received: z.unknown().optional(),
-});
-export type ErrorDetail = z.infer<typeof ErrorDetail>;
-
-export const ErrorBody = z.object({
-  error: z.string().describe('Machine-readable code, e.g. validation_failed, unknown_sku, not_found'),
-  message: z.string(),
-  details: z.array(ErrorDetail).optional(),
-});
-export type ErrorBody = z.infer<typeof ErrorBody>;
-
-export const ReadinessReport = z.object({
-  ok: z.boolean(),
-  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
-});
-export type ReadinessReport = z.infer<typeof ReadinessReport>;
-
-export const Health = z.object({ ok: z.literal(true) });
+// The error, health and readiness shapes every HTTP service of the system shares.
+export { CustomerId, ErrorBody, ErrorDetail, Health, ReadinessReport } from '../common/http/schemas';

@@ -63,6 +63,26 @@ const envSchema = z.object({
   OUTBOX_POLL_MS: positiveInt.default(250),
   OUTBOX_BATCH_SIZE: positiveInt.max(1000, 'expected at most 1000').default(100),
 
+  NOTIFICATIONS_HOST: z.string().min(1).default('127.0.0.1'),
+  NOTIFICATIONS_PORT: port.default(3001),
+  NOTIFICATIONS_PUBLIC_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
+  NOTIFICATIONS_GROUP_ID: z.string().min(1).default('notifications'),
+  NOTIFICATIONS_HEARTBEAT_MS: positiveInt.default(15_000),
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100, 'expected at most 100').default(8),
+  WEBHOOK_BACKOFF_INITIAL_MS: positiveInt.default(1_000),
+  WEBHOOK_BACKOFF_MAX_MS: positiveInt.default(300_000),
+  WEBHOOK_POLL_MS: positiveInt.default(500),
+  WEBHOOK_CONCURRENCY: positiveInt.max(256, 'expected at most 256').default(16),
+
+  ANALYTICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ANALYTICS_PORT: port.default(3002),
+  ANALYTICS_PUBLIC_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
+  ANALYTICS_GROUP_ID: z.string().min(1).default('analytics'),
+
+  CONSUMER_PARTITIONS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(6),
+  CONSUMER_MAX_ATTEMPTS: positiveInt.max(100, 'expected at most 100').default(5),
+
   BRIDGE_GROUP_ID: z.string().min(1).default('order-bridge'),
   BRIDGE_PARTITIONS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(6),
   BRIDGE_MAX_ATTEMPTS: positiveInt.max(100, 'expected at most 100').default(5),
@@ -98,6 +118,13 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+export interface HttpService {
+  host: string;
+  port: number;
+  /** Base of the links the service returns. */
+  publicUrl: string;
+}
+
 export interface Config {
   logLevel: Env['LOG_LEVEL'];
   kafka: {
@@ -118,15 +145,24 @@ export interface Config {
     url: string;
     external: boolean;
   };
-  api: {
-    host: string;
-    port: number;
-    /** Base of the links the API returns (Location, self links). */
-    publicUrl: string;
-    bodyLimitBytes: number;
-  };
+  api: HttpService & { bodyLimitBytes: number };
   outbox: { pollMs: number; batchSize: number };
   bridge: { groupId: string; partitionsConcurrency: number; maxAttempts: number };
+  notifications: HttpService & {
+    groupId: string;
+    /** Interval of SSE heartbeat comments, which keep proxies from closing an idle stream. */
+    heartbeatMs: number;
+    webhooks: {
+      timeoutMs: number;
+      maxAttempts: number;
+      backoff: { initialMs: number; maxMs: number };
+      pollMs: number;
+      concurrency: number;
+    };
+  };
+  analytics: HttpService & { groupId: string };
+  /** The notification and analytics consumers' loop (common/event-consumer.ts). */
+  consumers: { partitionsConcurrency: number; maxAttempts: number };
   workers: {
     orders: { replicas: number; maxActivities: number; maxWorkflowTasks: number };
     payments: { replicas: number; maxActivities: number };
@@ -167,6 +203,10 @@ function describeReceived(env: NodeJS.ProcessEnv, key: PropertyKey | undefined):
   if (typeof key !== 'string') return '';
   const value = env[key];
   return value === undefined ? ' (not set)' : ` (received ${JSON.stringify(value)})`;
+}
+
+function httpService(host: string, port: number, publicUrl: string | undefined): HttpService {
+  return { host, port, publicUrl: (publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '') };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -213,12 +253,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       external: e.MONGO_URL !== undefined,
     },
     api: {
-      host: e.API_HOST,
-      port: e.API_PORT,
-      publicUrl: (e.API_PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`).replace(/\/+$/, ''),
+      ...httpService(e.API_HOST, e.API_PORT, e.API_PUBLIC_URL),
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
     },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    notifications: {
+      ...httpService(e.NOTIFICATIONS_HOST, e.NOTIFICATIONS_PORT, e.NOTIFICATIONS_PUBLIC_URL),
+      groupId: e.NOTIFICATIONS_GROUP_ID,
+      heartbeatMs: e.NOTIFICATIONS_HEARTBEAT_MS,
+      webhooks: {
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+        maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+        backoff: { initialMs: e.WEBHOOK_BACKOFF_INITIAL_MS, maxMs: e.WEBHOOK_BACKOFF_MAX_MS },
+        pollMs: e.WEBHOOK_POLL_MS,
+        concurrency: e.WEBHOOK_CONCURRENCY,
+      },
+    },
+    analytics: {
+      ...httpService(e.ANALYTICS_HOST, e.ANALYTICS_PORT, e.ANALYTICS_PUBLIC_URL),
+      groupId: e.ANALYTICS_GROUP_ID,
+    },
+    consumers: {
+      partitionsConcurrency: e.CONSUMER_PARTITIONS_CONCURRENCY,
+      maxAttempts: e.CONSUMER_MAX_ATTEMPTS,
+    },
     bridge: {
       groupId: e.BRIDGE_GROUP_ID,
       partitionsConcurrency: e.BRIDGE_PARTITIONS_CONCURRENCY,

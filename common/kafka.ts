@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Config } from './config';
 import type { Logger } from './logger';
 
@@ -62,4 +62,38 @@ export async function ensureTopics(
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Per topic, the messages a consumer group has not committed yet: the log end minus the committed offset (minus the
+ * log start where the group has committed nothing).
+ */
+export async function consumerLag(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<Record<string, { total: number; partitions: Record<string, number> }>> {
+  const [ends, committed] = await Promise.all([
+    Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))),
+    admin.fetchOffsets({ groupId, topics: [...topics] }),
+  ]);
+  const lag: Record<string, { total: number; partitions: Record<string, number> }> = {};
+  topics.forEach((topic, i) => {
+    const commits = new Map(
+      (committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [
+        p.partition,
+        Number(p.offset),
+      ]),
+    );
+    const partitions: Record<string, number> = {};
+    let total = 0;
+    for (const { partition, high, low } of ends[i]!) {
+      const commit = commits.get(partition) ?? -1;
+      const n = Math.max(0, Number(high) - (commit >= 0 ? commit : Number(low)));
+      partitions[String(partition)] = n;
+      total += n;
+    }
+    lag[topic] = { total, partitions };
+  });
+  return lag;
 }

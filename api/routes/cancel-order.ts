@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import { cancelSignal, type OrderState } from '../../workflows/order-contract';
 import type { AppDeps } from '../app';
-import { ApiError, parseOrThrow } from '../errors';
+import { ApiError, parseOrThrow } from '../../common/http/errors';
 import { CancelRequest, type CancelAccepted } from '../schemas';
 import { inspectWorkflow, isWorkflowNotFound, orderHandle, queryState } from '../workflow-status';
 import { findOrder, isFinal } from './read-orders';

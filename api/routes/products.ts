@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { CATALOGUE } from '../../common/catalogue';
 import type { OrderModel } from '../../common/order-model';
-import { parseOrThrow } from '../errors';
+import { parseOrThrow } from '../../common/http/errors';
 import { ProductsQuery, type Product } from '../schemas';
 
 /** The part of a stock document (owned by the stock activities) that the catalogue shows. */

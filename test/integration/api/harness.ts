@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import { createApp } from '../../../api/app';
-import { createReadiness } from '../../../api/readiness';
+import {
+  createReadiness,
+  kafkaAdminAccess,
+  kafkaCheck,
+  mongoCheck,
+  temporalCheck,
+} from '../../../common/readiness';
 import { loadConfig, type Config } from '../../../common/config';
 import { createKafka } from '../../../common/kafka';
 import { createLogger } from '../../../common/logger';
@@ -39,7 +45,14 @@ export async function startApi(): Promise<ApiHarness> {
     orders,
     temporal,
     logger: createLogger('it-api', 'silent'),
-    readiness: createReadiness({ kafkaAdmin, mongo: db, temporal: temporal.connection, timeoutMs: 2_000 }),
+    readiness: createReadiness({
+      checks: {
+        kafka: kafkaCheck(kafkaAdminAccess(kafkaAdmin)),
+        mongo: mongoCheck(db),
+        temporal: temporalCheck(temporal.connection, 2_000),
+      },
+      timeoutMs: 2_000,
+    }),
   });
   return {
     app,

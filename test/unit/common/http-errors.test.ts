@@ -1,4 +1,4 @@
-import { ApiError, fieldPath, parseOrThrow } from '../../../api/errors';
+import { ApiError, fieldPath, parseOrThrow } from '../../../common/http/errors';
 import { CreateOrderRequest, ListOrdersQuery } from '../../../api/schemas';
 
 function validationError(schema: Parameters<typeof parseOrThrow>[0], value: unknown): ApiError {

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Logger } from '../../common/logger';
-import type { ReadinessReport } from '../schemas';
+import type { Logger } from '../logger';
+import type { ReadinessReport } from './schemas';
 
 /** Liveness: the process answers HTTP. Deliberately checks nothing else, so a slow dependency never gets it killed. */
 export const healthz: RequestHandler = (_req, res) => {

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import type { Logger } from '../common/logger';
+import type { Logger } from '../logger';
+import { isDatabaseError } from '../mongo';
 import { ApiError } from './errors';
 
 /** What body-parser attaches to the errors it raises. */
@@ -54,15 +55,6 @@ export function jsonBody(limitBytes: number): RequestHandler {
     }
     parse(req, res, (err?: unknown) => next(err ? bodyError(err as BodyParserError, limitBytes) : undefined));
   };
-}
-
-/** Errors of the MongoDB driver and of mongoose's connection handling; validation bugs are not among them. */
-export function isDatabaseError(err: unknown): boolean {
-  return err instanceof Error && /^Mongo/.test(err.name);
-}
-
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | undefined)?.code === 11000;
 }
 
 export const unknownRoute: RequestHandler = (req, _res, next) => {

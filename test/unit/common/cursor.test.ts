@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../../../api/cursor';
+import { decodeCursor, encodeCursor } from '../../../common/http/cursor';
 
 describe('list cursors', () => {
   const cursor = {

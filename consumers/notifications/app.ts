@@ -1,0 +1,105 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { parseOrThrow, ApiError, validationFailed } from '../../common/http/errors';
+import { healthz, readyz } from '../../common/http/health';
+import { errorHandler, jsonBody, unknownRoute } from '../../common/http/middleware';
+import type { ReadinessReport } from '../../common/http/schemas';
+import type { Logger } from '../../common/logger';
+import { InvalidFieldError } from './errors';
+import type { WebhookDeliveryDoc, WebhookDoc } from './models';
+import {
+  DeliveriesQuery,
+  HistoryQuery,
+  RegisterWebhookRequest,
+  WebhookIdParams,
+  WebhooksQuery,
+} from './schemas';
+import type { NotificationStore } from './store';
+import type { NotificationStreams } from './stream';
+import { notificationView } from './view';
+import type { WebhookRegistry } from './webhooks';
+
+export interface NotificationsAppDeps {
+  store: Pick<NotificationStore, 'history'>;
+  webhooks: WebhookRegistry;
+  streams: NotificationStreams;
+  readiness: () => Promise<ReadinessReport>;
+  logger: Logger;
+}
+
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** The notification service's HTTP side: SSE streams, history and webhook registration. */
+export function createNotificationsApp(deps: NotificationsAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const json = jsonBody(BODY_LIMIT_BYTES);
+
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(deps.readiness, deps.logger));
+
+  app.get('/notifications/stream', deps.streams.handler);
+  app.get('/notifications', async (req, res) => {
+    const query = parseOrThrow(HistoryQuery, req.query);
+    const page = await deps.store.history(query);
+    res.json({ items: page.items.map(notificationView), nextCursor: page.nextCursor });
+  });
+
+  app.post('/webhooks', json, async (req, res) => {
+    const body = parseOrThrow(RegisterWebhookRequest, req.body);
+    const webhook = await deps.webhooks.registerWebhook(body);
+    res
+      .status(201)
+      .location(`/webhooks/${webhook._id}`)
+      .json({ ...webhookView(webhook), secret: webhook.secret });
+  });
+  app.get('/webhooks', async (req, res) => {
+    const { customerId } = parseOrThrow(WebhooksQuery, req.query);
+    res.json((await deps.webhooks.listWebhooks(customerId)).map(webhookView));
+  });
+  app.delete('/webhooks/:id', async (req, res) => {
+    const { id } = parseOrThrow(WebhookIdParams, req.params);
+    if (!(await deps.webhooks.deleteWebhook(id))) throw notFound(id);
+    res.status(204).end();
+  });
+  app.get('/webhooks/:id/deliveries', async (req, res) => {
+    const { id } = parseOrThrow(WebhookIdParams, req.params);
+    const { limit } = parseOrThrow(DeliveriesQuery, req.query);
+    res.json((await deps.webhooks.deliveries(id, { limit })).map(deliveryView));
+  });
+
+  app.use(unknownRoute);
+  app.use(fieldErrors);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+/** The store's own validation errors become the same 400 as a request schema's. */
+const fieldErrors: ErrorRequestHandler = (err: unknown, _req, _res, next) => {
+  next(err instanceof InvalidFieldError ? validationFailed([err.detail()]) : err);
+};
+
+function notFound(id: string): ApiError {
+  return new ApiError(404, 'not_found', `no webhook ${id}`);
+}
+
+function webhookView(w: Omit<WebhookDoc, 'secret'>) {
+  return {
+    id: w._id,
+    customerId: w.customerId,
+    url: w.url,
+    active: w.active,
+    createdAt: w.createdAt.toISOString(),
+  };
+}
+
+function deliveryView(d: WebhookDeliveryDoc) {
+  return {
+    id: d._id,
+    notificationId: d.notificationId,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
+    deliveredAt: d.deliveredAt ? d.deliveredAt.toISOString() : null,
+    log: d.log.map((a) => ({ ...a, at: a.at.toISOString() })),
+  };
+}

@@ -1,0 +1,382 @@
+import type { Connection } from 'mongoose';
+import { backoffDelay, type Backoff } from '../../common/backoff';
+import type { Logger } from '../../common/logger';
+import { InvalidFieldError } from './errors';
+import {
+  NO_LEASE,
+  notificationModels,
+  type DeliveryAttempt,
+  type NotificationDoc,
+  type NotificationModels,
+  type WebhookDeliveryDoc,
+  type WebhookDoc,
+} from './models';
+import { SIGNATURE_HEADER, signPayload } from './signature';
+import { notificationView, type NotificationView } from './view';
+
+export interface DispatcherOptions {
+  /** How often to look for due deliveries when idle. */
+  pollMs: number;
+  /** Sends in flight at once, across all webhooks. */
+  concurrency: number;
+  /** Per request, headers and body; a hanging endpoint costs one slot for this long, no more. */
+  timeoutMs: number;
+  /** Attempts before a delivery is given up as failed. */
+  maxAttempts: number;
+  /** The retry after n failed attempts waits backoffDelay(n): initialMs·2^(n−1), capped at maxMs. */
+  backoff: Backoff;
+  /** How long a claimed attempt is this dispatcher's; must exceed timeoutMs, or a replica could send it again. */
+  leaseMs: number;
+  /**
+   * Sends in flight at once to one webhook, so an endpoint that hangs cannot occupy every slot.
+   * Default: half of concurrency, at least 1.
+   */
+  maxPerWebhook?: number;
+}
+
+export interface DispatcherDeps {
+  connection: Connection;
+  logger: Logger;
+  options: DispatcherOptions;
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+}
+
+/** The request body of every webhook call; `id` is stable across attempts, so receivers can dedupe on it. */
+export interface WebhookPayload {
+  id: string;
+  type: 'order.notification';
+  createdAt: string;
+  data: NotificationView;
+}
+
+export function webhookPayload(notification: NotificationDoc): WebhookPayload {
+  return {
+    id: notification._id,
+    type: 'order.notification',
+    createdAt: notification.createdAt.toISOString(),
+    data: notificationView(notification),
+  };
+}
+
+/** On top of the request timeout, how long stop() waits for the outcome of in-flight sends to be recorded. */
+const STOP_GRACE_MS = 5_000;
+const MAX_POLL_BACKOFF_MS = 10_000;
+const ERROR_SNIPPET_CHARS = 200;
+
+/**
+ * Sends queued webhook deliveries. Any number of replicas may run: each attempt is claimed with one conditional
+ * single-document update (a lease), so no two replicas send the same attempt, and a replica that dies mid-send
+ * only delays that delivery until its lease expires. Receivers still get at-least-once (a send may succeed while
+ * recording it fails) and dedupe on `Webhook-Id`.
+ */
+export class WebhookDispatcher {
+  private readonly models: NotificationModels;
+  private readonly options: Required<DispatcherOptions>;
+  private readonly fetch: typeof fetch;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly perWebhook = new Map<string, number>();
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+
+  constructor(deps: DispatcherDeps) {
+    this.options = checkOptions(deps.options);
+    this.models = notificationModels(deps.connection);
+    this.logger = deps.logger;
+    this.fetch = deps.fetch ?? fetch;
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, then waits (bounded) for sends in flight to finish and be recorded. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    this.loop = undefined;
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.timeoutMs + STOP_GRACE_MS);
+    });
+    await Promise.race([Promise.allSettled(this.inFlight.values()), bound]);
+    clearTimeout(timer);
+    if (this.inFlight.size > 0) {
+      // Their leases expire and another replica (or the next start) retries them.
+      this.logger.warn({ deliveryIds: [...this.inFlight.keys()] }, 'stopped with webhook sends unrecorded');
+    }
+  }
+
+  /** Looks for due deliveries now rather than at the next poll, e.g. right after enqueueing. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let wait = this.options.pollMs;
+      try {
+        const { found, started, limit } = await this.dispatchDue();
+        failures = 0;
+        if (started > 0 && found === limit) wait = 0; // more are probably due
+      } catch (err) {
+        failures += 1;
+        wait = Math.min(MAX_POLL_BACKOFF_MS, this.options.pollMs * 2 ** failures);
+        this.logger.error({ err, failures, retryInMs: wait }, 'webhook dispatch pass failed');
+      }
+      if (this.running && wait > 0) await this.sleep(wait);
+    }
+  }
+
+  /** Claims and starts up to the free slots' worth of due deliveries. */
+  private async dispatchDue(): Promise<{ found: number; started: number; limit: number }> {
+    const limit = this.options.concurrency - this.inFlight.size;
+    if (limit <= 0) return { found: 0, started: 0, limit };
+    const now = new Date(this.now());
+    const busy = [...this.perWebhook].filter(([, n]) => n >= this.options.maxPerWebhook).map(([id]) => id);
+    const due = await this.models.deliveries
+      .find({
+        status: 'pending',
+        nextAttemptAt: { $lte: now },
+        leaseUntil: { $lt: now },
+        ...(busy.length > 0 ? { webhookId: { $nin: busy } } : {}),
+      })
+      .sort({ nextAttemptAt: 1, _id: 1 })
+      .limit(limit)
+      .lean<WebhookDeliveryDoc[]>();
+
+    let started = 0;
+    for (const delivery of due) {
+      if (!this.running) break;
+      if ((this.perWebhook.get(delivery.webhookId) ?? 0) >= this.options.maxPerWebhook) continue;
+      const lease = await this.claim(delivery);
+      if (!lease) continue; // another replica got it first
+      this.track(delivery, lease);
+      started += 1;
+    }
+    return { found: due.length, started, limit };
+  }
+
+  /** The lease on this attempt, or undefined when another dispatcher holds it or has already made it. */
+  private async claim(delivery: WebhookDeliveryDoc): Promise<Date | undefined> {
+    const now = this.now();
+    const lease = new Date(now + this.options.leaseMs);
+    const result = await this.models.deliveries.updateOne(
+      {
+        _id: delivery._id,
+        status: 'pending',
+        attempts: delivery.attempts,
+        leaseUntil: { $lt: new Date(now) },
+      },
+      { $set: { leaseUntil: lease } },
+    );
+    return result.modifiedCount === 1 ? lease : undefined;
+  }
+
+  private track(delivery: WebhookDeliveryDoc, lease: Date): void {
+    const { webhookId } = delivery;
+    this.perWebhook.set(webhookId, (this.perWebhook.get(webhookId) ?? 0) + 1);
+    const send = this.attempt(delivery, lease)
+      .catch((err: unknown) => {
+        // The lease expires and the attempt is made again.
+        this.logger.error({ err, deliveryId: delivery._id }, 'webhook attempt not recorded');
+      })
+      .finally(() => {
+        this.inFlight.delete(delivery._id);
+        const left = (this.perWebhook.get(webhookId) ?? 1) - 1;
+        if (left > 0) this.perWebhook.set(webhookId, left);
+        else this.perWebhook.delete(webhookId);
+        this.wake(); // a slot is free
+      });
+    this.inFlight.set(delivery._id, send);
+  }
+
+  private async attempt(delivery: WebhookDeliveryDoc, lease: Date): Promise<void> {
+    const attempt = delivery.attempts + 1;
+    const log = this.logger.child({ deliveryId: delivery._id, webhookId: delivery.webhookId, attempt });
+    const [webhook, notification] = await Promise.all([
+      this.models.webhooks.findById(delivery.webhookId).lean<WebhookDoc>(),
+      this.models.notifications.findById(delivery.notificationId).lean<NotificationDoc>(),
+    ]);
+    if (!webhook?.active || !notification) {
+      const error = !webhook?.active
+        ? 'not sent: the webhook was deleted'
+        : 'not sent: notification not found';
+      log.warn(error);
+      await this.record(
+        delivery,
+        lease,
+        { status: 'failed' },
+        { at: new Date(this.now()), attempt, error, durationMs: 0 },
+        false,
+      );
+      return;
+    }
+
+    const { statusCode, error, durationMs } = await this.send(delivery, webhook, notification, attempt);
+    const at = new Date(this.now());
+    const entry: DeliveryAttempt = {
+      at,
+      attempt,
+      durationMs,
+      ...(statusCode === undefined ? {} : { statusCode }),
+      ...(error === undefined ? {} : { error }),
+    };
+    if (error === undefined) {
+      await this.record(delivery, lease, { status: 'delivered', deliveredAt: at }, entry, true);
+      log.info({ statusCode, durationMs }, 'webhook delivered');
+    } else if (attempt >= this.options.maxAttempts) {
+      await this.record(delivery, lease, { status: 'failed' }, entry, true);
+      log.error({ statusCode, error }, 'webhook delivery failed; attempts exhausted');
+    } else {
+      const retryInMs = backoffDelay(attempt, this.options.backoff);
+      await this.record(delivery, lease, { nextAttemptAt: new Date(at.getTime() + retryInMs) }, entry, true);
+      log.warn({ statusCode, error, retryInMs }, 'webhook attempt failed; will retry');
+    }
+  }
+
+  private async send(
+    delivery: WebhookDeliveryDoc,
+    webhook: WebhookDoc,
+    notification: NotificationDoc,
+    attempt: number,
+  ): Promise<{ statusCode?: number; error?: string; durationMs: number }> {
+    const body = JSON.stringify(webhookPayload(notification));
+    const headers = {
+      'Content-Type': 'application/json',
+      'Webhook-Id': notification._id,
+      'Webhook-Delivery': delivery._id,
+      'Webhook-Attempt': String(attempt),
+      [SIGNATURE_HEADER]: signPayload(webhook.secret, Math.floor(this.now() / 1000), body),
+    };
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const response = await this.fetch(delivery.url, {
+        method: 'POST',
+        headers,
+        body,
+        // A redirect is the endpoint's misconfiguration to fix, not ours to follow with a signed body.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (response.status >= 200 && response.status < 300) {
+        await response.body?.cancel().catch(() => undefined);
+        return { statusCode: response.status, durationMs: elapsed() };
+      }
+      const snippet = await readSnippet(response);
+      return {
+        statusCode: response.status,
+        error: `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`,
+        durationMs: elapsed(),
+      };
+    } catch (err) {
+      return { error: describeSendError(err, this.options.timeoutMs), durationMs: elapsed() };
+    }
+  }
+
+  /** Records the outcome, only if this dispatcher still holds the attempt's lease. */
+  private async record(
+    delivery: WebhookDeliveryDoc,
+    lease: Date,
+    set: Partial<Pick<WebhookDeliveryDoc, 'status' | 'deliveredAt' | 'nextAttemptAt'>>,
+    entry: DeliveryAttempt,
+    counts: boolean,
+  ): Promise<void> {
+    const result = await this.models.deliveries.updateOne(
+      { _id: delivery._id, attempts: delivery.attempts, leaseUntil: lease },
+      {
+        $set: { ...set, leaseUntil: NO_LEASE },
+        ...(counts ? { $inc: { attempts: 1 } } : {}),
+        $push: { log: entry },
+      },
+    );
+    if (result.matchedCount === 0) {
+      this.logger.warn({ deliveryId: delivery._id }, 'lease expired before the outcome was recorded');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}
+
+function checkOptions(options: DispatcherOptions): Required<DispatcherOptions> {
+  const positive = (field: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new InvalidFieldError(`options.${field}`, 'a whole number >= 1', value);
+    }
+  };
+  positive('pollMs', options.pollMs);
+  positive('concurrency', options.concurrency);
+  positive('timeoutMs', options.timeoutMs);
+  positive('maxAttempts', options.maxAttempts);
+  positive('backoff.initialMs', options.backoff.initialMs);
+  positive('backoff.maxMs', options.backoff.maxMs);
+  positive('leaseMs', options.leaseMs);
+  if (options.leaseMs <= options.timeoutMs) {
+    throw new InvalidFieldError(
+      'options.leaseMs',
+      `more than timeoutMs (${options.timeoutMs})`,
+      options.leaseMs,
+    );
+  }
+  const maxPerWebhook = options.maxPerWebhook ?? Math.max(1, Math.floor(options.concurrency / 2));
+  positive('maxPerWebhook', maxPerWebhook);
+  return { ...options, maxPerWebhook };
+}
+
+/** The first characters of an error response, so the delivery log tells the customer what their endpoint said. */
+async function readSnippet(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < ERROR_SNIPPET_CHARS) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // A body cut short still leaves the status code to report.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, ERROR_SNIPPET_CHARS).trim();
+}
+
+function describeSendError(err: unknown, timeoutMs: number): string {
+  // Duck-typed rather than instanceof: fetch's errors may come from another realm (a VM context, a test runner).
+  const { name, message, cause } = (err ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
+  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  if (typeof message !== 'string') return String(err);
+  // fetch reports network failures as "fetch failed" and keeps the reason (ECONNREFUSED, DNS, TLS) in `cause`.
+  const reason = (cause as { message?: unknown } | undefined)?.message;
+  return typeof reason === 'string' ? `${message}: ${reason}` : message;
+}

@@ -1,0 +1,210 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { FINAL_STATUSES, type FailureReason, type FinalStatus } from '../../common/events';
+
+/** Where the event behind a notification was read: lets an SSE stream resume after a Kafka position. */
+export interface NotificationSource {
+  topic: string;
+  partition: number;
+  /** Kafka's own form (an int64 as a decimal string), kept verbatim. */
+  offset: string;
+  /**
+   * The same offset as a number, because strings compare "10" < "9" and so cannot serve range queries. Exact up
+   * to 2^53, which no realistic partition reaches.
+   */
+  offsetNum: number;
+}
+
+/** One user-facing notification per source event: `_id` is the event's eventId, so a redelivery cannot add one. */
+export interface NotificationDoc {
+  _id: string;
+  orderId: string;
+  customerId: string;
+  status: FinalStatus;
+  title: string;
+  body: string;
+  reason: FailureReason | null;
+  totalCents: number;
+  currency: string;
+  /** When the order reached its status (the event's time). */
+  occurredAt: Date;
+  /** When this service stored the notification: the history order. */
+  createdAt: Date;
+  source: NotificationSource;
+}
+
+export interface WebhookDoc {
+  _id: string;
+  customerId: string;
+  url: string;
+  /** The HMAC key receivers verify `Webhook-Signature` with. */
+  secret: string;
+  createdAt: Date;
+  /** Deleting a webhook deactivates it, so its delivery log stays readable. */
+  active: boolean;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** The epoch: a lease that has always expired. */
+export const NO_LEASE = new Date(0);
+
+export interface DeliveryAttempt {
+  at: Date;
+  attempt: number;
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+}
+
+/** One notification to one webhook. `_id` is `${notificationId}:${webhookId}`, so enqueueing twice is a no-op. */
+export interface WebhookDeliveryDoc {
+  _id: string;
+  webhookId: string;
+  notificationId: string;
+  customerId: string;
+  url: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  /** A dispatcher owns the next attempt until then; the epoch means nobody does. */
+  leaseUntil: Date;
+  deliveredAt: Date | null;
+  createdAt: Date;
+  log: DeliveryAttempt[];
+}
+
+// Sub-schemas, because a `type` key inline would be read as mongoose's type keyword.
+const reasonSchema = new Schema<FailureReason>(
+  { type: { type: String, required: true }, message: { type: String, required: true } },
+  { _id: false },
+);
+
+const sourceSchema = new Schema<NotificationSource>(
+  {
+    topic: { type: String, required: true },
+    partition: { type: Number, required: true },
+    offset: { type: String, required: true },
+    offsetNum: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const notificationSchema = new Schema<NotificationDoc>(
+  {
+    _id: { type: String, required: true },
+    orderId: { type: String, required: true },
+    customerId: { type: String, required: true },
+    status: { type: String, enum: FINAL_STATUSES, required: true },
+    title: { type: String, required: true },
+    body: { type: String, required: true },
+    reason: { type: reasonSchema, default: null },
+    totalCents: { type: Number, required: true },
+    currency: { type: String, required: true },
+    occurredAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+    source: { type: sourceSchema, required: true },
+  },
+  { collection: 'notifications', versionKey: false, autoIndex: false },
+);
+
+// A customer's history, newest first; _id breaks ties for stable cursors.
+notificationSchema.index({ customerId: 1, createdAt: -1, _id: -1 });
+notificationSchema.index({ orderId: 1 });
+// Resuming a customer's stream after the Kafka positions it has seen.
+notificationSchema.index({ customerId: 1, 'source.partition': 1, 'source.offsetNum': 1 });
+
+const webhookSchema = new Schema<WebhookDoc>(
+  {
+    _id: { type: String, required: true },
+    customerId: { type: String, required: true },
+    url: { type: String, required: true },
+    secret: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    active: { type: Boolean, required: true },
+  },
+  { collection: 'webhooks', versionKey: false, autoIndex: false },
+);
+
+webhookSchema.index({ customerId: 1 });
+
+const attemptSchema = new Schema<DeliveryAttempt>(
+  {
+    at: { type: Date, required: true },
+    attempt: { type: Number, required: true },
+    statusCode: { type: Number },
+    error: { type: String },
+    durationMs: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const deliverySchema = new Schema<WebhookDeliveryDoc>(
+  {
+    _id: { type: String, required: true },
+    webhookId: { type: String, required: true },
+    notificationId: { type: String, required: true },
+    customerId: { type: String, required: true },
+    url: { type: String, required: true },
+    status: { type: String, enum: DELIVERY_STATUSES, required: true },
+    attempts: { type: Number, required: true },
+    nextAttemptAt: { type: Date, required: true },
+    leaseUntil: { type: Date, required: true },
+    deliveredAt: { type: Date, default: null },
+    createdAt: { type: Date, required: true },
+    log: { type: [attemptSchema], default: [] },
+  },
+  { collection: 'webhook_deliveries', versionKey: false, autoIndex: false },
+);
+
+// The dispatcher's poll: pending deliveries that are due.
+deliverySchema.index({ status: 1, nextAttemptAt: 1 });
+// A webhook's delivery log, newest first.
+deliverySchema.index({ webhookId: 1, createdAt: -1 });
+
+export type NotificationModel = Model<NotificationDoc>;
+export type WebhookModel = Model<WebhookDoc>;
+export type WebhookDeliveryModel = Model<WebhookDeliveryDoc>;
+
+export function notificationModel(connection: Connection): NotificationModel {
+  return (
+    (connection.models.Notification as NotificationModel | undefined) ??
+    connection.model<NotificationDoc>('Notification', notificationSchema)
+  );
+}
+
+export function webhookModel(connection: Connection): WebhookModel {
+  return (
+    (connection.models.Webhook as WebhookModel | undefined) ??
+    connection.model<WebhookDoc>('Webhook', webhookSchema)
+  );
+}
+
+export function webhookDeliveryModel(connection: Connection): WebhookDeliveryModel {
+  return (
+    (connection.models.WebhookDelivery as WebhookDeliveryModel | undefined) ??
+    connection.model<WebhookDeliveryDoc>('WebhookDelivery', deliverySchema)
+  );
+}
+
+export interface NotificationModels {
+  notifications: NotificationModel;
+  webhooks: WebhookModel;
+  deliveries: WebhookDeliveryModel;
+}
+
+export function notificationModels(connection: Connection): NotificationModels {
+  return {
+    notifications: notificationModel(connection),
+    webhooks: webhookModel(connection),
+    deliveries: webhookDeliveryModel(connection),
+  };
+}
+
+/** Creates every index of the service's collections; call once at start-up (autoIndex is off, as elsewhere). */
+export async function createNotificationIndexes(connection: Connection): Promise<void> {
+  const models = notificationModels(connection);
+  await models.notifications.createIndexes();
+  await models.webhooks.createIndexes();
+  await models.deliveries.createIndexes();
+}

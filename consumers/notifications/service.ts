@@ -1,0 +1,119 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Kafka } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import type { Config } from '../../common/config';
+import { EventConsumer } from '../../common/event-consumer';
+import { parseEvent, type OrderProcessedV1 } from '../../common/events';
+import { closeServer, listen } from '../../common/http/server';
+import type { Logger } from '../../common/logger';
+import { databaseFailure } from '../../common/mongo';
+import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../common/readiness';
+import { TOPICS } from '../../common/topics';
+import { createNotificationsApp } from './app';
+import { WebhookDispatcher } from './dispatcher';
+import { LiveFeed } from './live-feed';
+import { createNotificationIndexes } from './models';
+import { createNotificationStore } from './store';
+import { notificationStreams, type NotificationStreams } from './stream';
+import { createWebhookRegistry } from './webhooks';
+
+export interface NotificationServiceDeps {
+  config: Config;
+  logger: Logger;
+  kafka: Kafka;
+  /** The database it keeps notifications and webhooks in. */
+  db: Connection;
+  /** Overrides for tests: a private topic and group, port 0. */
+  topic?: string;
+  groupId?: string;
+  port?: number;
+}
+
+export interface NotificationService {
+  url: string;
+  streams: NotificationStreams;
+  consumer: EventConsumer<OrderProcessedV1>;
+  stop(): Promise<void>;
+}
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+/**
+ * The notification service, wired: a durable consumer (its group shared by every replica) stores each
+ * notification once and queues its webhook deliveries; a live feed per replica pushes notifications to the SSE
+ * clients connected here; a dispatcher sends the webhooks.
+ */
+export async function startNotificationService(deps: NotificationServiceDeps): Promise<NotificationService> {
+  const { config, logger, kafka, db } = deps;
+  const settings = config.notifications;
+  const topic = deps.topic ?? TOPICS.orderProcessed;
+  const groupId = deps.groupId ?? settings.groupId;
+
+  await createNotificationIndexes(db);
+  const store = createNotificationStore(db);
+  const webhooks = createWebhookRegistry(db);
+  const dispatcher = new WebhookDispatcher({
+    connection: db,
+    logger: logger.child({ component: 'webhooks' }),
+    options: {
+      ...settings.webhooks,
+      // Longer than a request may take, so no other replica sends the attempt while this one still might.
+      leaseMs: settings.webhooks.timeoutMs * 2 + 5_000,
+    },
+  });
+  const consumer = new EventConsumer<OrderProcessedV1>({
+    kafka,
+    logger,
+    name: 'notifications',
+    groupId,
+    topics: [topic],
+    ...config.consumers,
+    parse: (message) => parseEvent('order-processed', message.value),
+    handle: async (event, position) => {
+      const { notification, created } = await store.store(event, position);
+      if ((await webhooks.enqueueDeliveries(notification)) > 0) dispatcher.wake();
+      return created ? 'stored' : 'duplicate';
+    },
+    classify: databaseFailure,
+  });
+  const feed = new LiveFeed({ kafka, logger, topic, groupPrefix: groupId, store });
+  const streams = notificationStreams({ feed, store, heartbeatMs: settings.heartbeatMs, logger });
+  const kafkaAdmin = kafka.admin();
+  const adminAccess = kafkaAdminAccess(kafkaAdmin);
+  const app = createNotificationsApp({
+    store,
+    webhooks,
+    streams,
+    logger,
+    readiness: createReadiness({
+      checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
+      timeoutMs: READINESS_TIMEOUT_MS,
+      lag: { access: adminAccess, groupId, topics: [topic] },
+    }),
+  });
+
+  const started: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    streams.closeAll();
+    for (const undo of started.reverse()) await undo().catch((err: unknown) => logger.error({ err }, 'stop'));
+    await kafkaAdmin.disconnect().catch(() => undefined);
+  };
+  let server: Server;
+  try {
+    await feed.start();
+    started.push(() => feed.stop());
+    await consumer.start();
+    started.push(() => consumer.stop());
+    dispatcher.start();
+    started.push(() => dispatcher.stop());
+    server = await listen(app, settings.host, deps.port ?? settings.port);
+    started.push(() => closeServer(server));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = deps.port === undefined ? settings.publicUrl : `http://${settings.host}:${port}`;
+  return { url, streams, consumer, stop };
+}

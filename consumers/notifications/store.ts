@@ -1,0 +1,148 @@
+import type { Connection, QueryFilter } from 'mongoose';
+import { decodeCursor, encodeCursor } from '../../common/http/cursor';
+import type { OrderProcessedV1 } from '../../common/events';
+import { isDuplicateKey } from '../../common/mongo';
+import { InvalidFieldError } from './errors';
+import { notificationModel, type NotificationDoc, type NotificationSource } from './models';
+import { renderNotification } from './templates';
+
+/** Where the event was read from, as the Kafka consumer sees it. */
+export interface EventSource {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface HistoryQuery {
+  customerId: string;
+  limit: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
+}
+
+export interface HistoryPage {
+  items: NotificationDoc[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface AfterQuery {
+  customerId?: string;
+  orderId?: string;
+  /**
+   * Partition → the last offset the reader has seen on it. Only listed partitions are read: a partition missing
+   * from the map counts as fully seen, so a caller that forgets one gets nothing from it rather than its whole
+   * history. Pass every partition of the topic (−1 for "nothing seen yet").
+   */
+  positions: ReadonlyMap<number, number>;
+  limit: number;
+}
+
+export const MAX_PAGE = 500;
+
+export type NotificationStore = ReturnType<typeof createNotificationStore>;
+
+/**
+ * The notifications of `order-processed` events, one per eventId. Every write is a single-document insert, so a
+ * redelivered event (even at another offset, even concurrently) finds the first one instead of adding a second.
+ */
+export function createNotificationStore(connection: Connection, opts: { now?: () => Date } = {}) {
+  const notifications = notificationModel(connection);
+  const now = opts.now ?? (() => new Date());
+
+  async function store(
+    event: OrderProcessedV1,
+    source: EventSource,
+  ): Promise<{ notification: NotificationDoc; created: boolean }> {
+    const doc: NotificationDoc = {
+      _id: event.eventId,
+      orderId: event.orderId,
+      customerId: event.customerId,
+      ...renderNotification(event),
+      reason: event.reason,
+      totalCents: event.totalCents,
+      currency: event.currency,
+      occurredAt: new Date(event.occurredAt),
+      createdAt: now(),
+      source: sourceOf(source),
+    };
+    try {
+      const created = await notifications.create(doc);
+      return { notification: created.toObject<NotificationDoc>(), created: true };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const existing = await byId(event.eventId);
+    // Only a deletion between the failed insert and this read gets here; the redelivery will retry.
+    if (!existing) throw new Error(`notification ${event.eventId} exists yet cannot be read`);
+    return { notification: existing, created: false };
+  }
+
+  async function history(query: HistoryQuery): Promise<HistoryPage> {
+    const limit = pageSize(query.limit);
+    const filter: QueryFilter<NotificationDoc> = { customerId: query.customerId };
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      if (!after) throw new InvalidFieldError('cursor', 'the nextCursor of a previous page', query.cursor);
+      filter.$or = [
+        { createdAt: { $lt: after.createdAt } },
+        { createdAt: after.createdAt, _id: { $lt: after.id } },
+      ];
+    }
+    // One more than asked tells whether another page exists without a count.
+    const docs = await notifications
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .lean<NotificationDoc[]>();
+    const items = docs.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor:
+        docs.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null,
+    };
+  }
+
+  /** What a resuming stream missed, in Kafka order within each partition (partition, then offset). */
+  async function after(query: AfterQuery): Promise<NotificationDoc[]> {
+    const limit = pageSize(query.limit);
+    const beyond = [...query.positions].map(([partition, offset]) => ({
+      'source.partition': partition,
+      'source.offsetNum': { $gt: offset },
+    }));
+    if (beyond.length === 0) return [];
+    const filter: QueryFilter<NotificationDoc> = { $or: beyond };
+    if (query.customerId !== undefined) filter.customerId = query.customerId;
+    if (query.orderId !== undefined) filter.orderId = query.orderId;
+    return notifications
+      .find(filter)
+      .sort({ 'source.partition': 1, 'source.offsetNum': 1 })
+      .limit(limit)
+      .lean<NotificationDoc[]>();
+  }
+
+  async function byId(eventId: string): Promise<NotificationDoc | null> {
+    return notifications.findById(eventId).lean<NotificationDoc>();
+  }
+
+  return { store, history, after, byId };
+}
+
+function sourceOf(source: EventSource): NotificationSource {
+  if (!Number.isInteger(source.partition) || source.partition < 0) {
+    throw new InvalidFieldError('source.partition', 'a whole number >= 0', source.partition);
+  }
+  const offsetNum = /^\d+$/.test(source.offset) ? Number(source.offset) : NaN;
+  if (!Number.isSafeInteger(offsetNum)) {
+    throw new InvalidFieldError('source.offset', 'a Kafka offset: decimal digits below 2^53', source.offset);
+  }
+  return { topic: source.topic, partition: source.partition, offset: source.offset, offsetNum };
+}
+
+function pageSize(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new InvalidFieldError('limit', `a whole number 1-${MAX_PAGE}`, limit);
+  }
+  return limit;
+}
