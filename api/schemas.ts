@@ -19,7 +19,6 @@ import { CustomerId } from '../common/http/schemas';
 const QUANTITY = 'expected a positive whole number';
 const LIMIT = 'expected a whole number 1-100';
 
-
 export const RequestedItem = z.strictObject(
   {
     sku: z

@@ -1,7 +1,7 @@
 /**
- * Runs the system's own processes locally (api, outbox relay, bridge, one worker process per task queue, each
- * replicated as configured), the way docker-compose runs them as services: each is a real process of its own,
- * restarted if it dies, stopped with SIGTERM so it can drain. A process counts as ready when it says so over IPC
+ * Runs the system's own processes locally (api, outbox relay, bridge, notifications, analytics, one worker process
+ * per task queue, each replicated as configured), the way docker-compose runs them as services: each is a real
+ * process of its own, restarted if it dies, stopped with SIGTERM so it can drain. A process counts as ready when it says so over IPC
  * (common/process.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +24,8 @@ export function appProcesses({ workers }: Config): AppProcess[] {
     { name: 'api', entry: 'api/main.ts', replicas: 1 },
     { name: 'outbox-relay', entry: 'api/relay-main.ts', replicas: 1 },
     { name: 'bridge', entry: 'bridge/main.ts', replicas: 1 },
+    { name: 'notifications', entry: 'consumers/notifications/main.ts', replicas: 1 },
+    { name: 'analytics', entry: 'consumers/analytics/main.ts', replicas: 1 },
     { name: 'worker-orders', entry: 'workers/orders.ts', replicas: workers.orders.replicas },
     { name: 'worker-payments', entry: 'workers/payments.ts', replicas: workers.payments.replicas },
     { name: 'worker-order-events', entry: 'workers/order-events.ts', replicas: workers.orderEvents.replicas },

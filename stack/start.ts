@@ -31,10 +31,12 @@ async function runSystem(config: Config): Promise<number> {
   console.log(
     [
       '',
-      `  API          ${config.api.publicUrl}`,
-      `  Swagger UI   ${config.api.publicUrl}/docs`,
-      `  Temporal UI  ${config.temporal.uiUrl}`,
-      `  processes    ${[...app.ready.keys()].join(', ')}`,
+      `  API           ${config.api.publicUrl}`,
+      `  Swagger UI    ${config.api.publicUrl}/docs`,
+      `  Temporal UI   ${config.temporal.uiUrl}`,
+      `  Notifications ${config.notifications.publicUrl}/notifications/stream?customerId=<id>  (SSE)`,
+      `  Analytics     ${config.analytics.publicUrl}/analytics/summary`,
+      `  processes     ${[...app.ready.keys()].join(', ')}`,
       '',
       '  Ctrl-C stops everything.',
       '',

@@ -1,15 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Kafka } from 'kafkajs';
-import type { Connection } from 'mongoose';
-import type { Config } from '../../common/config';
 import { EventConsumer } from '../../common/event-consumer';
 import { parseEvent, type OrderProcessedV1 } from '../../common/events';
 import { closeServer, listen } from '../../common/http/server';
-import type { Logger } from '../../common/logger';
 import { databaseFailure } from '../../common/mongo';
 import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../common/readiness';
 import { TOPICS } from '../../common/topics';
+import type { ServiceDeps } from '../run-service';
 import { createNotificationsApp } from './app';
 import { WebhookDispatcher } from './dispatcher';
 import { LiveFeed } from './live-feed';
@@ -18,12 +15,7 @@ import { createNotificationStore } from './store';
 import { notificationStreams, type NotificationStreams } from './stream';
 import { createWebhookRegistry } from './webhooks';
 
-export interface NotificationServiceDeps {
-  config: Config;
-  logger: Logger;
-  kafka: Kafka;
-  /** The database it keeps notifications and webhooks in. */
-  db: Connection;
+export interface NotificationServiceDeps extends ServiceDeps {
   /** Overrides for tests: a private topic and group, port 0. */
   topic?: string;
   groupId?: string;

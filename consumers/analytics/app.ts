@@ -1,0 +1,43 @@
+import express, { type Express } from 'express';
+import { ApiError, parseOrThrow } from '../../common/http/errors';
+import { healthz, readyz } from '../../common/http/health';
+import { errorHandler, unknownRoute } from '../../common/http/middleware';
+import type { ReadinessReport } from '../../common/http/schemas';
+import type { Logger } from '../../common/logger';
+import { FactParams, SummaryQuery, TimeseriesQuery, TopSkusQuery } from './schemas';
+import type { AnalyticsStore } from './store';
+
+export interface AnalyticsAppDeps {
+  store: Pick<AnalyticsStore, 'summary' | 'timeseries' | 'topSkus' | 'fact'>;
+  readiness: () => Promise<ReadinessReport>;
+  logger: Logger;
+}
+
+/** The analytics service's HTTP side: reports computed from the rollups, and the facts of one order. */
+export function createAnalyticsApp(deps: AnalyticsAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(deps.readiness, deps.logger));
+
+  app.get('/analytics/summary', async (req, res) => {
+    res.json(await deps.store.summary(parseOrThrow(SummaryQuery, req.query)));
+  });
+  app.get('/analytics/timeseries', async (req, res) => {
+    res.json(await deps.store.timeseries(parseOrThrow(TimeseriesQuery, req.query)));
+  });
+  app.get('/analytics/top-skus', async (req, res) => {
+    res.json(await deps.store.topSkus(parseOrThrow(TopSkusQuery, req.query)));
+  });
+  app.get('/analytics/orders/:orderId', async (req, res) => {
+    const { orderId } = parseOrThrow(FactParams, req.params);
+    const fact = await deps.store.fact(orderId);
+    if (!fact) throw new ApiError(404, 'not_found', `no events of order ${orderId} seen yet`);
+    res.json(fact);
+  });
+
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,4 @@
+import { runConsumerService } from '../run-service';
+import { startAnalyticsService } from './service';
+
+runConsumerService('analytics', startAnalyticsService);

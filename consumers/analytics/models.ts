@@ -1,0 +1,221 @@
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { FINAL_STATUSES, type FailureReason, type FinalStatus, type OrderLine } from '../../common/events';
+
+/**
+ * Analytics state: one fact per order (what each of its events said, and which events were applied where) and
+ * rollups per (stream, partition, hour) that reports add up. Both are maintained with single-document
+ * conditional writes only (see store.ts), because FerretDB has no transactions.
+ */
+
+/** Where an applied event came from; `second` marks the event that completed created+processed. */
+export interface FactEvent {
+  eventId: string;
+  stream: string;
+  topic: string;
+  partition: number;
+  /** Kafka offset as kafkajs gives it: a decimal string. */
+  offset: string;
+  second: boolean;
+}
+
+interface Buckets {
+  at: Date;
+  /** `at` cut to its minute and hour, so facts can be queried by bucket without date operators. */
+  minute: Date;
+  hour: Date;
+}
+
+export interface CreatedPart extends Buckets {
+  customerId: string;
+  currency: string;
+  totalCents: number;
+  items: OrderLine[];
+}
+
+export interface ProcessedPart extends Buckets {
+  status: FinalStatus;
+  reason: FailureReason | null;
+  currency: string;
+  totalCents: number;
+  items: OrderLine[];
+  runId: string;
+  processingMs: number;
+}
+
+export interface FactDoc {
+  _id: string; // orderId
+  created?: CreatedPart;
+  /** The latest order-processed event applied (a retried order can have several). */
+  processed?: ProcessedPart;
+  /** processed.at − created.at (≥ 0) as counted in the latency histogram, set by the event that completed the pair. */
+  latencyMs?: number;
+  events: FactEvent[];
+}
+
+/** Row status of the minute counters: `created` for order-created, the final status for order-processed. */
+export type CountedStatus = 'created' | FinalStatus;
+export const COUNTED_STATUSES: readonly CountedStatus[] = ['created', ...FINAL_STATUSES];
+
+export interface Tally {
+  n: number;
+  cents: number;
+}
+
+/** status → currency → tally. */
+export type MinuteCounters = Partial<Record<string, Partial<Record<string, Tally>>>>;
+
+export interface SkuTotals {
+  qty: number;
+  orders: number;
+  /** currency → cents: amounts in different currencies never add up. */
+  cents: Partial<Record<string, number>>;
+}
+
+/**
+ * Sub-objects are created by `$inc` on first use, so any of them may be missing. Keys of `skus` and of the
+ * reason types in `reasons` are encoded with keys.ts.
+ */
+export interface RollupDoc {
+  _id: string; // `${stream}|${partition}|${hour ISO}`
+  stream: string;
+  topic: string;
+  partition: number;
+  hour: Date;
+  /** The highest offset applied: this document has applied exactly its messages up to this offset. */
+  lastOffset: number;
+  minutes?: Partial<Record<string, MinuteCounters>>; // "00".."59"
+  skus?: Partial<Record<string, SkuTotals>>;
+  reasons?: Partial<Record<string, Partial<Record<string, number>>>>; // status → reason type → count
+  latency?: Partial<Record<string, number>>; // bucket index → count
+  latencyCount?: number;
+  latencySumMs?: number;
+}
+
+const line = new Schema<OrderLine>(
+  {
+    sku: { type: String, required: true },
+    name: { type: String, required: true },
+    quantity: { type: Number, required: true },
+    unitPriceCents: { type: Number, required: true },
+    lineTotalCents: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+// A sub-schema, because a `type` key inline would be read as mongoose's type keyword.
+const reasonSchema = new Schema<FailureReason>(
+  { type: { type: String, required: true }, message: { type: String, required: true } },
+  { _id: false },
+);
+
+const buckets = {
+  at: { type: Date, required: true },
+  minute: { type: Date, required: true },
+  hour: { type: Date, required: true },
+};
+
+const createdSchema = new Schema<CreatedPart>(
+  {
+    ...buckets,
+    customerId: { type: String, required: true },
+    currency: { type: String, required: true },
+    totalCents: { type: Number, required: true },
+    items: { type: [line], required: true },
+  },
+  { _id: false },
+);
+
+const processedSchema = new Schema<ProcessedPart>(
+  {
+    ...buckets,
+    status: { type: String, enum: FINAL_STATUSES, required: true },
+    reason: { type: reasonSchema, default: null },
+    currency: { type: String, required: true },
+    totalCents: { type: Number, required: true },
+    items: { type: [line], required: true },
+    runId: { type: String, required: true },
+    processingMs: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const eventSchema = new Schema<FactEvent>(
+  {
+    eventId: { type: String, required: true },
+    stream: { type: String, required: true },
+    topic: { type: String, required: true },
+    partition: { type: Number, required: true },
+    offset: { type: String, required: true },
+    second: { type: Boolean, required: true },
+  },
+  { _id: false },
+);
+
+const factSchema = new Schema<FactDoc>(
+  {
+    _id: { type: String, required: true },
+    created: { type: createdSchema, default: undefined },
+    processed: { type: processedSchema, default: undefined },
+    latencyMs: { type: Number, default: undefined },
+    events: { type: [eventSchema], default: [] },
+  },
+  { collection: 'analytics_facts', versionKey: false, autoIndex: false },
+);
+
+// Fact-level questions by time ("orders created in this hour still without an outcome").
+factSchema.index({ 'created.hour': 1 });
+factSchema.index({ 'processed.hour': 1, 'processed.status': 1 });
+
+const rollupSchema = new Schema<RollupDoc>(
+  {
+    _id: { type: String, required: true },
+    stream: { type: String, required: true },
+    topic: { type: String, required: true },
+    partition: { type: Number, required: true },
+    hour: { type: Date, required: true },
+    lastOffset: { type: Number, required: true },
+    minutes: { type: Schema.Types.Mixed },
+    skus: { type: Schema.Types.Mixed },
+    reasons: { type: Schema.Types.Mixed },
+    latency: { type: Schema.Types.Mixed },
+    latencyCount: { type: Number },
+    latencySumMs: { type: Number },
+  },
+  { collection: 'analytics_rollups', versionKey: false, autoIndex: false, minimize: false },
+);
+
+// Every report reads the rollups of a time range, across streams and partitions.
+rollupSchema.index({ hour: 1 });
+
+export type FactModel = Model<FactDoc>;
+export type RollupModel = Model<RollupDoc>;
+
+export interface AnalyticsModels {
+  facts: FactModel;
+  rollups: RollupModel;
+}
+
+export function analyticsModels(connection: Connection): AnalyticsModels {
+  return {
+    facts:
+      (connection.models.AnalyticsFact as FactModel | undefined) ??
+      connection.model<FactDoc>('AnalyticsFact', factSchema),
+    rollups:
+      (connection.models.AnalyticsRollup as RollupModel | undefined) ??
+      connection.model<RollupDoc>('AnalyticsRollup', rollupSchema),
+  };
+}
+
+/**
+ * The driver collection under a model. The analytics writes are hand-built conditional updates on data-derived
+ * paths; going around mongoose's casting keeps each filter and update exactly as written.
+ */
+export function rawCollection(model: FactModel | RollupModel): mongo.Collection<{ _id: string }> {
+  return model.collection as unknown as mongo.Collection<{ _id: string }>;
+}
+
+/** Creates the collections' indexes; call once at start-up (as the API does for orders). */
+export async function createAnalyticsIndexes({ facts, rollups }: AnalyticsModels): Promise<void> {
+  await facts.createIndexes();
+  await rollups.createIndexes();
+}

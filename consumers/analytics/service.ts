@@ -1,0 +1,94 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventConsumer } from '../../common/event-consumer';
+import { EventValidationError, parseEvent, type AnyEvent } from '../../common/events';
+import { closeServer, listen } from '../../common/http/server';
+import { isDatabaseError } from '../../common/mongo';
+import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../common/readiness';
+import { TOPICS } from '../../common/topics';
+import type { ServiceDeps } from '../run-service';
+import { createAnalyticsApp } from './app';
+import { createAnalyticsStore, type AnalyticsStore } from './store';
+
+export interface AnalyticsServiceDeps extends ServiceDeps {
+  /** Overrides for tests: private topics and group, port 0. */
+  topics?: { orderCreated: string; orderProcessed: string };
+  groupId?: string;
+  port?: number;
+}
+
+export interface AnalyticsService {
+  url: string;
+  store: AnalyticsStore;
+  consumer: EventConsumer<AnyEvent>;
+  stop(): Promise<void>;
+}
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+/**
+ * The analytics service, wired: one consumer group over `order-created` and `order-processed` applies every event
+ * to per-order facts and rollups exactly once in effect (store.ts), and a small REST API reports from them.
+ */
+export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise<AnalyticsService> {
+  const { config, logger, kafka, db } = deps;
+  const topics = deps.topics ?? TOPICS;
+  const groupId = deps.groupId ?? config.analytics.groupId;
+  const typeOf = new Map<string, 'order-created' | 'order-processed'>([
+    [topics.orderCreated, 'order-created'],
+    [topics.orderProcessed, 'order-processed'],
+  ]);
+
+  const store = createAnalyticsStore(db);
+  await store.createIndexes();
+  const kafkaAdmin = kafka.admin();
+  const adminAccess = kafkaAdminAccess(kafkaAdmin);
+  // Rollup guards are per cluster and topic: the offsets of a recreated cluster start again at 0.
+  const clusterId = await adminAccess(async (admin) => (await admin.describeCluster()).clusterId);
+
+  const consumer = new EventConsumer<AnyEvent>({
+    kafka,
+    logger,
+    name: 'analytics',
+    groupId,
+    topics: [...typeOf.keys()],
+    ...config.consumers,
+    parse: (message, { topic }) => {
+      const type = typeOf.get(topic);
+      if (!type) throw new EventValidationError([`no event type for topic ${topic}`], '');
+      return parseEvent(type, message.value);
+    },
+    handle: (event, position) =>
+      store.apply(event, { stream: `${clusterId}/${position.topic}`, ...position }),
+    // Any database error is waited out, never dead-lettered: a message replayed from the DLQ arrives at another
+    // position and would count as a duplicate of its own half-applied first attempt.
+    classify: (err) => (isDatabaseError(err) ? 'unavailable' : 'transient'),
+  });
+  const app = createAnalyticsApp({
+    store,
+    logger,
+    readiness: createReadiness({
+      checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
+      timeoutMs: READINESS_TIMEOUT_MS,
+      lag: { access: adminAccess, groupId, topics: [...typeOf.keys()] },
+    }),
+  });
+
+  let server: Server | undefined;
+  const stop = async () => {
+    if (server) await closeServer(server);
+    await consumer.stop();
+    await kafkaAdmin.disconnect().catch(() => undefined);
+  };
+  try {
+    await consumer.start();
+    server = await listen(app, config.analytics.host, deps.port ?? config.analytics.port);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url =
+    deps.port === undefined ? config.analytics.publicUrl : `http://${config.analytics.host}:${port}`;
+  return { url, store, consumer, stop };
+}

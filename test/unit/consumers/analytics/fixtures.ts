@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import {
+  eventIdFor,
+  OrderCreatedV1,
+  OrderProcessedV1,
+  type Currency,
+  type FinalStatus,
+  type OrderLine,
+} from '../../../../common/events';
+
+/** Order lines from (sku, quantity, unit price) triples. */
+export function lines(...specs: [sku: string, quantity: number, unitPriceCents: number][]): OrderLine[] {
+  return specs.map(([sku, quantity, unitPriceCents]) => ({
+    sku,
+    name: `Product ${sku}`,
+    quantity,
+    unitPriceCents,
+    lineTotalCents: quantity * unitPriceCents,
+  }));
+}
+
+const total = (items: OrderLine[]) => items.reduce((sum, l) => sum + l.lineTotalCents, 0);
+
+export interface OrderSpec {
+  orderId?: string;
+  currency?: Currency;
+  items?: OrderLine[];
+  createdAt?: string;
+  processedAt?: string;
+  status?: FinalStatus;
+  reasonType?: string | null;
+  runId?: string;
+}
+
+/** A schema-valid order-created event (parsed, so a fixture can never drift from the contract). */
+export function createdEvent(spec: OrderSpec = {}): OrderCreatedV1 {
+  const orderId = spec.orderId ?? randomUUID();
+  const items = spec.items ?? lines(['KB-01', 1, 8900]);
+  return OrderCreatedV1.parse({
+    eventId: eventIdFor('order-created', orderId),
+    type: 'order-created',
+    version: 1,
+    occurredAt: spec.createdAt ?? '2026-03-01T10:15:30.000Z',
+    orderId,
+    customerId: 'c-42',
+    email: 'ada@example.com',
+    currency: spec.currency ?? 'EUR',
+    items,
+    totalCents: total(items),
+  });
+}
+
+/** The order-processed event of the same order; a non-completed status gets a reason unless reasonType is null. */
+export function processedEvent(created: OrderCreatedV1, spec: OrderSpec = {}): OrderProcessedV1 {
+  const status = spec.status ?? 'completed';
+  const runId = spec.runId ?? 'run-1';
+  const reasonType = spec.reasonType === undefined ? 'OutOfStock' : spec.reasonType;
+  const at = spec.processedAt ?? new Date(Date.parse(created.occurredAt) + 1_200).toISOString();
+  return OrderProcessedV1.parse({
+    eventId: eventIdFor('order-processed', created.orderId, `${runId}/${status}`),
+    type: 'order-processed',
+    version: 1,
+    occurredAt: at,
+    orderId: created.orderId,
+    customerId: created.customerId,
+    status,
+    reason:
+      status === 'completed' || reasonType === null ? null : { type: reasonType, message: `${reasonType}!` },
+    currency: created.currency,
+    totalCents: created.totalCents,
+    items: created.items,
+    processingMs: Date.parse(at) - Date.parse(created.occurredAt),
+    workflowId: `order-${created.orderId}`,
+    runId,
+  });
+}
