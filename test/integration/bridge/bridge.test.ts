@@ -365,9 +365,9 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     await expect(temporal.client.workflow.getHandle(`order-${next.orderId}`).describe()).rejects.toThrow(
       WorkflowNotFoundError,
     );
-    expect(
-      logs.some((l) => l.msg === 'message failed; will retry' && l.orderId === failing.orderId),
-    ).toBe(true);
+    expect(logs.some((l) => l.msg === 'message failed; will retry' && l.orderId === failing.orderId)).toBe(
+      true,
+    );
 
     outage = false;
     await eventually('both starts', stats, (s) => s.started === 2);

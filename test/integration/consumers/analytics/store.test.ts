@@ -8,7 +8,7 @@ import { latencyBucket, percentile } from '../../../../consumers/analytics/histo
 import { analyticsModels } from '../../../../consumers/analytics/models';
 import type { EventSource } from '../../../../consumers/analytics/source';
 import { createAnalyticsStore, type AnalyticsStore } from '../../../../consumers/analytics/store';
-import { createdEvent, lines, processedEvent } from '../../../unit/consumers/analytics/fixtures';
+import { createdEvent, lines, processedEvent } from '../../../support/order-events';
 
 type Order = { created: ReturnType<typeof createdEvent>; processed?: ReturnType<typeof processedEvent> };
 

@@ -20,7 +20,7 @@ import {
 } from '../../../../consumers/notifications/service';
 import { SIGNATURE_HEADER, verifySignature } from '../../../../consumers/notifications/signature';
 import { connectSse, type SseClient, type SseEvent } from '../../../support/sse-client';
-import { createdEvent, processedEvent } from '../../../unit/consumers/analytics/fixtures';
+import { createdEvent, processedEvent } from '../../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);
 const topic = `it-notifications-${RUN}`;
@@ -39,11 +39,7 @@ function processedFor(
   customerId: string,
   status: OrderProcessedV1['status'] = 'completed',
 ): OrderProcessedV1 {
-  const created = createdEvent();
-  return {
-    ...processedEvent(created, { status, processedAt: new Date().toISOString() }),
-    customerId,
-  };
+  return processedEvent(createdEvent({ customerId }), { status, processedAt: new Date().toISOString() });
 }
 
 const notifications = (c: SseClient) => c.events.filter((e) => e.event === 'notification');

@@ -1,5 +1,5 @@
 import { rollupId, rollupIncrements, UNKNOWN_REASON } from '../../../../consumers/analytics/contribution';
-import { createdEvent, lines, processedEvent } from './fixtures';
+import { createdEvent, lines, processedEvent } from '../../../support/order-events';
 
 describe('what an event adds to its rollup', () => {
   const created = createdEvent({

@@ -6,7 +6,7 @@ import {
   type Currency,
   type FinalStatus,
   type OrderLine,
-} from '../../../../common/events';
+} from '../../common/events';
 
 /** Order lines from (sku, quantity, unit price) triples. */
 export function lines(...specs: [sku: string, quantity: number, unitPriceCents: number][]): OrderLine[] {
@@ -23,6 +23,7 @@ const total = (items: OrderLine[]) => items.reduce((sum, l) => sum + l.lineTotal
 
 export interface OrderSpec {
   orderId?: string;
+  customerId?: string;
   currency?: Currency;
   items?: OrderLine[];
   createdAt?: string;
@@ -42,7 +43,7 @@ export function createdEvent(spec: OrderSpec = {}): OrderCreatedV1 {
     version: 1,
     occurredAt: spec.createdAt ?? '2026-03-01T10:15:30.000Z',
     orderId,
-    customerId: 'c-42',
+    customerId: spec.customerId ?? 'c-42',
     email: 'ada@example.com',
     currency: spec.currency ?? 'EUR',
     items,
