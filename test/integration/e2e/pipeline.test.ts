@@ -1,6 +1,7 @@
 /**
  * End to end against the real stack with every process of the system running as its own process (api, outbox
- * relay, bridge, the three workers): HTTP in, Kafka, Temporal, Mongo, Kafka out.
+ * relay, bridge, the three workers, notifications, analytics): HTTP in, Kafka, Temporal, Mongo, Kafka out, and on
+ * to an SSE client and the analytics figures.
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
@@ -12,6 +13,8 @@ import { priceOrder } from '../../../common/pricing';
 import { connectTemporal } from '../../../common/temporal';
 import { dlqTopic, TOPICS } from '../../../common/topics';
 import { appProcesses, startApp, type StartedApp } from '../../../stack/app';
+import type { Summary } from '../../../consumers/analytics/schemas';
+import { connectSse } from '../../support/sse-client';
 import { stackCli } from '../../support/stack-cli';
 
 jest.setTimeout(600_000);
@@ -110,19 +113,25 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 describe('order pipeline end to end', () => {
   let app: StartedApp;
   let api: string;
+  let notifications: string;
+  let analytics: string;
   const output: string[] = [];
   let processedFrom: Array<{ partition: number; offset: string }>;
   let deadFrom: Array<{ partition: number; offset: string }>;
   const temporal = connectTemporal(config.temporal);
 
   beforeAll(async () => {
-    const port = await freePort();
+    const [port, notificationsPort, analyticsPort] = [await freePort(), await freePort(), await freePort()];
     api = `http://127.0.0.1:${port}`;
+    notifications = `http://127.0.0.1:${notificationsPort}`;
+    analytics = `http://127.0.0.1:${analyticsPort}`;
     processedFrom = await endOffsets(TOPICS.orderProcessed);
     deadFrom = await endOffsets(dlqTopic(TOPICS.orderCreated));
     app = await startApp(appProcesses(loadConfig({})), {
       env: {
         API_PORT: String(port),
+        NOTIFICATIONS_PORT: String(notificationsPort),
+        ANALYTICS_PORT: String(analyticsPort),
         // A database of the run's own: runs stay independent of what earlier runs (or a user) stored.
         MONGO_URL: mongoUrl,
         PAYMENT_DECLINE_CUSTOMERS: DECLINED,
@@ -174,6 +183,20 @@ describe('order pipeline end to end', () => {
     return byOrder;
   }
 
+  /** Waits until a consumer service has committed everything in the topics it reads. */
+  const caughtUp = (service: string, topics: string[]) =>
+    until(`${service} to catch up`, async () => {
+      const res = await fetch(`${service}/readyz`);
+      const { consumerLag } = (await res.json()) as { consumerLag?: Record<string, { total: number }> };
+      return topics.every((t) => consumerLag?.[t]?.total === 0) ? true : undefined;
+    });
+
+  /** The analytics figures once its consumer has caught up with both topics. */
+  async function analyticsSummary(): Promise<Summary> {
+    await caughtUp(analytics, [TOPICS.orderCreated, TOPICS.orderProcessed]);
+    return (await (await fetch(`${analytics}/analytics/summary`)).json()) as Summary;
+  }
+
   async function runsOf(orderId: string): Promise<number> {
     const { client } = await temporal;
     let n = 0;
@@ -191,6 +214,13 @@ describe('order pipeline end to end', () => {
         { sku: 'CB-005', quantity: 2 },
       ],
     }));
+    const watched = `e2e-${RUN}-3`;
+    const sse = await connectSse(`${notifications}/notifications/stream?customerId=${watched}`);
+    await sse.waitFor('the stream to be live', (events) => events.some((e) => e.event === 'ready'));
+    // Start from a quiet system: whatever the topics held before this run has been consumed.
+    await caughtUp(notifications, [TOPICS.orderProcessed]);
+    const before = await analyticsSummary();
+
     const started = Date.now();
     const responses = await Promise.all(orders.map((o, i) => post(o, { 'Idempotency-Key': `${RUN}-${i}` })));
     expect(responses.map((r) => r.status)).toEqual(orders.map(() => 202));
@@ -224,6 +254,43 @@ describe('order pipeline end to end', () => {
     }
     const runs = await Promise.all(ids.slice(0, 40).map(runsOf));
     expect(runs).toEqual(ids.slice(0, 40).map(() => 1));
+
+    // Analytics: exactly these orders were added, by status and by revenue.
+    const after = await analyticsSummary();
+    const revenue: Record<string, number> = { ...before.revenueCents };
+    outcomes.forEach((o, i) => {
+      if (o.status !== 'completed') return;
+      const currency: string = orders[i]!.currency;
+      revenue[currency] = (revenue[currency] ?? 0) + accepted[i]!.totalCents;
+    });
+    expect(after.orders).toMatchObject({
+      created: before.orders.created + 200,
+      completed: before.orders.completed + 190,
+      rejected: before.orders.rejected + 10,
+      cancelled: before.orders.cancelled,
+      failed: before.orders.failed,
+    });
+    expect(after.revenueCents).toEqual(revenue);
+    expect(after.latencyMs.count).toBe(before.latencyMs.count + 200);
+
+    // Notifications: the watched customer's client got one per order of theirs, and nothing else.
+    const theirs = ids.filter((_, i) => orders[i]!.customerId === watched);
+    await sse.waitFor(
+      `${theirs.length} notifications`,
+      (events) => events.filter((e) => e.event === 'notification').length >= theirs.length,
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    const received = sse.events.filter((e) => e.event === 'notification');
+    sse.close();
+    const notified = received.map((e) => JSON.parse(e.data) as { orderId: string; occurredAt: string });
+    expect(notified.map((n) => n.orderId).sort()).toEqual([...theirs].sort());
+    const latencies = received
+      .map((e, i) => e.receivedAt - Date.parse(notified[i]!.occurredAt))
+      .sort((a, b) => a - b);
+    console.log(
+      `order-processed → SSE client: p50 ${latencies[Math.floor(latencies.length / 2)]} ms, ` +
+        `max ${latencies.at(-1)} ms (n=${latencies.length})`,
+    );
   });
 
   it('the same order-created message produced twice yields one workflow run', async () => {
