@@ -208,7 +208,7 @@ describe('order pipeline end to end', () => {
     const orders = Array.from({ length: 200 }, (_, i) => ({
       customerId: i % 20 === 0 ? DECLINED : `e2e-${RUN}-${i % 7}`,
       email: `buyer${i}@example.com`,
-      currency: (['EUR', 'USD', 'GBP'] as const)[i % 3],
+      currency: (['EUR', 'USD', 'GBP'] as const)[i % 3]!,
       items: [
         { sku: 'KB-001', quantity: 1 + (i % 3) },
         { sku: 'CB-005', quantity: 2 },
@@ -260,7 +260,7 @@ describe('order pipeline end to end', () => {
     const revenue: Record<string, number> = { ...before.revenueCents };
     outcomes.forEach((o, i) => {
       if (o.status !== 'completed') return;
-      const currency: string = orders[i]!.currency;
+      const currency = orders[i]!.currency;
       revenue[currency] = (revenue[currency] ?? 0) + accepted[i]!.totalCents;
     });
     expect(after.orders).toMatchObject({
