@@ -26,7 +26,11 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const json = jsonBody(deps.config.api.bodyLimitBytes);
-  const openApi = openApiDocument(deps.config.api.publicUrl);
+  const openApi = openApiDocument({
+    api: deps.config.api.publicUrl,
+    notifications: deps.config.notifications.publicUrl,
+    analytics: deps.config.analytics.publicUrl,
+  });
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));

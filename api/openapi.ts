@@ -1,5 +1,16 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { FailureReason, OrderId, OrderLine } from '../common/events';
+import {
+  componentSchemas,
+  error,
+  jsonContent,
+  parameter,
+  queryParameters,
+  retryAfter,
+  type Json,
+} from '../common/http/openapi';
+import { ANALYTICS_COMPONENTS, analyticsPaths } from '../consumers/analytics/openapi';
+import { NOTIFICATION_COMPONENTS, notificationPaths } from '../consumers/notifications/openapi';
 import {
   AcceptedOrder,
   CancelAccepted,
@@ -21,9 +32,7 @@ import {
   RequestedItem,
 } from './schemas';
 
-type Json = Record<string, unknown>;
-
-/** Every named schema of the API; nested uses of one become $refs to it. */
+/** Every named schema of the order API; nested uses of one become $refs to it. */
 const COMPONENTS: Record<string, z.ZodType> = {
   CreateOrderRequest,
   RequestedItem,
@@ -44,56 +53,30 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Health,
 };
 
-/** OpenAPI 3.1 schema objects are JSON Schema 2020-12, minus the document-level keywords. */
-function strip(schema: Json): Json {
-  const { $schema: _schema, $id: _id, ...rest } = schema;
-  return rest;
-}
-
-function componentSchemas(): Record<string, Json> {
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` });
-  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, strip(schema as Json)]));
-}
-
-/** Parameters are validated as strings-to-be-coerced, so they are documented as the input side of the schema. */
-function parameter(name: string, where: 'query' | 'path' | 'header', schema: z.ZodType): Json {
-  const json = strip(z.toJSONSchema(schema, { io: 'input' }) as Json);
-  const { description, ...rest } = json;
-  return {
-    name,
-    in: where,
-    required: where === 'path' || !schema.safeParse(undefined).success,
-    ...(description === undefined ? {} : { description }),
-    schema: rest,
-  };
-}
-
-function queryParameters(schema: z.ZodObject): Json[] {
-  return Object.entries(schema.shape).map(([name, field]) => parameter(name, 'query', field as z.ZodType));
-}
-
-const ref = (id: keyof typeof COMPONENTS) => ({ $ref: `#/components/schemas/${id}` });
-const jsonContent = (id: keyof typeof COMPONENTS) => ({
-  content: { 'application/json': { schema: ref(id) } },
-});
-const error = (description: string) => ({ description, ...jsonContent('ErrorBody') });
-const retryAfter = {
-  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
-};
 const orderIdParam = parameter('id', 'path', OrderId);
 
-export function openApiDocument(publicUrl: string): Json {
+export interface ServiceUrls {
+  api: string;
+  notifications: string;
+  analytics: string;
+}
+
+/**
+ * One document for the whole system: the order API, and the notification and analytics services' endpoints, each
+ * with the server it is reached at.
+ */
+export function openApiDocument(urls: ServiceUrls): Json {
   return {
     openapi: '3.1.0',
     info: {
       title: 'Order API',
       version: '1.0.0',
       description:
-        'Accepts orders (processed asynchronously by a Temporal workflow per order), reports their status and cancels them.',
+        'Accepts orders (processed asynchronously by a Temporal workflow per order), reports their status and ' +
+        'cancels them; the notification service streams and delivers their outcomes, the analytics service ' +
+        'reports on them. Every service also answers GET /healthz and GET /readyz.',
     },
-    servers: [{ url: publicUrl }],
+    servers: [{ url: urls.api }],
     paths: {
       '/orders': {
         post: {
@@ -189,7 +172,11 @@ export function openApiDocument(publicUrl: string): Json {
           },
         },
       },
+      ...notificationPaths(urls.notifications),
+      ...analyticsPaths(urls.analytics),
     },
-    components: { schemas: componentSchemas() },
+    components: {
+      schemas: componentSchemas({ ...COMPONENTS, ...NOTIFICATION_COMPONENTS, ...ANALYTICS_COMPONENTS }),
+    },
   };
 }

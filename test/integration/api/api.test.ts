@@ -500,12 +500,28 @@ describe('health, docs and unknown routes', () => {
       .parse(res.body);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/analytics/orders/{orderId}',
+      '/analytics/summary',
+      '/analytics/timeseries',
+      '/analytics/top-skus',
       '/healthz',
+      '/notifications',
+      '/notifications/stream',
       '/orders',
       '/orders/{id}',
       '/orders/{id}/cancel',
       '/products',
       '/readyz',
+      '/webhooks',
+      '/webhooks/{id}',
+      '/webhooks/{id}/deliveries',
+    ]);
+    // The consumer services' endpoints name the server they are reached at.
+    expect(doc.paths['/notifications/stream']!.servers).toEqual([
+      { url: api.config.notifications.publicUrl, description: 'notification service' },
+    ]);
+    expect(doc.paths['/analytics/summary']!.servers).toEqual([
+      { url: api.config.analytics.publicUrl, description: 'analytics service' },
     ]);
     expect(Object.keys(doc.paths['/orders']!).sort()).toEqual(['get', 'post']);
 

@@ -147,10 +147,11 @@ describe('analytics service (real Kafka and Mongo-wire server)', () => {
     expect(summary.successRate).toBeCloseTo(expected.completed / 45, 10);
     expect(summary.latencyMs.count).toBe(45);
 
-    const fact = await get<{ processed: { status: string }; latencyMs: number; events: { second: boolean }[] }>(
-      service,
-      `/analytics/orders/${early[0]!.created.orderId}`,
-    );
+    const fact = await get<{
+      processed: { status: string };
+      latencyMs: number;
+      events: { second: boolean }[];
+    }>(service, `/analytics/orders/${early[0]!.created.orderId}`);
     expect(fact).toMatchObject({ processed: { status: early[0]!.processed.status }, latencyMs: 100 });
     // The creation arrived second, so it completed the pair.
     expect(fact.events.map((e) => e.second)).toEqual([false, true]);
