@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { ORDER_STATUSES, type FailureReason, type OrderLine, type OrderStatus } from './events';
+import { failureReasonSchema, orderLineSchema } from './mongo-schemas';
 
 /**
  * An accepted order. The document is also its own outbox entry (publishState): accepting an order is ONE
@@ -28,33 +29,16 @@ export interface OrderDoc {
   runId: string | null;
 }
 
-const line = new Schema<OrderLine>(
-  {
-    sku: { type: String, required: true },
-    name: { type: String, required: true },
-    quantity: { type: Number, required: true },
-    unitPriceCents: { type: Number, required: true },
-    lineTotalCents: { type: Number, required: true },
-  },
-  { _id: false },
-);
-
-// A sub-schema, because a `type` key inline would be read as mongoose's type keyword.
-const reasonSchema = new Schema<FailureReason>(
-  { type: { type: String, required: true }, message: { type: String, required: true } },
-  { _id: false },
-);
-
 const orderSchema = new Schema<OrderDoc>(
   {
     _id: { type: String, required: true },
     customerId: { type: String, required: true },
     email: { type: String, required: true },
     currency: { type: String, required: true },
-    items: { type: [line], required: true },
+    items: { type: [orderLineSchema], required: true },
     totalCents: { type: Number, required: true },
     status: { type: String, enum: ORDER_STATUSES, required: true },
-    reason: { type: reasonSchema, default: null },
+    reason: { type: failureReasonSchema, default: null },
     steps: { type: [String], default: [] },
     idempotencyKey: { type: String, default: null },
     requestHash: { type: String, required: true },

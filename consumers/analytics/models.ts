@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { FINAL_STATUSES, type FailureReason, type FinalStatus, type OrderLine } from '../../common/events';
+import { failureReasonSchema, orderLineSchema } from '../../common/mongo-schemas';
 
 /**
  * Analytics state: one fact per order (what each of its events said, and which events were applied where) and
@@ -91,23 +92,6 @@ export interface RollupDoc {
   latencySumMs?: number;
 }
 
-const line = new Schema<OrderLine>(
-  {
-    sku: { type: String, required: true },
-    name: { type: String, required: true },
-    quantity: { type: Number, required: true },
-    unitPriceCents: { type: Number, required: true },
-    lineTotalCents: { type: Number, required: true },
-  },
-  { _id: false },
-);
-
-// A sub-schema, because a `type` key inline would be read as mongoose's type keyword.
-const reasonSchema = new Schema<FailureReason>(
-  { type: { type: String, required: true }, message: { type: String, required: true } },
-  { _id: false },
-);
-
 const buckets = {
   at: { type: Date, required: true },
   minute: { type: Date, required: true },
@@ -120,7 +104,7 @@ const createdSchema = new Schema<CreatedPart>(
     customerId: { type: String, required: true },
     currency: { type: String, required: true },
     totalCents: { type: Number, required: true },
-    items: { type: [line], required: true },
+    items: { type: [orderLineSchema], required: true },
   },
   { _id: false },
 );
@@ -129,10 +113,10 @@ const processedSchema = new Schema<ProcessedPart>(
   {
     ...buckets,
     status: { type: String, enum: FINAL_STATUSES, required: true },
-    reason: { type: reasonSchema, default: null },
+    reason: { type: failureReasonSchema, default: null },
     currency: { type: String, required: true },
     totalCents: { type: Number, required: true },
-    items: { type: [line], required: true },
+    items: { type: [orderLineSchema], required: true },
     runId: { type: String, required: true },
     processingMs: { type: Number, required: true },
   },

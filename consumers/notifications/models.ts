@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { FINAL_STATUSES, type FailureReason, type FinalStatus } from '../../common/events';
+import { failureReasonSchema } from '../../common/mongo-schemas';
 
 /** Where the event behind a notification was read: lets an SSE stream resume after a Kafka position. */
 export interface NotificationSource {
@@ -74,12 +75,6 @@ export interface WebhookDeliveryDoc {
   log: DeliveryAttempt[];
 }
 
-// Sub-schemas, because a `type` key inline would be read as mongoose's type keyword.
-const reasonSchema = new Schema<FailureReason>(
-  { type: { type: String, required: true }, message: { type: String, required: true } },
-  { _id: false },
-);
-
 const sourceSchema = new Schema<NotificationSource>(
   {
     topic: { type: String, required: true },
@@ -98,7 +93,7 @@ const notificationSchema = new Schema<NotificationDoc>(
     status: { type: String, enum: FINAL_STATUSES, required: true },
     title: { type: String, required: true },
     body: { type: String, required: true },
-    reason: { type: reasonSchema, default: null },
+    reason: { type: failureReasonSchema, default: null },
     totalCents: { type: Number, required: true },
     currency: { type: String, required: true },
     occurredAt: { type: Date, required: true },
