@@ -19,16 +19,24 @@ const Instant = z.iso
 /** Zod runs object refinements even when a field failed; a range is checked only once both ends parsed. */
 const parsed = (...dates: unknown[]) => dates.every((d) => d === undefined || d instanceof Date);
 
-export const SummaryQuery = z
-  .strictObject({
-    from: Instant.optional().describe('Inclusive; cut down to the start of its hour.'),
-    to: Instant.optional().describe('Exclusive; rounded up to the start of the next hour.'),
-  })
-  .superRefine((q, ctx) => {
+/** A refinement reporting on `to` what is wrong with the range (once both ends parsed). */
+function checkRange<Q extends { from?: Date; to?: Date }>(problemOf: (q: Q) => string | null) {
+  return (q: Q, ctx: z.RefinementCtx) => {
     if (!parsed(q.from, q.to)) return;
-    const problem = rangeProblem(q.from, q.to);
+    const problem = problemOf(q);
     if (problem) ctx.addIssue({ code: 'custom', path: ['to'], message: problem });
-  });
+  };
+}
+
+/** The optional hour-aligned range of the summary and top-SKU reports. */
+const hourRange = {
+  from: Instant.optional().describe('Inclusive; cut down to the start of its hour.'),
+  to: Instant.optional().describe('Exclusive; rounded up to the start of the next hour.'),
+};
+
+export const SummaryQuery = z
+  .strictObject(hourRange)
+  .superRefine(checkRange((q) => rangeProblem(q.from, q.to)));
 export type SummaryQuery = z.output<typeof SummaryQuery>;
 
 export const TimeseriesMetric = z.enum(TIMESERIES_METRICS, {
@@ -46,24 +54,15 @@ export const TimeseriesQuery = z
     to: Instant.describe('Exclusive; rounded up to the start of the next bucket.'),
     currency: Currency.optional().describe('Only orders in this currency.'),
   })
-  .superRefine((q, ctx) => {
-    if (!parsed(q.from, q.to)) return;
-    const problem = timeseriesProblem(q.bucket, q.from, q.to);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['to'], message: problem });
-  });
+  .superRefine(checkRange((q) => timeseriesProblem(q.bucket, q.from, q.to)));
 export type TimeseriesQuery = z.output<typeof TimeseriesQuery>;
 
 export const TopSkusQuery = z
   .strictObject({
     limit: z.coerce.number({ error: LIMIT }).int(LIMIT).min(1, LIMIT).max(100, LIMIT).default(10),
-    from: Instant.optional().describe('Inclusive; cut down to the start of its hour.'),
-    to: Instant.optional().describe('Exclusive; rounded up to the start of the next hour.'),
+    ...hourRange,
   })
-  .superRefine((q, ctx) => {
-    if (!parsed(q.from, q.to)) return;
-    const problem = rangeProblem(q.from, q.to);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['to'], message: problem });
-  });
+  .superRefine(checkRange((q) => rangeProblem(q.from, q.to)));
 export type TopSkusQuery = z.output<typeof TopSkusQuery>;
 
 export const FactParams = z.strictObject({ orderId: OrderId });
