@@ -54,6 +54,10 @@ export function createNotificationStore(connection: Connection, opts: { now?: ()
     event: OrderProcessedV1,
     source: EventSource,
   ): Promise<{ notification: NotificationDoc; created: boolean }> {
+    // Every event is stored by the durable consumer and also offered by each replica's live feed: looking first
+    // makes all but one of those a read, and writes are what a Mongo-wire server serialises.
+    const found = await byId(event.eventId);
+    if (found) return { notification: found, created: false };
     const doc: NotificationDoc = {
       _id: event.eventId,
       orderId: event.orderId,
