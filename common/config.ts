@@ -82,6 +82,9 @@ const envSchema = z.object({
 
   CONSUMER_PARTITIONS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(6),
   CONSUMER_MAX_ATTEMPTS: positiveInt.max(100, 'expected at most 100').default(5),
+  CONSUMER_NEW_GROUP_FROM: z
+    .enum(['beginning', 'end'], { error: 'expected beginning or end' })
+    .default('beginning'),
 
   BRIDGE_GROUP_ID: z.string().min(1).default('order-bridge'),
   BRIDGE_PARTITIONS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(6),
@@ -162,7 +165,12 @@ export interface Config {
   };
   analytics: HttpService & { groupId: string };
   /** The notification and analytics consumers' loop (common/event-consumer.ts). */
-  consumers: { partitionsConcurrency: number; maxAttempts: number };
+  consumers: {
+    partitionsConcurrency: number;
+    maxAttempts: number;
+    /** Where a consumer group with no committed offsets starts. */
+    newGroupFrom: 'beginning' | 'end';
+  };
   workers: {
     orders: { replicas: number; maxActivities: number; maxWorkflowTasks: number };
     payments: { replicas: number; maxActivities: number };
@@ -276,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consumers: {
       partitionsConcurrency: e.CONSUMER_PARTITIONS_CONCURRENCY,
       maxAttempts: e.CONSUMER_MAX_ATTEMPTS,
+      newGroupFrom: e.CONSUMER_NEW_GROUP_FROM,
     },
     bridge: {
       groupId: e.BRIDGE_GROUP_ID,

@@ -48,8 +48,11 @@ export interface EventConsumerDeps<T> {
   /** Shared producer for dead letters; when absent the consumer creates (and closes) its own. */
   dlqProducer?: Producer;
   backoff?: Backoff;
-  /** Where a new group starts. Default: the beginning, so nothing produced before the first run is skipped. */
-  fromBeginning?: boolean;
+  /**
+   * Where a group with no committed offsets starts. Default `beginning`, so nothing produced before the first run
+   * is skipped; `end` skips the history (a throwaway environment, a test run with a group of its own).
+   */
+  newGroupFrom?: 'beginning' | 'end';
 }
 
 export type ConsumerStats = Record<string, number> & { deadLettered: number; retried: number };
@@ -96,10 +99,12 @@ export class EventConsumer<T> {
       this.deps.dlqProducer ?? kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
     if (!this.deps.dlqProducer) await this.producer.connect();
 
+    if (this.deps.newGroupFrom === 'end') await this.commitEndsIfNew();
+
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: this.deps.fromBeginning ?? true });
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -107,6 +112,34 @@ export class EventConsumer<T> {
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.log.info({ topics, partitionsConcurrency }, 'consuming');
+  }
+
+  /**
+   * Commits the log ends for a group that has committed nothing on a topic, before it joins: it then starts exactly
+   * there, and its lag is known from the first moment (a consumer left to reset to "latest" by itself would pick
+   * its own moment, and report no commits meanwhile).
+   */
+  private async commitEndsIfNew(): Promise<void> {
+    const { kafka, groupId, topics } = this.deps;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+      for (const { topic, partitions } of committed) {
+        if (partitions.every((p) => Number(p.offset) < 0)) {
+          // Explicit offsets: kafkajs' resetOffsets commits -1, which a consumer reads as "no commit".
+          const ends = await admin.fetchTopicOffsets(topic);
+          await admin.setOffsets({
+            groupId,
+            topic,
+            partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+          });
+          this.log.info({ topic }, 'new consumer group starts at the end of the topic');
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Stops fetching, lets in-flight messages finish and commits them, then disconnects. */
