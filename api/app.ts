@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { GatewaySwitch } from '../activities/payments/gateway-switch';
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Config } from '../common/config';
@@ -9,8 +10,10 @@ import { openApiDocument } from './openapi';
 import { cancelOrder } from './routes/cancel-order';
 import { createOrder } from './routes/create-order';
 import { healthz, readyz } from '../common/http/health';
+import { gatewayState, setGateway } from './routes/payment-gateway';
 import { listProducts } from './routes/products';
 import { getOrder, listOrders } from './routes/read-orders';
+import { retryFailed, retryOne } from './routes/retry-orders';
 import type { ReadinessReport } from './schemas';
 
 export interface AppDeps {
@@ -18,6 +21,8 @@ export interface AppDeps {
   orders: OrderModel;
   temporal: { client: Client };
   readiness: () => Promise<ReadinessReport>;
+  /** The simulated payment gateway's operator switch. */
+  gatewaySwitch: GatewaySwitch;
   logger: Logger;
 }
 
@@ -40,6 +45,11 @@ export function createApp(deps: AppDeps): Express {
   app.get('/orders', listOrders(deps));
   app.get('/orders/:id', getOrder(deps));
   app.post('/orders/:id/cancel', json, cancelOrder(deps));
+  // Operator actions (access control is not in place yet: keep the API on a private network).
+  app.post('/orders/retry', json, retryFailed(deps));
+  app.post('/orders/:id/retry', retryOne(deps));
+  app.get('/ops/payment-gateway', gatewayState(deps.gatewaySwitch));
+  app.put('/ops/payment-gateway', json, setGateway(deps.gatewaySwitch, deps.logger));
 
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);

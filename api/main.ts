@@ -1,3 +1,4 @@
+import { GatewaySwitch } from '../activities/payments/gateway-switch';
 import { closeServer, listen } from '../common/http/server';
 import { createKafka } from '../common/kafka';
 import { connectMongo } from '../common/mongo';
@@ -32,6 +33,7 @@ runProcess('api', async (config, logger) => {
     orders,
     temporal,
     logger,
+    gatewaySwitch: new GatewaySwitch(mongo),
     readiness: createReadiness({
       checks: {
         kafka: kafkaCheck(kafkaAdminAccess(kafkaAdmin)),

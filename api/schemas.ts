@@ -67,6 +67,41 @@ export const CancelRequest = z
 
 export const OrderIdParams = z.strictObject({ id: OrderId });
 
+const INSTANT = 'expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z';
+const instant = z.iso.datetime({ offset: true, error: INSTANT }).transform((iso) => new Date(iso));
+const RETRY_LIMIT = 'expected a whole number 1-10000';
+
+export const RetryFailedRequest = z
+  .strictObject(
+    {
+      since: instant.optional().describe('Only orders that failed at or after this time.'),
+      until: instant.optional().describe('Only orders that failed before this time.'),
+      failureType: z
+        .string({ error: 'expected a failure type such as GatewayUnavailable' })
+        .min(1)
+        .max(100)
+        .optional(),
+      limit: z
+        .number({ error: RETRY_LIMIT })
+        .int(RETRY_LIMIT)
+        .min(1, RETRY_LIMIT)
+        .max(10_000, RETRY_LIMIT)
+        .default(1000),
+    },
+    { error: 'expected a JSON object' },
+  )
+  .describe('Which failed orders to retry; every field is optional.');
+
+export const GatewaySwitchRequest = z
+  .strictObject(
+    {
+      available: z.boolean({ error: 'expected true or false' }),
+      reason: z.string({ error: 'expected a string' }).max(500, 'expected at most 500 characters').optional(),
+    },
+    { error: 'expected a JSON object' },
+  )
+  .describe('Switch the simulated payment gateway off (every charge fails as an outage) or on.');
+
 export const ProductsQuery = z.strictObject({
   currency: Currency.default('EUR'),
 });
@@ -146,6 +181,26 @@ export const CancelAccepted = z.object({
   cancel: CancelState,
 });
 export type CancelAccepted = z.infer<typeof CancelAccepted>;
+
+export const RetryAccepted = z.object({
+  orderId: OrderId,
+  status: z.literal('processing'),
+  outcome: z.enum(['retried', 'already-retrying']),
+  runId: z.string().describe('The run now processing the order.'),
+});
+
+export const BulkRetryReport = z.object({
+  matched: z.number().int(),
+  retried: z.number().int(),
+  alreadyRetrying: z.number().int(),
+  refused: z.array(z.object({ orderId: OrderId, reason: z.string() })),
+});
+
+export const GatewayState = z.object({
+  available: z.boolean(),
+  reason: z.string().nullable(),
+  updatedAt: z.iso.datetime().nullable(),
+});
 
 // The error, health and readiness shapes every HTTP service of the system shares.
 export { CustomerId, ErrorBody, ErrorDetail, Health, ReadinessReport } from '../common/http/schemas';

@@ -27,6 +27,8 @@ export interface OrderDoc {
   publishedAt: Date | null;
   lastPublishError: string | null;
   runId: string | null;
+  /** Runs started by operator retries, so a repeated retry request can recognise its own run. */
+  retryRunIds?: string[];
 }
 
 const orderSchema = new Schema<OrderDoc>(
@@ -49,6 +51,7 @@ const orderSchema = new Schema<OrderDoc>(
     publishedAt: { type: Date, default: null },
     lastPublishError: { type: String, default: null },
     runId: { type: String, default: null },
+    retryRunIds: { type: [String], default: undefined },
   },
   { collection: 'orders', versionKey: false, autoIndex: false },
 );

@@ -1,5 +1,6 @@
 /** Worker for task queue `payments`: charge and refund, sized to protect the payment gateway. */
 import { createPaymentActivities } from '../activities/payments/activities';
+import { GatewaySwitch } from '../activities/payments/gateway-switch';
 import { SimulatedGateway } from '../activities/payments/simulated-gateway';
 import { PAYMENTS_TASK_QUEUE } from '../activities/payments/task-queue';
 import { connectMongo } from '../common/mongo';
@@ -8,7 +9,11 @@ import { startWorker } from './run-worker';
 
 runProcess('worker-payments', async (config, logger) => {
   const connection = await connectMongo(config.mongo);
-  const gateway = new SimulatedGateway({ connection, settings: config.payments });
+  const gateway = new SimulatedGateway({
+    connection,
+    settings: config.payments,
+    gatewaySwitch: new GatewaySwitch(connection),
+  });
   return startWorker(config, logger, {
     taskQueue: PAYMENTS_TASK_QUEUE,
     workflows: false,

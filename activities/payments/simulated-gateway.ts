@@ -8,6 +8,7 @@ import {
   type ChargeRequest,
   type PaymentGateway,
 } from './gateway';
+import type { GatewaySwitch } from './gateway-switch';
 
 interface LedgerDoc {
   _id: string; // idempotency key
@@ -23,6 +24,8 @@ interface LedgerDoc {
 export interface SimulatorOptions {
   connection: Connection;
   settings: Config['payments'];
+  /** The operator's on/off switch; absent means always on. */
+  gatewaySwitch?: Pick<GatewaySwitch, 'state'>;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -49,12 +52,23 @@ export class SimulatedGateway implements PaymentGateway {
     if (base > 0) await this.sleep(Math.round(base * (0.5 + this.random())));
   }
 
+  /** Switched off by an operator: every call fails as an outage would, before touching the ledger. */
+  private async checkSwitchedOn(): Promise<void> {
+    const state = await this.options.gatewaySwitch?.state();
+    if (state && !state.available) {
+      throw new GatewayUnavailableError(
+        `payment gateway switched off by an operator${state.reason ? `: ${state.reason}` : ''}`,
+      );
+    }
+  }
+
   private transientFailure(): boolean {
     return this.random() < this.options.settings.transientFailureRate;
   }
 
   async charge(request: ChargeRequest): Promise<Charge> {
     await this.latency();
+    await this.checkSwitchedOn();
     const existing = await this.ledger.findOne({ _id: request.idempotencyKey });
     if (existing) return toCharge(existing);
 
@@ -92,6 +106,7 @@ export class SimulatedGateway implements PaymentGateway {
 
   async refund(idempotencyKey: string): Promise<{ refunded: boolean }> {
     await this.latency();
+    await this.checkSwitchedOn();
     if (this.transientFailure()) throw new GatewayUnavailableError('gateway timed out before refunding');
     const r = await this.ledger.updateOne(
       { _id: idempotencyKey, state: 'captured' },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
+import { GatewaySwitch } from '../../../activities/payments/gateway-switch';
 import { createApp } from '../../../api/app';
 import {
   createReadiness,
@@ -45,6 +46,7 @@ export async function startApi(): Promise<ApiHarness> {
     orders,
     temporal,
     logger: createLogger('it-api', 'silent'),
+    gatewaySwitch: new GatewaySwitch(db),
     readiness: createReadiness({
       checks: {
         kafka: kafkaCheck(kafkaAdminAccess(kafkaAdmin)),

@@ -316,6 +316,103 @@ describe('order pipeline end to end', () => {
     );
   });
 
+  it('with the payment gateway off, orders end failed; switched on and retried in bulk, they complete once', async () => {
+    const setGateway = (available: boolean) =>
+      fetch(`${api}/ops/payment-gateway`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ available, reason: 'e2e outage' }),
+      });
+    const customers = [`e2e-${RUN}-outage-a`, `e2e-${RUN}-outage-b`];
+    const streams = await Promise.all(
+      customers.map((c) => connectSse(`${notifications}/notifications/stream?customerId=${c}`)),
+    );
+    await Promise.all(streams.map((s) => s.waitFor('live', (ev) => ev.some((e) => e.event === 'ready'))));
+    const before = await analyticsSummary();
+
+    expect((await setGateway(false)).status).toBe(200);
+    let ids: string[];
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          post({
+            customerId: customers[i % 2],
+            email: 'o@example.com',
+            currency: 'EUR',
+            items: [{ sku: 'MS-002', quantity: 1 }],
+          }),
+        ),
+      );
+      ids = ((await Promise.all(responses.map((r) => r.json()))) as { orderId: string }[]).map(
+        (o) => o.orderId,
+      );
+      const failed = await Promise.all(ids.map((id) => finalStatus(id)));
+      expect(failed).toEqual(
+        ids.map(() =>
+          expect.objectContaining({
+            status: 'failed',
+            reason: expect.objectContaining({ type: 'GatewayUnavailable' }),
+          }),
+        ),
+      );
+      // Temporal shows the runs as Failed, findable by the search attribute.
+      const { client } = await temporal;
+      for (const id of ids) {
+        expect((await client.workflow.getHandle(`order-${id}`).describe()).status.name).toBe('FAILED');
+      }
+      // A failed order is not retried while the gateway is still off... it would only fail again; the operator
+      // switches it on first. Retrying something that is not failed is refused.
+      const refused = await fetch(`${api}/orders/${randomUUID()}/retry`, { method: 'POST' });
+      expect(refused.status).toBe(404);
+    } finally {
+      expect((await setGateway(true)).status).toBe(200);
+    }
+
+    const retry = () =>
+      fetch(`${api}/orders/retry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ failureType: 'GatewayUnavailable' }),
+      });
+    const first = (await (await retry()).json()) as {
+      matched: number;
+      retried: number;
+      alreadyRetrying: number;
+    };
+    expect(first).toMatchObject({ matched: ids.length, retried: ids.length });
+    // Idempotent: asking again starts nothing new.
+    const again = (await (await retry()).json()) as { retried: number };
+    expect(again.retried).toBe(0);
+
+    const completed = await Promise.all(ids.map((id) => finalStatus(id)));
+    expect(completed.map((o) => o.status)).toEqual(ids.map(() => 'completed'));
+    const notCompleted = await fetch(`${api}/orders/${ids[0]}/retry`, { method: 'POST' });
+    expect(notCompleted.status).toBe(409);
+    expect(((await notCompleted.json()) as { error: string }).error).toBe('not_failed');
+
+    // Analytics counts each of them once, as completed; each customer was told of the failure, then of the outcome.
+    const after = await analyticsSummary();
+    expect(after.orders.created - before.orders.created).toBe(ids.length);
+    expect(after.orders.completed - before.orders.completed).toBe(ids.length);
+    expect(after.orders.failed - before.orders.failed).toBe(0);
+    for (const [i, stream] of streams.entries()) {
+      const theirs = ids.filter((_, j) => j % 2 === i);
+      await stream.waitFor(
+        'failure and outcome',
+        (ev) => ev.filter((e) => e.event === 'notification').length >= 2 * theirs.length,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      stream.close();
+      const got = stream.events
+        .filter((e) => e.event === 'notification')
+        .map((e) => JSON.parse(e.data) as { orderId: string; status: string });
+      for (const id of theirs) {
+        expect(got.filter((n) => n.orderId === id).map((n) => n.status)).toEqual(['failed', 'completed']);
+      }
+      expect(got).toHaveLength(2 * theirs.length);
+    }
+  });
+
   it('the same order-created message produced twice yields one workflow run', async () => {
     const orderId = randomUUID();
     const priced = priceOrder('EUR', [{ sku: 'MS-002', quantity: 1 }]);

@@ -1,0 +1,22 @@
+import type { RequestHandler } from 'express';
+import type { GatewaySwitch } from '../../activities/payments/gateway-switch';
+import { parseOrThrow } from '../../common/http/errors';
+import type { Logger } from '../../common/logger';
+import { GatewaySwitchRequest } from '../schemas';
+
+/** GET /ops/payment-gateway: whether the simulated gateway is switched on. */
+export function gatewayState(gateway: GatewaySwitch): RequestHandler {
+  return async (_req, res) => {
+    res.json(await gateway.state());
+  };
+}
+
+/** PUT /ops/payment-gateway: switches the simulated gateway off (every charge fails as an outage) or on again. */
+export function setGateway(gateway: GatewaySwitch, logger: Logger): RequestHandler {
+  return async (req, res) => {
+    const { available, reason } = parseOrThrow(GatewaySwitchRequest, req.body);
+    const state = await gateway.set(available, reason ?? null);
+    logger.warn(state, available ? 'payment gateway switched on' : 'payment gateway switched off');
+    res.json(state);
+  };
+}

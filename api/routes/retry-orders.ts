@@ -1,0 +1,32 @@
+import type { RequestHandler } from 'express';
+import { ApiError, parseOrThrow } from '../../common/http/errors';
+import { retryFailedOrders, retryOrder } from '../../ops/retry';
+import type { AppDeps } from '../app';
+import { OrderIdParams, RetryFailedRequest } from '../schemas';
+
+/** POST /orders/:id/retry: a new run of a failed order; 409 with the reason for any other order. */
+export function retryOne({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {
+  return async (req, res) => {
+    const { id } = parseOrThrow(OrderIdParams, req.params);
+    const result = await retryOrder({ client, orders }, id);
+    switch (result.outcome) {
+      case 'not-found':
+        throw new ApiError(404, 'not_found', `no order ${id}`);
+      case 'refused':
+        throw new ApiError(409, 'not_failed', result.reason);
+      default:
+        if (result.outcome === 'retried') logger.info({ orderId: id, runId: result.runId }, 'order retried');
+        res.status(202).json({ ...result, status: 'processing' });
+    }
+  };
+}
+
+/** POST /orders/retry: every failed order matching the filter, with a report of what happened to each. */
+export function retryFailed({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {
+  return async (req, res) => {
+    const filter = parseOrThrow(RetryFailedRequest, req.body ?? {});
+    const report = await retryFailedOrders({ client, orders }, filter);
+    logger.info({ filter, ...report, refused: report.refused.length }, 'failed orders retried');
+    res.json(report);
+  };
+}

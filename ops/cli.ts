@@ -1,0 +1,104 @@
+/**
+ * Operator commands: `npm run orders -- <command>`.
+ *
+ *   retry <orderId>                                  retry one failed order (a new run, same workflow id)
+ *   retry --failed [--since T] [--until T] [--type X] [--limit N]
+ *                                                    retry every failed order that matches
+ *   gateway on|off [--reason "..."]                  switch the simulated payment gateway (off: charges fail)
+ *   gateway                                          show the switch
+ *
+ * Times are ISO 8601. Exit status: 0 done, 1 refused or failed, 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { GatewaySwitch } from '../activities/payments/gateway-switch';
+import { loadConfig } from '../common/config';
+import { connectMongo } from '../common/mongo';
+import { orderModel } from '../common/order-model';
+import { connectTemporal } from '../common/temporal';
+import { retryFailedOrders, retryOrder } from './retry';
+
+class UsageError extends Error {}
+
+function instant(value: string | undefined, option: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new UsageError(
+      `${option}: expected an ISO 8601 time such as 2026-01-31T12:00:00Z (received ${JSON.stringify(value)})`,
+    );
+  }
+  return date;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      failed: { type: 'boolean' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      type: { type: 'string' },
+      limit: { type: 'string' },
+      reason: { type: 'string' },
+    },
+  });
+  const [command, arg] = positionals;
+  const config = loadConfig();
+  const mongo = await connectMongo(config.mongo);
+  try {
+    switch (command) {
+      case 'gateway': {
+        const gateway = new GatewaySwitch(mongo);
+        if (arg !== undefined && arg !== 'on' && arg !== 'off')
+          throw new UsageError(`gateway: expected on or off (received ${arg})`);
+        const state =
+          arg === undefined ? await gateway.state() : await gateway.set(arg === 'on', values.reason ?? null);
+        console.log(JSON.stringify(state));
+        return 0;
+      }
+      case 'retry': {
+        const temporal = await connectTemporal(config.temporal);
+        const deps = { client: temporal.client, orders: orderModel(mongo) };
+        try {
+          if (values.failed) {
+            const limit = values.limit === undefined ? 1000 : Number(values.limit);
+            if (!Number.isInteger(limit) || limit < 1)
+              throw new UsageError(`--limit: expected a whole number >= 1 (received ${values.limit})`);
+            const report = await retryFailedOrders(deps, {
+              since: instant(values.since, '--since'),
+              until: instant(values.until, '--until'),
+              failureType: values.type,
+              limit,
+            });
+            console.log(
+              `matched ${report.matched}, retried ${report.retried}, already retrying ${report.alreadyRetrying}, refused ${report.refused.length}`,
+            );
+            for (const r of report.refused) console.log(`  ${r.orderId}: ${r.reason}`);
+            return 0;
+          }
+          if (!arg) throw new UsageError('retry: expected an orderId, or --failed');
+          const result = await retryOrder(deps, arg);
+          console.log(JSON.stringify(result));
+          return result.outcome === 'retried' || result.outcome === 'already-retrying' ? 0 : 1;
+        } finally {
+          await temporal.connection.close();
+        }
+      }
+      default:
+        throw new UsageError(`unknown command ${command ?? '(none)'}; expected retry or gateway`);
+    }
+  } finally {
+    await mongo.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`orders: ${(err as Error).message}`);
+    process.exit(
+      err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1,
+    );
+  },
+);
