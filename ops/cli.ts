@@ -6,16 +6,25 @@
  *                                                    retry every failed order that matches
  *   gateway on|off [--reason "..."]                  switch the simulated payment gateway (off: charges fail)
  *   gateway                                          show the switch
+ *   replay --from <time|offset> [--to <time>]        start the workflows missing for order-created messages
+ *   dlq list <topic>                                 dead letters of a topic, with their error
+ *   dlq replay <topic> [--id p:o [--value JSON | --value-file F]]
+ *                                                    re-publish dead letters (one, possibly corrected) to the topic
  *
  * Times are ISO 8601. Exit status: 0 done, 1 refused or failed, 2 bad usage.
  */
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GatewaySwitch } from '../activities/payments/gateway-switch';
 import { loadConfig } from '../common/config';
+import { createKafka } from '../common/kafka';
 import { connectMongo } from '../common/mongo';
 import { orderModel } from '../common/order-model';
 import { connectTemporal } from '../common/temporal';
+import { listDeadLetters, replayDeadLetters } from './dlq';
+import { reconcile } from './reconcile';
 import { retryFailedOrders, retryOrder } from './retry';
+import type { Start } from './topic-reader';
 
 class UsageError extends Error {}
 
@@ -41,6 +50,11 @@ async function main(argv: string[]): Promise<number> {
       type: { type: 'string' },
       limit: { type: 'string' },
       reason: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      id: { type: 'string' },
+      value: { type: 'string' },
+      'value-file': { type: 'string' },
     },
   });
   const [command, arg] = positionals;
@@ -85,8 +99,51 @@ async function main(argv: string[]): Promise<number> {
           await temporal.connection.close();
         }
       }
+      case 'replay': {
+        if (values.from === undefined) throw new UsageError('replay: expected --from <time|offset>');
+        const start: Start = /^\d+$/.test(values.from)
+          ? { offset: BigInt(values.from) }
+          : { time: instant(values.from, '--from')! };
+        const temporal = await connectTemporal(config.temporal);
+        try {
+          const report = await reconcile({
+            kafka: createKafka(config.kafka),
+            client: temporal.client,
+            start,
+            end: instant(values.to, '--to'),
+          });
+          console.log(
+            `seen ${report.seen}, already running or done ${report.existing}, started ${report.started}, invalid ${report.invalid}`,
+          );
+          return 0;
+        } finally {
+          await temporal.connection.close();
+        }
+      }
+      case 'dlq': {
+        const topic = positionals[2];
+        if ((arg !== 'list' && arg !== 'replay') || !topic) {
+          throw new UsageError('dlq: expected `dlq list <topic>` or `dlq replay <topic> [--id p:o]`');
+        }
+        const kafka = createKafka(config.kafka);
+        if (arg === 'list') {
+          for (const l of await listDeadLetters(kafka, topic)) {
+            const why = l.letter
+              ? `${l.letter.failedAt} ${l.letter.consumer} from ${l.letter.originalTopic}/${l.letter.originalPartition}:${l.letter.originalOffset}: ${l.letter.error}`
+              : `(${l.problem})`;
+            console.log(`${l.id}  key=${l.key ?? '-'}  ${why}`);
+          }
+          return 0;
+        }
+        const value = values['value-file'] ? fs.readFileSync(values['value-file'], 'utf8') : values.value;
+        const replayed = await replayDeadLetters(kafka, topic, { id: values.id, value });
+        console.log(`replayed ${replayed.length}: ${replayed.join(', ')}`);
+        return 0;
+      }
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}; expected retry or gateway`);
+        throw new UsageError(
+          `unknown command ${command ?? '(none)'}; expected retry, gateway, replay or dlq`,
+        );
     }
   } finally {
     await mongo.close();

@@ -12,6 +12,7 @@ import { connectMongo } from '../../../common/mongo';
 import { priceOrder } from '../../../common/pricing';
 import { connectTemporal } from '../../../common/temporal';
 import { dlqTopic, TOPICS } from '../../../common/topics';
+import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
 import { appProcesses, startApp, type StartedApp } from '../../../stack/app';
 import type { Summary } from '../../../consumers/analytics/schemas';
 import { connectSse } from '../../support/sse-client';
@@ -450,7 +451,8 @@ describe('order pipeline end to end', () => {
   it('a malformed message goes to order-created.dlq and the bridge keeps going', async () => {
     const producer = createKafka(config.kafka).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const marker = `e2e-${RUN}-poison`;
+    // Keyed by an orderId, as every order-created message is: once corrected it becomes that order.
+    const marker = randomUUID();
     const [ack] = await producer.send({
       topic: TOPICS.orderCreated,
       acks: -1,
@@ -475,6 +477,35 @@ describe('order pipeline end to end', () => {
     });
     const { orderId } = (await res.json()) as { orderId: string };
     expect((await finalStatus(orderId)).status).toBe('completed');
+
+    // The operator corrects the dead letter and replays it: it flows through like any order.
+    const letter = (await listDeadLetters(createKafka(config.kafka), TOPICS.orderCreated)).find(
+      (l) => l.key === marker && l.letter?.consumer === config.bridge.groupId,
+    )!;
+    const priced = priceOrder('GBP', [{ sku: 'MS-002', quantity: 2 }]);
+    if (!priced.ok) throw new Error('catalogue changed');
+    const fixed = OrderCreatedV1.parse({
+      eventId: eventIdFor('order-created', marker),
+      type: 'order-created',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      orderId: marker,
+      customerId: `e2e-${RUN}-fixed`,
+      email: 'fixed@example.com',
+      currency: 'GBP',
+      items: priced.lines,
+      totalCents: priced.totalCents,
+    });
+    await replayDeadLetters(createKafka(config.kafka), TOPICS.orderCreated, {
+      id: letter.id,
+      value: JSON.stringify(fixed),
+    });
+    const { client } = await temporal;
+    const result = await until(
+      'the corrected order to be processed',
+      () => client.workflow.getHandle(`order-${marker}`).result() as Promise<{ status: string }>,
+    );
+    expect(result.status).toBe('completed');
   });
 
   it('with Kafka stopped, POST still answers 202 and the order completes once Kafka is back', async () => {

@@ -1,0 +1,152 @@
+/**
+ * Operator tools against the real Kafka and Temporal, on a private topic and task queue (no worker polls it, so
+ * started workflows just wait and are terminated at the end).
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Producer } from 'kafkajs';
+import { loadConfig } from '../../../common/config';
+import { deadLetter, readDlqHeaders } from '../../../common/dlq';
+import { eventHeaders } from '../../../common/events';
+import { createKafka, ensureTopics } from '../../../common/kafka';
+import { connectTemporal } from '../../../common/temporal';
+import { dlqTopic } from '../../../common/topics';
+import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
+import { reconcile } from '../../../ops/reconcile';
+import { readTopic } from '../../../ops/topic-reader';
+import { orderCreatedEvent, rawMessage } from '../../unit/bridge/fixtures';
+
+const RUN = randomUUID().slice(0, 8);
+const topic = `it-ops-${RUN}`;
+const taskQueue = `it-ops-${RUN}`;
+const config = loadConfig();
+const kafka = createKafka(config.kafka);
+
+describe('operator tools (real Kafka and Temporal)', () => {
+  let producer: Producer;
+  let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  const workflowIds: string[] = [];
+
+  beforeAll(async () => {
+    await ensureTopics(kafka, [topic, dlqTopic(topic)], { partitions: 3, replicationFactor: 1 });
+    producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    await producer.connect();
+    temporal = await connectTemporal(config.temporal);
+  });
+
+  afterAll(async () => {
+    for (const id of workflowIds) {
+      await temporal.client.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
+    }
+    await temporal?.connection.close();
+    await producer?.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic, dlqTopic(topic)] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('reconciliation starts exactly the missing workflows, and nothing the second time', async () => {
+    const before = new Date();
+    const events = Array.from({ length: 50 }, () => orderCreatedEvent());
+    // Orders accepted while no bridge ran: in the topic, no workflow yet. Plus one message that is not an event.
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        ...events.map((e) => ({ key: e.orderId, value: JSON.stringify(e), headers: eventHeaders(e) })),
+        { key: 'junk', value: 'not an event' },
+      ],
+    });
+    workflowIds.push(...events.map((e) => `order-${e.orderId}`));
+
+    const first = await reconcile({
+      kafka,
+      client: temporal.client,
+      start: { time: before },
+      topic,
+      taskQueue,
+    });
+    expect(first).toEqual({ seen: 51, existing: 0, started: 50, invalid: 1 });
+    for (const e of events.slice(0, 5)) {
+      const run = await temporal.client.workflow.getHandle(`order-${e.orderId}`).describe();
+      expect(run.taskQueue).toBe(taskQueue);
+    }
+
+    const second = await reconcile({
+      kafka,
+      client: temporal.client,
+      start: { time: before },
+      topic,
+      taskQueue,
+    });
+    expect(second).toEqual({ seen: 51, existing: 50, started: 0, invalid: 1 });
+
+    // A window that ends before the orders were sent sees none of them.
+    const none = await reconcile({
+      kafka,
+      client: temporal.client,
+      start: { beginning: true },
+      end: before,
+      topic,
+      taskQueue,
+    });
+    expect(none.seen).toBe(0);
+  });
+
+  it('lists dead letters with their error and re-publishes a corrected one to its topic', async () => {
+    const event = orderCreatedEvent();
+    const brokenValue = '{"type":"order-created",';
+    const [ack] = await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: event.orderId, value: brokenValue }],
+    });
+    await deadLetter(producer, {
+      topic,
+      partition: ack!.partition,
+      message: rawMessage(event.orderId, brokenValue, ack!.baseOffset!),
+      error: new Error('not JSON'),
+      consumer: 'it-ops-consumer',
+    });
+
+    const letters = await listDeadLetters(kafka, topic);
+    const letter = letters.find((l) => l.key === event.orderId)!;
+    expect(letter.letter).toMatchObject({
+      originalTopic: topic,
+      originalPartition: ack!.partition,
+      originalOffset: ack!.baseOffset,
+      error: 'Error: not JSON',
+      consumer: 'it-ops-consumer',
+    });
+
+    await expect(replayDeadLetters(kafka, topic, { value: '{}' })).rejects.toThrow(/give its id/);
+    const after = new Date();
+    const replayed = await replayDeadLetters(kafka, topic, { id: letter.id, value: JSON.stringify(event) });
+    expect(replayed).toEqual([letter.id]);
+
+    const republished: { key: string; value: string; headers: Record<string, string> }[] = [];
+    await readTopic(kafka, topic, { start: { time: after } }, async ({ message }) => {
+      republished.push({
+        key: message.key!.toString(),
+        value: message.value!.toString(),
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+      });
+    });
+    expect(republished).toEqual([
+      {
+        key: event.orderId,
+        value: JSON.stringify(event),
+        headers: { 'dlq-replayed-from': `${dlqTopic(topic)}/${letter.id}` },
+      },
+    ]);
+    // Only the corrected message, no workflow: the bridge is what would start it.
+    await expect(temporal.client.workflow.getHandle(`order-${event.orderId}`).describe()).rejects.toThrow(
+      WorkflowNotFoundError,
+    );
+    expect(() => readDlqHeaders({})).toThrow(/not a dead letter/);
+  });
+});
