@@ -1,7 +1,8 @@
-import type { AnyEvent } from '../../common/events';
+import type { AnyEvent, FailureReason, OrderLine } from '../../common/events';
 import { latencyBucket } from './histogram';
 import { encodeKey } from './keys';
-import type { CountedStatus } from './models';
+import type { CountedStatus, ReplacedOutcome } from './models';
+import type { Counting } from './outcomes';
 import { floorTo, minuteKey, parseInstant } from './time';
 
 /** Reason type counted when a non-completed order carries no reason. */
@@ -20,42 +21,101 @@ export function eventHour(event: AnyEvent): Date {
   return floorTo(parseInstant(event.occurredAt, 'occurredAt'), 'hour');
 }
 
-/**
- * What one event adds to its hour's rollup, as `$inc` paths. `latencyMs` is given only for the event that
- * completed its order's created+processed pair, so each order enters the latency histogram exactly once.
- * Pure, so the arithmetic is unit-tested without a database.
- */
-export function rollupIncrements(event: AnyEvent, latencyMs: number | null): Record<string, number> {
-  const status = countedStatus(event);
-  const at = parseInstant(event.occurredAt, 'occurredAt');
-  const tally = `minutes.${minuteKey(at)}.${status}.${event.currency}`;
-  const inc: Record<string, number> = { [`${tally}.n`]: 1, [`${tally}.cents`]: event.totalCents };
+/** What is counted of an order in one status: an event's, or an outcome replaced since. */
+interface Counted {
+  at: Date;
+  status: CountedStatus;
+  reason: FailureReason | null;
+  currency: string;
+  totalCents: number;
+  items: OrderLine[];
+}
 
-  if (event.type === 'order-processed') {
-    if (event.status === 'completed') {
-      // An order may list a SKU on several lines: one path per SKU, or $inc would name the same path twice.
-      const perSku = new Map<string, { qty: number; cents: number }>();
-      for (const line of event.items) {
-        const sum = perSku.get(line.sku) ?? { qty: 0, cents: 0 };
-        sum.qty += line.quantity;
-        sum.cents += line.lineTotalCents;
-        perSku.set(line.sku, sum);
-      }
-      for (const [sku, sum] of perSku) {
-        const path = `skus.${encodeKey(sku)}`;
-        inc[`${path}.qty`] = sum.qty;
-        inc[`${path}.orders`] = 1;
-        inc[`${path}.cents.${event.currency}`] = sum.cents;
-      }
-    } else {
-      inc[`reasons.${status}.${encodeKey(event.reason?.type ?? UNKNOWN_REASON)}`] = 1;
+type Increments = Record<string, number>;
+
+function add(into: Increments, path: string, amount: number): void {
+  into[path] = (into[path] ?? 0) + amount;
+}
+
+/** `sign` is +1 to count, −1 to take back exactly what counting added. */
+function countIncrements(counted: Counted, sign: 1 | -1): Increments {
+  const { status, currency } = counted;
+  const tally = `minutes.${minuteKey(counted.at)}.${status}.${currency}`;
+  const inc: Increments = { [`${tally}.n`]: sign, [`${tally}.cents`]: sign * counted.totalCents };
+  if (status === 'created') return inc;
+  if (status === 'completed') {
+    // An order may list a SKU on several lines: one path per SKU, or $inc would name the same path twice.
+    const perSku = new Map<string, { qty: number; cents: number }>();
+    for (const line of counted.items) {
+      const sum = perSku.get(line.sku) ?? { qty: 0, cents: 0 };
+      sum.qty += line.quantity;
+      sum.cents += line.lineTotalCents;
+      perSku.set(line.sku, sum);
     }
-  }
-
-  if (latencyMs !== null) {
-    inc[`latency.${latencyBucket(latencyMs)}`] = 1;
-    inc.latencyCount = 1;
-    inc.latencySumMs = latencyMs;
+    for (const [sku, sum] of perSku) {
+      const path = `skus.${encodeKey(sku)}`;
+      inc[`${path}.qty`] = sign * sum.qty;
+      inc[`${path}.orders`] = sign;
+      inc[`${path}.cents.${currency}`] = sign * sum.cents;
+    }
+  } else {
+    inc[`reasons.${status}.${encodeKey(counted.reason?.type ?? UNKNOWN_REASON)}`] = sign;
   }
   return inc;
+}
+
+function latencyIncrements(latencyMs: number, sign: 1 | -1): Increments {
+  return {
+    [`latency.${latencyBucket(latencyMs)}`]: sign,
+    latencyCount: sign,
+    latencySumMs: sign * latencyMs,
+  };
+}
+
+function countedOf(event: AnyEvent): Counted {
+  const at = parseInstant(event.occurredAt, 'occurredAt');
+  const status = countedStatus(event);
+  const reason = event.type === 'order-processed' ? event.reason : null;
+  return { at, status, reason, currency: event.currency, totalCents: event.totalCents, items: event.items };
+}
+
+/**
+ * What one event adds to its hour's rollup, as `$inc` paths. `latencyMs` is given only for an event that adds
+ * its order's latency sample, so each order is in the latency histogram exactly once. Pure, so the arithmetic is
+ * unit-tested without a database.
+ */
+export function rollupIncrements(event: AnyEvent, latencyMs: number | null): Increments {
+  const inc = countIncrements(countedOf(event), 1);
+  return latencyMs === null ? inc : { ...inc, ...latencyIncrements(latencyMs, 1) };
+}
+
+/** `$inc` paths per rollup hour (ISO), all for the rollup documents of the event's own partition. */
+export type Contribution = Map<string, Increments>;
+
+/**
+ * Everything an event changes in the rollups, as decided when it was recorded:
+ *  - its own count (unless superseded) and any latency sample it adds, in its own hour;
+ *  - for an outcome that supersedes another, the replaced outcome taken back in the minute and hour where it was
+ *    counted, and its latency sample in the hour that sample was counted. So every range and bucket of a report
+ *    shows each order's final outcome at that outcome's time, and never a negative figure once all is applied.
+ * Paths meeting in one hour are summed, as one `$inc` must not name a path twice.
+ */
+export function rollupContribution(event: AnyEvent, counting: Counting): Contribution {
+  const contribution: Contribution = new Map();
+  const addAll = (hour: Date, inc: Increments) => {
+    const key = hour.toISOString();
+    const into = contribution.get(key) ?? {};
+    for (const [path, amount] of Object.entries(inc)) add(into, path, amount);
+    contribution.set(key, into);
+  };
+
+  if (counting.role !== 'superseded') addAll(eventHour(event), rollupIncrements(event, counting.latencyMs));
+  const replaced: ReplacedOutcome | undefined = counting.replaced;
+  if (replaced) {
+    const hour = floorTo(replaced.at, 'hour');
+    addAll(hour, countIncrements(replaced, -1));
+    if (replaced.latencyMs !== undefined)
+      addAll(replaced.latencyHour ?? hour, latencyIncrements(replaced.latencyMs, -1));
+  }
+  return contribution;
 }

@@ -8,7 +8,34 @@ import { failureReasonSchema, orderLineSchema } from '../../common/mongo-schemas
  * conditional writes only (see store.ts), because FerretDB has no transactions.
  */
 
-/** Where an applied event came from; `second` marks the event that completed created+processed. */
+/**
+ * How an order-processed event stands against the outcome already in its fact, decided when it is recorded:
+ * - `first`: the order had no outcome yet;
+ * - `supersedes`: it is later than the stored outcome (a retry's new run): it replaces it in every figure;
+ * - `superseded`: the stored outcome is later: it changes no figure.
+ */
+export const OUTCOME_ROLES = ['first', 'supersedes', 'superseded'] as const;
+export type OutcomeRole = (typeof OUTCOME_ROLES)[number];
+
+/** The outcome a superseding event took out of the figures, kept so that taking it out again is the same. */
+export interface ReplacedOutcome {
+  at: Date;
+  status: FinalStatus;
+  reason: FailureReason | null;
+  currency: string;
+  totalCents: number;
+  items: OrderLine[];
+  runId: string;
+  /** The order's latency sample that went with it, and the hour of the rollups it was counted in. */
+  latencyMs?: number;
+  latencyHour?: Date;
+}
+
+/**
+ * Where an applied event came from, and what it adds to the rollups beyond the event itself — decided once, when
+ * it was recorded, so that a redelivery adds exactly the same. `second` marks the event that completed
+ * created+processed.
+ */
 export interface FactEvent {
   eventId: string;
   stream: string;
@@ -17,6 +44,12 @@ export interface FactEvent {
   /** Kafka offset as kafkajs gives it: a decimal string. */
   offset: string;
   second: boolean;
+  /** The latency sample this event adds; absent when it adds none. */
+  latencyMs?: number;
+  /** order-processed only. */
+  role?: OutcomeRole;
+  /** `supersedes` only. */
+  replaced?: ReplacedOutcome;
 }
 
 interface Buckets {
@@ -41,15 +74,19 @@ export interface ProcessedPart extends Buckets {
   items: OrderLine[];
   runId: string;
   processingMs: number;
+  /** The last tie-breaker when outcomes are ordered; absent on parts stored before outcomes were ordered. */
+  eventId?: string;
 }
 
 export interface FactDoc {
   _id: string; // orderId
   created?: CreatedPart;
-  /** The latest order-processed event applied (a retried order can have several). */
+  /** The final outcome: the order-processed event with the latest occurredAt (then runId), in any arrival order. */
   processed?: ProcessedPart;
-  /** processed.at − created.at (≥ 0) as counted in the latency histogram, set by the event that completed the pair. */
+  /** processed.at − created.at (≥ 0) as counted in the latency histogram, set with either part. */
   latencyMs?: number;
+  /** The hour of the rollups holding that latency sample: that of the event which added it. */
+  latencyHour?: Date;
   events: FactEvent[];
 }
 
@@ -119,6 +156,22 @@ const processedSchema = new Schema<ProcessedPart>(
     items: { type: [orderLineSchema], required: true },
     runId: { type: String, required: true },
     processingMs: { type: Number, required: true },
+    eventId: { type: String },
+  },
+  { _id: false },
+);
+
+const replacedSchema = new Schema<ReplacedOutcome>(
+  {
+    at: { type: Date, required: true },
+    status: { type: String, enum: FINAL_STATUSES, required: true },
+    reason: { type: failureReasonSchema, default: null },
+    currency: { type: String, required: true },
+    totalCents: { type: Number, required: true },
+    items: { type: [orderLineSchema], required: true },
+    runId: { type: String, required: true },
+    latencyMs: { type: Number },
+    latencyHour: { type: Date },
   },
   { _id: false },
 );
@@ -131,6 +184,9 @@ const eventSchema = new Schema<FactEvent>(
     partition: { type: Number, required: true },
     offset: { type: String, required: true },
     second: { type: Boolean, required: true },
+    latencyMs: { type: Number },
+    role: { type: String, enum: OUTCOME_ROLES },
+    replaced: { type: replacedSchema, default: undefined },
   },
   { _id: false },
 );
@@ -141,6 +197,7 @@ const factSchema = new Schema<FactDoc>(
     created: { type: createdSchema, default: undefined },
     processed: { type: processedSchema, default: undefined },
     latencyMs: { type: Number, default: undefined },
+    latencyHour: { type: Date, default: undefined },
     events: { type: [eventSchema], default: [] },
   },
   { collection: 'analytics_facts', versionKey: false, autoIndex: false },

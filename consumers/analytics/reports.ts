@@ -13,15 +13,21 @@ import { MINUTE_MS, type BucketSize } from './time';
 
 type Tallies = (status: string, currency: string, tally: { n: number; cents: number }) => void;
 
+/** A tally taken back to zero (its outcome was superseded) counts no order: it is skipped. */
 function eachTally(counters: MinuteCounters | undefined, visit: Tallies): void {
   for (const [status, byCurrency] of Object.entries(counters ?? {}))
     for (const [currency, tally] of Object.entries(byCurrency ?? {}))
-      if (tally) visit(status, currency, { n: tally.n ?? 0, cents: tally.cents ?? 0 });
+      if (tally?.n) visit(status, currency, { n: tally.n, cents: tally.cents ?? 0 });
 }
 
 function add(into: ByCurrency, currency: string, amount: number): void {
   const key = currency as Currency;
   into[key] = (into[key] ?? 0) + amount;
+}
+
+/** Amounts that cancelled out across documents (an outcome and its taking back) are absent, like any other zero. */
+function nonZero(byCurrency: ByCurrency): ByCurrency {
+  return Object.fromEntries(Object.entries(byCurrency).filter(([, amount]) => amount !== 0));
 }
 
 export function summarize(docs: readonly RollupDoc[], range: Summary['range']): Summary {
@@ -59,13 +65,14 @@ export function summarize(docs: readonly RollupDoc[], range: Summary['range']): 
     rejected: count('rejected'),
     cancelled: count('cancelled'),
     failed: count('failed'),
-    // A retried order reaches more than one outcome, so created − final can dip below zero.
+    // Exact over all time (a retried order counts only its final outcome). Within a range, an order created
+    // before it and finished inside it counts as finished but not created, so the difference can dip below zero.
     inProgress: Math.max(0, count('created') - final),
   };
   return {
     range,
     orders,
-    revenueCents,
+    revenueCents: nonZero(revenueCents),
     successRate: final === 0 ? null : orders.completed / final,
     latencyMs: {
       count: latencyCount,
@@ -74,9 +81,9 @@ export function summarize(docs: readonly RollupDoc[], range: Summary['range']): 
       p95: percentile(histogram, 0.95),
       p99: percentile(histogram, 0.99),
     },
-    reasons: [...reasons.values()].sort(
-      (a, b) => b.count - a.count || a.status.localeCompare(b.status) || a.type.localeCompare(b.type),
-    ),
+    reasons: [...reasons.values()]
+      .filter((row) => row.count !== 0)
+      .sort((a, b) => b.count - a.count || a.status.localeCompare(b.status) || a.type.localeCompare(b.type)),
   };
 }
 
@@ -129,7 +136,7 @@ export function timeseriesOf(docs: readonly RollupDoc[], request: SeriesRequest)
   return [...points.values()].map(({ start, total, byCurrency }) => ({
     start,
     value: hasValue ? total : null,
-    byCurrency,
+    byCurrency: nonZero(byCurrency),
   }));
 }
 
@@ -147,6 +154,8 @@ export function topSkusOf(docs: readonly RollupDoc[], limit: number): TopSku[] {
       skus.set(sku, row);
     }
   return [...skus.values()]
+    .filter((row) => row.orders !== 0)
+    .map((row) => ({ ...row, revenueCents: nonZero(row.revenueCents) }))
     .sort((a, b) => b.quantity - a.quantity || a.sku.localeCompare(b.sku))
     .slice(0, limit);
 }
@@ -177,13 +186,14 @@ export function factView(fact: FactDoc): FactView {
         }
       : null,
     latencyMs: fact.latencyMs ?? null,
-    events: fact.events.map(({ eventId, stream, topic, partition, offset, second }) => ({
+    events: fact.events.map(({ eventId, stream, topic, partition, offset, second, role }) => ({
       eventId,
       stream,
       topic,
       partition,
       offset,
       second,
+      role: role ?? null,
     })),
   };
 }

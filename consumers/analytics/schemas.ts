@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Cents, Currency, FailureReason, FinalStatus, OrderId, OrderLine } from '../../common/events';
+import { OUTCOME_ROLES } from './models';
 import { rangeProblem, TIMESERIES_METRICS, timeseriesProblem } from './ranges';
 
 /**
@@ -83,7 +84,10 @@ export const OrderCounts = z.object({
     .number()
     .int()
     .nonnegative()
-    .describe('created − final outcomes, at least 0. A retried order counts each outcome it reached.'),
+    .describe(
+      'created − final outcomes, at least 0 (an order created before the range and finished in it counts only ' +
+        'as finished). A retried order counts only its final outcome.',
+    ),
 });
 export type OrderCounts = z.infer<typeof OrderCounts>;
 
@@ -96,8 +100,9 @@ export const LatencyStats = z
     p99: z.number().nullable(),
   })
   .describe(
-    'From order-created to order-processed (occurredAt to occurredAt), in ms; once per order. Percentiles are ' +
-      'interpolated within histogram buckets; null when no order completed its pair in the range.',
+    'From order-created to the final order-processed (occurredAt to occurredAt), in ms; once per order, in the ' +
+      'hour of whichever of the two was applied last. Percentiles are interpolated within histogram buckets; ' +
+      'null when no order completed its pair in the range.',
   );
 export type LatencyStats = z.infer<typeof LatencyStats>;
 
@@ -153,6 +158,13 @@ const FactEventView = z.object({
   partition: z.number().int().nonnegative(),
   offset: z.string(),
   second: z.boolean().describe("True for the event that completed the order's created+processed pair."),
+  role: z
+    .enum(OUTCOME_ROLES)
+    .nullable()
+    .describe(
+      'order-processed only: first outcome, supersedes the stored one (a later run of a retried order), or ' +
+        'superseded by a later one (counted nowhere).',
+    ),
 });
 
 export const FactView = z.object({
@@ -178,7 +190,9 @@ export const FactView = z.object({
       processingMs: z.number().int().nonnegative(),
     })
     .nullable()
-    .describe('The latest order-processed event applied.'),
+    .describe(
+      'The final outcome: the order-processed event with the latest occurredAt (ties: runId), in any arrival order.',
+    ),
   latencyMs: z.number().int().nonnegative().nullable(),
   events: z.array(FactEventView),
 });

@@ -1,16 +1,18 @@
 import type { Connection } from 'mongoose';
 import type { AnyEvent } from '../../common/events';
+import { rollupContribution } from './contribution';
 import { recordEvent } from './facts';
 import { analyticsModels, createAnalyticsIndexes, type FactDoc, type RollupDoc } from './models';
 import { rangeProblem, timeseriesProblem } from './ranges';
 import { factView, summarize, timeseriesOf, topSkusOf, type SeriesRequest } from './reports';
-import { applyToRollup } from './rollups';
+import { applyContribution } from './rollups';
 import type { FactView, Summary, Timeseries, TopSku } from './schemas';
 import { checkSource, type EventSource } from './source';
 import { ceilTo, floorTo } from './time';
 
 /**
- * - `applied`: this call added the event to the figures.
+ * - `applied`: this call added the event to the figures (or, for an outcome superseded by a later one already
+ *   applied, recorded it: such an event changes no figure).
  * - `already-applied`: this message (same stream, partition, offset) was counted before — a redelivery; the
  *   figures are unchanged (the fact may have been completed, if an earlier attempt stopped half-way).
  * - `duplicate`: the same eventId was already applied from another position — a second copy; nothing changed.
@@ -61,8 +63,10 @@ export function createAnalyticsStore(connection: Connection): AnalyticsStore {
       checkSource(source);
       const recording = await recordEvent(facts, event, source);
       if (recording.kind === 'duplicate') return 'duplicate';
-      const latencyMs = recording.second ? recording.latencyMs : null;
-      return (await applyToRollup(rollups, event, source, latencyMs)) ? 'applied' : 'already-applied';
+      const contribution = rollupContribution(event, recording);
+      // A superseded outcome changes no figure: recording it is all there is to apply.
+      if (contribution.size === 0) return recording.kind === 'recorded' ? 'applied' : 'already-applied';
+      return (await applyContribution(rollups, source, contribution)) ? 'applied' : 'already-applied';
     },
 
     async summary(range = {}) {

@@ -78,8 +78,40 @@ describe('summary from rollups', () => {
       latencyMs: { count: 0, mean: null, p50: null, p95: null, p99: null },
       reasons: [],
     });
-    const retried = [rollup(H10, { minutes: { '05': { failed: { EUR: { n: 1, cents: 1 } } } } })];
-    expect(summarize(retried, { from: null, to: null }).orders.inProgress).toBe(0);
+    // A range can hold an order's outcome without its creation (created in an earlier hour).
+    const finishedOnly = [rollup(H10, { minutes: { '05': { failed: { EUR: { n: 1, cents: 1 } } } } })];
+    expect(summarize(finishedOnly, { from: null, to: null }).orders.inProgress).toBe(0);
+  });
+
+  it('leaves out what a superseding outcome took back: no zero tallies, reasons, SKUs or currencies', () => {
+    // Partition 0 counted a failed and then a completed order; partition 1 later replaced both by new outcomes.
+    const counted = rollup(H10, {
+      minutes: {
+        '05': { failed: { EUR: { n: 1, cents: 100 } }, completed: { GBP: { n: 1, cents: 35 } } },
+      },
+      skus: { 'KB-01': { qty: 1, orders: 1, cents: { GBP: 35 } } },
+      reasons: { failed: { Timeout: 1 } },
+    });
+    const takenBack = rollup(H10, {
+      minutes: {
+        '05': { failed: { EUR: { n: -1, cents: -100 } }, completed: { GBP: { n: -1, cents: -35 } } },
+        '20': { completed: { EUR: { n: 1, cents: 100 } }, rejected: { GBP: { n: 1, cents: 35 } } },
+      },
+      skus: { 'KB-01': { qty: -1, orders: -1, cents: { GBP: -35 } } },
+      reasons: { failed: { Timeout: -1 }, rejected: { OutOfStock: 1 } },
+    });
+    const summary = summarize([counted, takenBack], { from: null, to: null });
+    expect(summary.orders).toMatchObject({ completed: 1, failed: 0, rejected: 1 });
+    expect(summary.revenueCents).toEqual({ EUR: 100 });
+    expect(summary.reasons).toEqual([{ status: 'rejected', type: 'OutOfStock', count: 1 }]);
+    expect(topSkusOf([counted, takenBack], 10)).toEqual([]);
+    const minute = { from: new Date('2026-03-01T10:05:00Z'), to: new Date('2026-03-01T10:06:00Z') };
+    expect(timeseriesOf([counted, takenBack], { metric: 'orders', bucket: 'minute', ...minute })).toEqual([
+      { start: '2026-03-01T10:05:00.000Z', value: 0, byCurrency: {} },
+    ]);
+    // A tally taken back within its own document is skipped too.
+    const cancelled = rollup(H10, { minutes: { '05': { completed: { EUR: { n: 0, cents: 0 } } } } });
+    expect(summarize([cancelled], { from: null, to: null }).revenueCents).toEqual({});
   });
 });
 
