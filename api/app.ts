@@ -14,6 +14,7 @@ import { gatewayState, setGateway } from './routes/payment-gateway';
 import { listProducts } from './routes/products';
 import { getOrder, listOrders } from './routes/read-orders';
 import { retryFailed, retryOne } from './routes/retry-orders';
+import { taskQueues } from './routes/task-queues';
 import type { ReadinessReport } from './schemas';
 
 export interface AppDeps {
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   app.post('/orders/:id/retry', retryOne(deps));
   app.get('/ops/payment-gateway', gatewayState(deps.gatewaySwitch));
   app.put('/ops/payment-gateway', json, setGateway(deps.gatewaySwitch, deps.logger));
+  app.get('/ops/task-queues', taskQueues(deps));
 
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);

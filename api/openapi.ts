@@ -30,6 +30,12 @@ import {
   ProductsQuery,
   ReadinessReport,
   RequestedItem,
+  RetryAccepted,
+  RetryFailedRequest,
+  BulkRetryReport,
+  GatewaySwitchRequest,
+  GatewayState,
+  TaskQueuesReport,
 } from './schemas';
 
 /** Every named schema of the order API; nested uses of one become $refs to it. */
@@ -51,6 +57,12 @@ const COMPONENTS: Record<string, z.ZodType> = {
   ErrorBody,
   ReadinessReport,
   Health,
+  RetryAccepted,
+  RetryFailedRequest,
+  BulkRetryReport,
+  GatewaySwitchRequest,
+  GatewayState,
+  TaskQueuesReport,
 };
 
 const orderIdParam = parameter('id', 'path', OrderId);
@@ -169,6 +181,58 @@ export function openApiDocument(urls: ServiceUrls): Json {
           responses: {
             '200': { description: 'Ready', ...jsonContent('ReadinessReport') },
             '503': { description: 'Not ready', ...jsonContent('ReadinessReport') },
+          },
+        },
+      },
+      '/orders/{id}/retry': {
+        post: {
+          summary: 'Retry a failed order: a new run of its workflow (operators)',
+          operationId: 'retryOrder',
+          parameters: [orderIdParam],
+          responses: {
+            '202': {
+              description: 'A new run processes the order (or already did: outcome already-retrying)',
+              ...jsonContent('RetryAccepted'),
+            },
+            '404': error('not_found'),
+            '409': error('not_failed: the order is not failed (the message says what it is)'),
+          },
+        },
+      },
+      '/orders/retry': {
+        post: {
+          summary: 'Retry every failed order matching a filter (operators)',
+          operationId: 'retryFailedOrders',
+          requestBody: { required: false, ...jsonContent('RetryFailedRequest') },
+          responses: {
+            '200': { description: 'What happened to the matching orders', ...jsonContent('BulkRetryReport') },
+            '400': error('validation_failed'),
+          },
+        },
+      },
+      '/ops/payment-gateway': {
+        get: {
+          summary: 'Whether the simulated payment gateway is switched on',
+          operationId: 'getPaymentGateway',
+          responses: { '200': { description: 'The switch', ...jsonContent('GatewayState') } },
+        },
+        put: {
+          summary: 'Switch the simulated payment gateway off (charges fail as an outage) or on (operators)',
+          operationId: 'setPaymentGateway',
+          requestBody: { required: true, ...jsonContent('GatewaySwitchRequest') },
+          responses: {
+            '200': { description: 'The switch', ...jsonContent('GatewayState') },
+            '400': error('validation_failed'),
+          },
+        },
+      },
+      '/ops/task-queues': {
+        get: {
+          summary: 'Backlog, rates and pollers per task queue, from Temporal (for scaling workers)',
+          operationId: 'taskQueues',
+          responses: {
+            '200': { description: 'Per task queue', ...jsonContent('TaskQueuesReport') },
+            '503': { headers: retryAfter, ...error('unavailable') },
           },
         },
       },

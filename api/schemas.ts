@@ -68,7 +68,8 @@ export const CancelRequest = z
 export const OrderIdParams = z.strictObject({ id: OrderId });
 
 const INSTANT = 'expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z';
-const instant = z.iso.datetime({ offset: true, error: INSTANT }).transform((iso) => new Date(iso));
+// Strings, not Dates: a request body is documented as the JSON it is; the route turns them into times.
+const instant = z.iso.datetime({ offset: true, error: INSTANT });
 const RETRY_LIMIT = 'expected a whole number 1-10000';
 
 export const RetryFailedRequest = z
@@ -200,6 +201,31 @@ export const GatewayState = z.object({
   available: z.boolean(),
   reason: z.string().nullable(),
   updatedAt: z.iso.datetime().nullable(),
+});
+
+const QueueStats = z.object({
+  backlogCount: z.number().int(),
+  backlogAgeSeconds: z.number(),
+  addRatePerSecond: z.number(),
+  dispatchRatePerSecond: z.number(),
+  activePollers: z.number().int().describe('Workers that polled in the last minute.'),
+  pollers: z.array(
+    z.object({
+      identity: z.string(),
+      lastSeen: z.iso.datetime().nullable(),
+      ratePerSecond: z.number().nullable(),
+    }),
+  ),
+});
+
+export const TaskQueuesReport = z.object({
+  queues: z.array(
+    z.object({
+      name: z.string(),
+      activity: QueueStats,
+      workflow: QueueStats.nullable().describe('Only for the queue that runs workflow code (orders).'),
+    }),
+  ),
 });
 
 // The error, health and readiness shapes every HTTP service of the system shares.

@@ -97,6 +97,10 @@ const envSchema = z.object({
   WORKER_ORDERS_MAX_ACTIVITIES: positiveInt.default(50),
   WORKER_ORDERS_MAX_WORKFLOW_TASKS: positiveInt.default(50),
   WORKER_PAYMENTS_MAX_ACTIVITIES: positiveInt.default(20),
+  WORKER_PAYMENTS_RATE_PER_SECOND: positiveInt.default(100),
+  WORKER_ORDERS_POLLERS: positiveInt.max(100, 'expected at most 100').default(10),
+  WORKER_PAYMENTS_POLLERS: positiveInt.max(100, 'expected at most 100').default(10),
+  WORKER_ORDER_EVENTS_POLLERS: positiveInt.max(100, 'expected at most 100').default(10),
   WORKER_ORDER_EVENTS_MAX_ACTIVITIES: positiveInt.default(50),
 
   PAYMENT_LATENCY_MS: z.coerce
@@ -172,9 +176,11 @@ export interface Config {
     newGroupFrom: 'beginning' | 'end';
   };
   workers: {
-    orders: { replicas: number; maxActivities: number; maxWorkflowTasks: number };
-    payments: { replicas: number; maxActivities: number };
-    orderEvents: { replicas: number; maxActivities: number };
+    /** `pollers`: concurrent long polls per task type, how fast a worker can take on new tasks. */
+    orders: { replicas: number; maxActivities: number; maxWorkflowTasks: number; pollers: number };
+    /** `ratePerSecond`: charges and refunds started per second across ALL payments workers (the gateway's limit). */
+    payments: { replicas: number; maxActivities: number; pollers: number; ratePerSecond: number };
+    orderEvents: { replicas: number; maxActivities: number; pollers: number };
   };
   payments: {
     latencyMs: number;
@@ -296,9 +302,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         replicas: e.WORKERS_ORDERS,
         maxActivities: e.WORKER_ORDERS_MAX_ACTIVITIES,
         maxWorkflowTasks: e.WORKER_ORDERS_MAX_WORKFLOW_TASKS,
+        pollers: e.WORKER_ORDERS_POLLERS,
       },
-      payments: { replicas: e.WORKERS_PAYMENTS, maxActivities: e.WORKER_PAYMENTS_MAX_ACTIVITIES },
-      orderEvents: { replicas: e.WORKERS_ORDER_EVENTS, maxActivities: e.WORKER_ORDER_EVENTS_MAX_ACTIVITIES },
+      payments: {
+        replicas: e.WORKERS_PAYMENTS,
+        maxActivities: e.WORKER_PAYMENTS_MAX_ACTIVITIES,
+        pollers: e.WORKER_PAYMENTS_POLLERS,
+        ratePerSecond: e.WORKER_PAYMENTS_RATE_PER_SECOND,
+      },
+      orderEvents: {
+        replicas: e.WORKERS_ORDER_EVENTS,
+        maxActivities: e.WORKER_ORDER_EVENTS_MAX_ACTIVITIES,
+        pollers: e.WORKER_ORDER_EVENTS_POLLERS,
+      },
     },
     payments: {
       latencyMs: e.PAYMENT_LATENCY_MS,

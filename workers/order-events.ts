@@ -12,7 +12,10 @@ runProcess('worker-order-events', async (config, logger) => {
     taskQueue: ORDER_EVENTS_TASK_QUEUE,
     workflows: false,
     activities: createPublishActivities({ producer }),
-    options: { maxConcurrentActivityTaskExecutions: config.workers.orderEvents.maxActivities },
+    options: {
+      maxConcurrentActivityTaskExecutions: config.workers.orderEvents.maxActivities,
+      maxConcurrentActivityTaskPolls: config.workers.orderEvents.pollers,
+    },
     close: () => producer.disconnect(),
   });
 });

@@ -22,6 +22,8 @@ runProcess('worker-orders', async (config, logger) => {
     options: {
       maxConcurrentActivityTaskExecutions: config.workers.orders.maxActivities,
       maxConcurrentWorkflowTaskExecutions: config.workers.orders.maxWorkflowTasks,
+      maxConcurrentActivityTaskPolls: config.workers.orders.pollers,
+      maxConcurrentWorkflowTaskPolls: config.workers.orders.pollers,
     },
     close: () => connection.close(),
   });

@@ -18,7 +18,12 @@ runProcess('worker-payments', async (config, logger) => {
     taskQueue: PAYMENTS_TASK_QUEUE,
     workflows: false,
     activities: createPaymentActivities({ gateway }),
-    options: { maxConcurrentActivityTaskExecutions: config.workers.payments.maxActivities },
+    options: {
+      maxConcurrentActivityTaskExecutions: config.workers.payments.maxActivities,
+      maxConcurrentActivityTaskPolls: config.workers.payments.pollers,
+      // Enforced by the server for the whole task queue, however many payments workers run.
+      maxTaskQueueActivitiesPerSecond: config.workers.payments.ratePerSecond,
+    },
     close: () => connection.close(),
   });
 });

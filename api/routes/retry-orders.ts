@@ -24,7 +24,12 @@ export function retryOne({ orders, temporal: { client }, logger }: AppDeps): Req
 /** POST /orders/retry: every failed order matching the filter, with a report of what happened to each. */
 export function retryFailed({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {
   return async (req, res) => {
-    const filter = parseOrThrow(RetryFailedRequest, req.body ?? {});
+    const { since, until, ...rest } = parseOrThrow(RetryFailedRequest, req.body ?? {});
+    const filter = {
+      ...rest,
+      since: since === undefined ? undefined : new Date(since),
+      until: until === undefined ? undefined : new Date(until),
+    };
     const report = await retryFailedOrders({ client, orders }, filter);
     logger.info({ filter, ...report, refused: report.refused.length }, 'failed orders retried');
     res.json(report);

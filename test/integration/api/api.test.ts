@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { z } from 'zod';
 import {
@@ -507,9 +508,13 @@ describe('health, docs and unknown routes', () => {
       '/healthz',
       '/notifications',
       '/notifications/stream',
+      '/ops/payment-gateway',
+      '/ops/task-queues',
       '/orders',
+      '/orders/retry',
       '/orders/{id}',
       '/orders/{id}/cancel',
+      '/orders/{id}/retry',
       '/products',
       '/readyz',
       '/webhooks',
@@ -552,5 +557,71 @@ describe('health, docs and unknown routes', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const err = expectError(await request(api.app).delete('/orders'), 404, 'not_found');
     expect(err.message).toBe('no route DELETE /orders');
+  });
+});
+
+describe('operator endpoints', () => {
+  it('switches the payment gateway off and on, validating the body', async () => {
+    expect((await request(api.app).get('/ops/payment-gateway')).body).toMatchObject({ available: true });
+    const off = await request(api.app)
+      .put('/ops/payment-gateway')
+      .send({ available: false, reason: 'maintenance' });
+    expect(off.status).toBe(200);
+    expect(off.body).toMatchObject({ available: false, reason: 'maintenance' });
+    expect((await request(api.app).get('/ops/payment-gateway')).body).toMatchObject({ available: false });
+    const bad = expectError(
+      await request(api.app).put('/ops/payment-gateway').send({ available: 'no' }),
+      400,
+      'validation_failed',
+    );
+    expect(bad.details).toEqual([{ field: 'available', problem: 'expected true or false', received: 'no' }]);
+    expect((await request(api.app).put('/ops/payment-gateway').send({ available: true })).body).toMatchObject(
+      {
+        available: true,
+        reason: null,
+      },
+    );
+  });
+
+  it('refuses to retry an unknown order (404) and one that is not failed (409, with the reason)', async () => {
+    expectError(await request(api.app).post(`/orders/${randomUUID()}/retry`), 404, 'not_found');
+    const accepted = await post(orderRequest(newCustomer()));
+    const err = expectError(
+      await request(api.app).post(`/orders/${accepted.body.orderId}/retry`),
+      409,
+      'not_failed',
+    );
+    expect(err.message).toMatch(/^order is accepted/);
+    // Nothing failed in this database: a bulk retry matches nothing; a bad filter is named.
+    expect((await request(api.app).post('/orders/retry').send({})).body).toEqual({
+      matched: 0,
+      retried: 0,
+      alreadyRetrying: 0,
+      refused: [],
+    });
+    const bad = expectError(
+      await request(api.app).post('/orders/retry').send({ since: 'yesterday' }),
+      400,
+      'validation_failed',
+    );
+    expect(bad.details![0]!.field).toBe('since');
+  });
+
+  it('reports backlog, rates and pollers of every task queue', async () => {
+    const res = await request(api.app).get('/ops/task-queues');
+    expect(res.status).toBe(200);
+    expect(res.body.queues.map((q: { name: string }) => q.name)).toEqual([
+      'orders',
+      'payments',
+      'order-events',
+    ]);
+    const orders = res.body.queues[0];
+    expect(orders.workflow).toEqual(
+      expect.objectContaining({ backlogCount: expect.any(Number), activePollers: expect.any(Number) }),
+    );
+    expect(res.body.queues[1].workflow).toBeNull();
+    expect(res.body.queues[1].activity).toEqual(
+      expect.objectContaining({ addRatePerSecond: expect.any(Number), pollers: expect.any(Array) }),
+    );
   });
 });
