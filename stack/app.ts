@@ -33,7 +33,7 @@ export function appProcesses({ workers }: Config): AppProcess[] {
 }
 
 export interface StartedApp {
-  /** Ready messages, by instance name ("worker-orders#2"). */
+  /** Ready messages, with the process id, by instance name ("worker-orders#2"). */
   ready: Map<string, Record<string, unknown>>;
   stop(): Promise<void>;
 }
@@ -79,7 +79,7 @@ export async function startApp(processes: AppProcess[], opts: StartOptions = {})
     }
     child.on('message', (msg: { ready?: boolean }) => {
       if (msg?.ready) {
-        ready.set(inst.name, msg as Record<string, unknown>);
+        ready.set(inst.name, { ...(msg as Record<string, unknown>), pid: child.pid });
         onReady();
       }
     });

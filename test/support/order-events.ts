@@ -7,6 +7,7 @@ import {
   type FinalStatus,
   type OrderLine,
 } from '../../common/events';
+import type { ProcessOrderInput } from '../../workflows/order-contract';
 
 /** Order lines from (sku, quantity, unit price) triples. */
 export function lines(...specs: [sku: string, quantity: number, unitPriceCents: number][]): OrderLine[] {
@@ -74,4 +75,21 @@ export function processedEvent(created: OrderCreatedV1, spec: OrderSpec = {}): O
     workflowId: `order-${created.orderId}`,
     runId,
   });
+}
+
+/** The input of one processOrder run: two lines, 207.00 EUR. */
+export function orderInput(orderId: string, overrides: Partial<ProcessOrderInput> = {}): ProcessOrderInput {
+  return {
+    orderId,
+    customerId: 'c-ada',
+    email: 'ada@example.com',
+    currency: 'EUR',
+    items: [
+      { sku: 'KB-001', name: 'Keyboard', quantity: 2, unitPriceCents: 8900, lineTotalCents: 17800 },
+      { sku: 'MS-002', name: 'Mouse', quantity: 1, unitPriceCents: 2900, lineTotalCents: 2900 },
+    ],
+    totalCents: 20700,
+    acceptedAt: '2025-01-01T12:00:00.000Z',
+    ...overrides,
+  };
 }

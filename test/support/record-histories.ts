@@ -45,6 +45,7 @@ import {
 import type { processOrder } from '../../workflows/process-order';
 import { privateTemporal } from './temporal-env';
 import { quietTemporalRuntime } from './temporal-runtime';
+import { orderInput } from './order-events';
 
 const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
 
@@ -117,22 +118,6 @@ class FakeWorld {
   };
 }
 
-function order(orderId: string, overrides: Partial<ProcessOrderInput> = {}): ProcessOrderInput {
-  return {
-    orderId,
-    customerId: 'c-ada',
-    email: 'ada@example.com',
-    currency: 'EUR',
-    items: [
-      { sku: 'KB-001', name: 'Keyboard', quantity: 2, unitPriceCents: 8900, lineTotalCents: 17800 },
-      { sku: 'MS-002', name: 'Mouse', quantity: 1, unitPriceCents: 2900, lineTotalCents: 2900 },
-    ],
-    totalCents: 20700,
-    acceptedAt: '2025-01-01T12:00:00.000Z',
-    ...overrides,
-  };
-}
-
 type Handle = WorkflowHandle<typeof processOrder>;
 
 async function save(scenario: string, handle: Handle): Promise<void> {
@@ -183,7 +168,7 @@ async function recordAll(env: TestWorkflowEnvironment, world: FakeWorld): Promis
       ...(options.retry ? { workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY } : {}),
     });
 
-  let handle = await start(order(ORDER_IDS.completed));
+  let handle = await start(orderInput(ORDER_IDS.completed));
   expectOutcome('completed', await handle.result(), 'completed');
   await save('completed', handle);
 
@@ -194,18 +179,18 @@ async function recordAll(env: TestWorkflowEnvironment, world: FakeWorld): Promis
     unitPriceCents: 8900,
     lineTotalCents: 8900,
   };
-  handle = await start(order(ORDER_IDS.outOfStock, { items: [soldOut], totalCents: 8900 }));
+  handle = await start(orderInput(ORDER_IDS.outOfStock, { items: [soldOut], totalCents: 8900 }));
   expectOutcome('rejected-out-of-stock', await handle.result(), 'rejected');
   await save('rejected-out-of-stock', handle);
 
-  handle = await start(order(ORDER_IDS.declined, { customerId: DECLINED_CUSTOMER }));
+  handle = await start(orderInput(ORDER_IDS.declined, { customerId: DECLINED_CUSTOMER }));
   const declined = await handle.result();
   expectOutcome('rejected-payment-declined', declined, 'rejected');
   if (!declined.steps.includes('stock-released'))
     throw new Error('rejected-payment-declined: stock not released');
   await save('rejected-payment-declined', handle);
 
-  handle = await start(order(ORDER_IDS.cancelled));
+  handle = await start(orderInput(ORDER_IDS.cancelled));
   await world.reserveStarted.promise;
   await handle.signal(cancelSignal, { reason: 'changed my mind' });
   const cancelling = handle;
@@ -219,7 +204,7 @@ async function recordAll(env: TestWorkflowEnvironment, world: FakeWorld): Promis
   if (!cancelled.steps.includes('stock-released')) throw new Error('cancelled: stock not released');
   await save('cancelled', handle);
 
-  const outage = order(ORDER_IDS.failed, { customerId: OUTAGE_CUSTOMER });
+  const outage = orderInput(ORDER_IDS.failed, { customerId: OUTAGE_CUSTOMER });
   handle = await start(outage);
   await expectFailedRun('failed', handle, GATEWAY_UNAVAILABLE);
   await save('failed', handle);

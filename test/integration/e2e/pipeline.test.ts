@@ -4,7 +4,6 @@
  * to an SSE client and the analytics figures.
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { loadConfig } from '../../../common/config';
 import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../common/events';
 import { createKafka } from '../../../common/kafka';
@@ -17,6 +16,7 @@ import { appProcesses, startApp, type StartedApp } from '../../../stack/app';
 import type { Summary } from '../../../consumers/analytics/schemas';
 import { connectSse } from '../../support/sse-client';
 import { stackCli } from '../../support/stack-cli';
+import { freePort } from '../../../stack/control';
 
 jest.setTimeout(600_000);
 
@@ -24,15 +24,6 @@ const config = loadConfig();
 const RUN = randomUUID().slice(0, 8);
 const DECLINED = `e2e-${RUN}-declined`;
 const mongoUrl = config.mongo.url.replace(/\/([^/?]*)(\?|$)/, `/e2e_${RUN}$2`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Message {
   key: string;

@@ -19,6 +19,7 @@ import {
 } from '../../../workflows/order-contract';
 import { privateTemporal } from '../../support/temporal-env';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';
+import { orderInput } from '../../support/order-events';
 
 /**
  * The order workflow against a real (private) Temporal server, with in-memory activities whose behaviour each
@@ -116,18 +117,10 @@ describe('processOrder workflow', () => {
       ),
     );
     const orderId = randomUUID();
-    const input: ProcessOrderInput = {
-      orderId,
+    const input = orderInput(orderId, {
       customerId: `c-${orderId.slice(0, 8)}`,
-      email: 'ada@example.com',
-      currency: 'EUR',
-      items: [
-        { sku: 'KB-001', name: 'Keyboard', quantity: 2, unitPriceCents: 8900, lineTotalCents: 17800 },
-        { sku: 'MS-002', name: 'Mouse', quantity: 1, unitPriceCents: 2900, lineTotalCents: 2900 },
-      ],
-      totalCents: 20700,
       acceptedAt: new Date().toISOString(),
-    };
+    });
     const [first, ...rest] = workers;
     const runAll = (inner: () => Promise<void>): Promise<void> =>
       rest.reduce<() => Promise<void>>((acc, w) => () => w.runUntil(acc), inner)();
