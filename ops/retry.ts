@@ -44,7 +44,12 @@ export async function retryOrder({ client, orders }: RetryDeps, orderId: string)
   if (run.status === 'RUNNING') {
     if (order.retryRunIds?.includes(run.runId))
       return { orderId, outcome: 'already-retrying', runId: run.runId };
-    return { orderId, outcome: 'refused', reason: 'order is processing: only a failed order can be retried' };
+    // The workflow records `failed` just before its run fails: for a moment the order is failed, the run open.
+    const reason =
+      order.status === 'failed'
+        ? 'order is failed but its run is still closing; retry in a moment'
+        : 'order is processing: only a failed order can be retried';
+    return { orderId, outcome: 'refused', reason };
   }
   if (!RETRYABLE_RUN_STATES.has(run.status)) {
     return {
