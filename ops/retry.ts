@@ -5,6 +5,8 @@ import { processOrderStartOptions } from '../bridge/order-start';
 import type { OrderDoc, OrderModel } from '../common/order-model';
 import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../workflows/order-contract';
 
+const NOT_RETRYABLE_STATUSES = new Set(['completed', 'rejected', 'cancelled']);
+
 /** Temporal run states a retry may follow: the run ended without an outcome of its own. */
 const RETRYABLE_RUN_STATES = new Set(['FAILED', 'TIMED_OUT', 'TERMINATED']);
 
@@ -28,6 +30,16 @@ export interface RetryDeps {
 export async function retryOrder({ client, orders }: RetryDeps, orderId: string): Promise<RetryResult> {
   const order = await orders.findById(orderId).lean<OrderDoc>();
   if (!order) return { orderId, outcome: 'not-found' };
+
+  // A final outcome other than failed is recorded just before its run closes: it is the answer, even while the run
+  // is still open.
+  if (NOT_RETRYABLE_STATUSES.has(order.status)) {
+    return {
+      orderId,
+      outcome: 'refused',
+      reason: `order is ${order.status}: only a failed order can be retried`,
+    };
+  }
 
   const handle = client.workflow.getHandle(orderWorkflowId(orderId));
   let run: { runId: string; status: string };
