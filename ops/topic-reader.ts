@@ -10,10 +10,11 @@ export interface ReadMessage {
 export type Range = Map<number, { from: bigint; to: bigint }>;
 
 /**
- * Where reading begins: the earliest retained message, the first at or after a time, or an offset (the same in every
- * partition, for a one-partition topic or a rough cut).
+ * Where reading begins: the earliest retained message, the first at or after a time, an offset (the same in every
+ * partition, for a one-partition topic or a rough cut), or an offset per partition (the earliest for one not listed).
  */
-export type Start = { beginning: true } | { time: Date } | { offset: bigint };
+export type Start =
+  { beginning: true } | { time: Date } | { offset: bigint } | { offsets: ReadonlyMap<number, bigint> };
 
 async function positions(kafka: Kafka, topic: string, start: Start, end?: Date): Promise<Range> {
   const admin = kafka.admin();
@@ -31,7 +32,12 @@ async function positions(kafka: Kafka, topic: string, start: Start, end?: Date):
     const endAt = end ? await atTime(end) : undefined;
     const range: Range = new Map();
     for (const { partition, low, high } of ends) {
-      let from = 'offset' in start ? start.offset : (startAt?.get(partition) ?? BigInt(low));
+      let from =
+        'offset' in start
+          ? start.offset
+          : 'offsets' in start
+            ? (start.offsets.get(partition) ?? BigInt(low))
+            : (startAt?.get(partition) ?? BigInt(low));
       // No message at or after the time: the partition's end.
       if (from < 0n) from = BigInt(high);
       if (from < BigInt(low)) from = BigInt(low);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Config } from '../../common/config';
+import { isDuplicateKey } from '../../common/mongo';
 import {
   GatewayUnavailableError,
   PaymentDeclinedError,
@@ -96,7 +97,7 @@ export class SimulatedGateway implements PaymentGateway {
       await this.ledger.insertOne(doc);
     } catch (err) {
       // A concurrent attempt with the same key captured first: that capture is the charge.
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
       return toCharge((await this.ledger.findOne({ _id: request.idempotencyKey }))!);
     }
     if (this.transientFailure())

@@ -12,6 +12,7 @@ import { priceOrder } from '../../../common/pricing';
 import { connectTemporal } from '../../../common/temporal';
 import { dlqTopic, TOPICS } from '../../../common/topics';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
+import { readTopic as readTopicSlice } from '../../../ops/topic-reader';
 import { appProcesses, startApp, type StartedApp } from '../../../stack/app';
 import type { Summary } from '../../../consumers/analytics/schemas';
 import { connectSse } from '../../support/sse-client';
@@ -34,61 +35,32 @@ interface Message {
 }
 
 /**
- * Reads a topic from the given offsets up to its end as of now, with a throwaway consumer group. Short-lived on
- * purpose: a consumer left running would live through the Kafka outage test and outlive the test file.
+ * Reads a topic from the given offsets up to its end as of now, with the operators' throwaway reader. Short-lived
+ * on purpose: a consumer left running would live through the Kafka outage test and outlive the test file.
  */
-async function readTopic(
-  topic: string,
-  from: Array<{ partition: number; offset: string }>,
-): Promise<Message[]> {
-  const to = new Map((await endOffsets(topic)).map((p) => [p.partition, BigInt(p.offset)]));
-  const pending = new Set(
-    from.filter((p) => BigInt(p.offset) < (to.get(p.partition) ?? 0n)).map((p) => p.partition),
-  );
-  if (pending.size === 0) return [];
-  const kafka = createKafka(config.kafka);
-  const groupId = `e2e-read-${RUN}-${randomUUID().slice(0, 8)}`;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+async function readTopic(topic: string, from: ReadonlyMap<number, bigint>): Promise<Message[]> {
   const messages: Message[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic });
-  let seeked = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    if (seeked) return;
-    seeked = true;
-    for (const p of from) consumer.seek({ topic, partition: p.partition, offset: p.offset });
-  });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-        );
-        messages.push({
-          key: message.key?.toString() ?? '',
-          value: message.value?.toString() ?? '',
-          headers,
-          timestamp: Number(message.timestamp),
-        });
-        if (BigInt(message.offset) + 1n >= (to.get(partition) ?? 0n)) pending.delete(partition);
-        if (pending.size === 0) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteGroups([groupId]).catch(() => undefined);
-  await admin.disconnect();
+  await readTopicSlice(
+    createKafka(config.kafka),
+    topic,
+    { start: { offsets: from } },
+    async ({ message }) => {
+      messages.push({
+        key: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        timestamp: Number(message.timestamp),
+      });
+    },
+  );
   return messages;
 }
 
-async function endOffsets(topic: string) {
+async function endOffsets(topic: string): Promise<Map<number, bigint>> {
   const admin = createKafka(config.kafka).admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.offset }));
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.offset)]));
   } finally {
     await admin.disconnect();
   }
@@ -111,8 +83,8 @@ describe('order pipeline end to end', () => {
   let notifications: string;
   let analytics: string;
   const output: string[] = [];
-  let processedFrom: Array<{ partition: number; offset: string }>;
-  let deadFrom: Array<{ partition: number; offset: string }>;
+  let processedFrom: Map<number, bigint>;
+  let deadFrom: Map<number, bigint>;
   const temporal = connectTemporal(config.temporal);
 
   beforeAll(async () => {
