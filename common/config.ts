@@ -44,6 +44,7 @@ const envSchema = z.object({
   STACK_TEMPORAL_HTTP_PORT: port.default(7243),
   STACK_TEMPORAL_METRICS_PORT: port.default(7244),
   STACK_MONGO_PORT: port.default(27017),
+  STACK_MONGO_DEBUG_PORT: port.default(27018),
   STACK_READY_TIMEOUT_MS: positiveInt.default(180_000),
 
   KAFKA_BROKERS: z.string().trim().min(1).optional(),
@@ -202,6 +203,8 @@ export interface Config {
       temporalHttp: number;
       temporalMetrics: number;
       mongo: number;
+      /** The FerretDB launcher's profiling endpoints (Go pprof, per-command timings). */
+      mongoDebug: number;
     };
   };
 }
@@ -336,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         temporalHttp: e.STACK_TEMPORAL_HTTP_PORT,
         temporalMetrics: e.STACK_TEMPORAL_METRICS_PORT,
         mongo: e.STACK_MONGO_PORT,
+        mongoDebug: e.STACK_MONGO_DEBUG_PORT,
       },
     },
   };

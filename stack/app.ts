@@ -8,6 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../common/config';
+import { createKafka } from '../common/kafka';
+import { connectMongo } from '../common/mongo';
+import { freePort } from './control';
+import { stackPaths } from './paths';
 
 export interface AppProcess {
   name: string;
@@ -141,4 +145,70 @@ export async function startApp(processes: AppProcess[], opts: StartOptions = {})
   }
   failure = (err) => output('launcher', `ERROR ${err.message}`);
   return { ready, stop };
+}
+
+/** Instance name → pid, from the ready messages. */
+export function appPids(app: StartedApp): Map<string, number> {
+  return new Map([...app.ready].map(([name, msg]) => [name, Number(msg.pid)]));
+}
+
+/** Where `npm start` records the pid of each process it runs, for tools that measure them (npm run bench). */
+export function appPidFile(config: Config): string {
+  return path.join(stackPaths(config).run, 'app-pids.json');
+}
+
+export interface IsolatedApp extends StartedApp {
+  api: string;
+  notifications: string;
+  analytics: string;
+  mongoUrl: string;
+  groups: { notifications: string; analytics: string };
+  /** Stops the processes, then drops the database and deletes the consumer groups. */
+  stopAndClean(): Promise<void>;
+}
+
+/**
+ * Every process of the system on ports, a database and notification/analytics consumer groups of its own, for a
+ * test run or a benchmark: a user's own groups (and figures) are left alone, and what earlier runs left on the
+ * topics is skipped (the groups start at the end).
+ */
+export async function startIsolatedApp(
+  config: Config,
+  run: string,
+  opts: { env?: NodeJS.ProcessEnv; output?: StartOptions['output'] } = {},
+): Promise<IsolatedApp> {
+  const [apiPort, notificationsPort, analyticsPort] = [await freePort(), await freePort(), await freePort()];
+  const mongoUrl = config.mongo.url.replace(/\/([^/?]*)(\?|$)/, `/${run.replace(/-/g, '_')}$2`);
+  const groups = { notifications: `${run}-notifications`, analytics: `${run}-analytics` };
+  const app = await startApp(appProcesses(config), {
+    env: {
+      API_PORT: String(apiPort),
+      NOTIFICATIONS_PORT: String(notificationsPort),
+      ANALYTICS_PORT: String(analyticsPort),
+      NOTIFICATIONS_GROUP_ID: groups.notifications,
+      ANALYTICS_GROUP_ID: groups.analytics,
+      CONSUMER_NEW_GROUP_FROM: 'end',
+      MONGO_URL: mongoUrl,
+      ...opts.env,
+    },
+    output: opts.output,
+  });
+  return {
+    ...app,
+    api: `http://127.0.0.1:${apiPort}`,
+    notifications: `http://127.0.0.1:${notificationsPort}`,
+    analytics: `http://127.0.0.1:${analyticsPort}`,
+    mongoUrl,
+    groups,
+    async stopAndClean() {
+      await app.stop();
+      const db = await connectMongo({ ...config.mongo, url: mongoUrl });
+      await db.dropDatabase();
+      await db.close();
+      const admin = createKafka(config.kafka).admin();
+      await admin.connect();
+      await admin.deleteGroups(Object.values(groups)).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
 }

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadConfig, type Config } from '../common/config';
-import { appProcesses, startApp } from './app';
+import fs from 'node:fs';
+import { appPidFile, appPids, appProcesses, startApp } from './app';
 import { withStack } from './commands';
 import { stackPaths } from './paths';
 
@@ -27,6 +28,8 @@ async function runSystem(config: Config): Promise<number> {
     console.error(`start failed: ${(err as Error).message}`);
     return 1;
   }
+  const pidFile = appPidFile(config);
+  fs.writeFileSync(pidFile, JSON.stringify(Object.fromEntries(appPids(app)), null, 2));
 
   console.log(
     [
@@ -51,6 +54,7 @@ async function runSystem(config: Config): Promise<number> {
   });
   console.log('stopping…');
   await app.stop();
+  fs.rmSync(pidFile, { force: true });
   return 0;
 }
 

@@ -6,14 +6,18 @@ import { samePosition, type EventSource } from './source';
 
 /**
  * Steps a and b of applying an event: find out whether it was seen before, and if not record it in its order's
- * fact. What it counts for is decided (outcomes.ts) from the fact as read and written in the same single-document
- * update, guarded by "the fact is still as read" and "this eventId is not listed yet":
+ * fact. What it counts for is decided (outcomes.ts) from the fact as read, and the decision is written as the
+ * fact's next version: an insert of `<orderId>#<version + 1>`. The unique _id makes that insert a compare-and-set
+ * (two writers deciding from the same version cannot both succeed), and the loser retries from a fresh read.
  *   - `second`: it completed the order's created+processed pair, so it adds the order's latency sample;
  *   - for an outcome, its role against the stored one (first, supersedes, superseded), and what it replaced.
- * Each event is recorded by exactly one successful write (the eventId guard), and every decision is taken against
- * the state it changes, so whatever the interleaving the entries add up to the fact's final state: one created
- * count, the final outcome, one latency sample. A write that matches nothing (the fact changed since it was read)
- * is retried from a fresh read; so is an insert that meets a fact created meanwhile (a duplicate key).
+ * Each event is recorded by exactly one successful write (a version lists every event before it), and every
+ * decision is taken against the state it changes, so whatever the interleaving the entries add up to the fact's
+ * final state: one created count, the final outcome, one latency sample.
+ *
+ * Why versions rather than a conditional update of one document: every write here touches one document by _id
+ * only (find by _id, insert), which FerretDB serves from its primary key; a filter with any further condition
+ * makes it read the whole collection, so a conditional update would cost more with every order ever counted.
  */
 export type Recording =
   /** The same eventId was applied from another position: a second copy of the event. */
@@ -56,6 +60,33 @@ function entryOf(event: AnyEvent, source: EventSource, counting: Counting): Fact
   };
 }
 
+/** The id of version `version` (1, 2, …) of an order's fact. */
+export function factVersionId(orderId: string, version: number): string {
+  return `${orderId}#${version}`;
+}
+
+type FactCollection = ReturnType<typeof rawCollection>;
+
+/**
+ * The order's latest fact and its version (0: none yet, or a fact stored before versions, under the bare orderId).
+ * Probes upwards by _id: an order has a handful of events, so a handful of versions.
+ */
+export async function latestFact(
+  collection: FactCollection,
+  orderId: string,
+): Promise<{ fact: FactDoc | null; version: number }> {
+  let fact: FactDoc | null = null;
+  let version = 0;
+  for (;;) {
+    const next = (await collection.findOne({ _id: factVersionId(orderId, version + 1) })) as FactDoc | null;
+    if (!next) break;
+    fact = next;
+    version += 1;
+  }
+  if (version === 0) fact = (await collection.findOne({ _id: orderId })) as FactDoc | null;
+  return { fact, version };
+}
+
 export async function recordEvent(
   facts: FactModel,
   event: AnyEvent,
@@ -64,22 +95,25 @@ export async function recordEvent(
   const collection = rawCollection(facts);
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const fact = (await collection.findOne({ _id: event.orderId })) as FactDoc | null;
+    const { fact, version } = await latestFact(collection, event.orderId);
     const seen = listedOutcome(fact, event.eventId, source);
     if (seen) return seen;
 
-    const { unchanged, set, counting } = factChange(fact, event);
-    const push = { events: entryOf(event, source, counting) };
+    const { set, counting } = factChange(fact, event);
+    const next: FactDoc = {
+      ...fact,
+      ...set,
+      _id: factVersionId(event.orderId, version + 1),
+      orderId: event.orderId,
+      version: version + 1,
+      events: [...(fact?.events ?? []), entryOf(event, source, counting)],
+    };
     try {
-      const result = await collection.updateOne(
-        { _id: event.orderId, 'events.eventId': { $ne: event.eventId }, ...unchanged },
-        Object.keys(set).length ? { $set: set, $push: push } : { $push: push },
-        // Only the order's first event creates its fact; the conditions are not equalities, so not copied in.
-        { upsert: fact === null },
-      );
-      if (result.matchedCount === 1 || result.upsertedCount === 1) return { kind: 'recorded', ...counting };
+      await collection.insertOne(next);
+      return { kind: 'recorded', ...counting };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
+      // Another writer recorded the version this decision was based on: decide again from it.
     }
   }
   throw new Error(

@@ -78,8 +78,12 @@ export interface ProcessedPart extends Buckets {
   eventId?: string;
 }
 
+/** One version of an order's fact; versions are written once each (facts.ts), the highest is current. */
 export interface FactDoc {
-  _id: string; // orderId
+  /** `<orderId>#<version>`; a fact stored before versions has the bare orderId. */
+  _id: string;
+  orderId?: string;
+  version?: number;
   created?: CreatedPart;
   /** The final outcome: the order-processed event with the latest occurredAt (then runId), in any arrival order. */
   processed?: ProcessedPart;
@@ -194,6 +198,8 @@ const eventSchema = new Schema<FactEvent>(
 const factSchema = new Schema<FactDoc>(
   {
     _id: { type: String, required: true },
+    orderId: { type: String },
+    version: { type: Number },
     created: { type: createdSchema, default: undefined },
     processed: { type: processedSchema, default: undefined },
     latencyMs: { type: Number, default: undefined },
@@ -203,9 +209,8 @@ const factSchema = new Schema<FactDoc>(
   { collection: 'analytics_facts', versionKey: false, autoIndex: false },
 );
 
-// Fact-level questions by time ("orders created in this hour still without an outcome").
-factSchema.index({ 'created.hour': 1 });
-factSchema.index({ 'processed.hour': 1, 'processed.status': 1 });
+// An order's versions, for questions about one order beyond its latest state.
+factSchema.index({ orderId: 1, version: 1 });
 
 const rollupSchema = new Schema<RollupDoc>(
   {

@@ -3,8 +3,8 @@ import type { CreatedPart, FactDoc, OutcomeRole, ProcessedPart, ReplacedOutcome 
 import { floorTo, parseInstant } from './time';
 
 /**
- * How an event changes its order's fact, decided from the fact as read. The write is applied only while the
- * fact is still as read (`unchanged`), so the decision and the change are one atomic single-document update.
+ * How an event changes its order's fact, decided from the fact as read. The change is written as the fact's next
+ * version, which only one writer can create (facts.ts), so the decision and the change are one atomic write.
  *
  * Outcomes are ordered by occurredAt, then runId, then eventId — never by arrival — so whatever order an order's
  * events are applied in, its fact ends with the same final outcome and the same latency sample.
@@ -21,8 +21,6 @@ export interface Counting {
 }
 
 export interface FactChange {
-  /** Filter conditions saying the fact is still as read. */
-  unchanged: Record<string, unknown>;
   /** Fields to set; empty when only the event entry is added. */
   set: Record<string, unknown>;
   counting: Counting;
@@ -64,31 +62,18 @@ export function latencyBetween(created: CreatedPart, processed: ProcessedPart): 
   return Math.max(0, processed.at.getTime() - created.at.getTime());
 }
 
-/** Every change of latencyMs comes with a change of created.at or processed.at, so these pin it too. */
-function asRead(fact: FactDoc | null): Record<string, unknown> {
-  const created = fact?.created;
-  const processed = fact?.processed;
-  return {
-    ...(created ? { 'created.at': created.at } : { created: { $exists: false } }),
-    ...(processed
-      ? { 'processed.at': processed.at, 'processed.runId': processed.runId }
-      : { processed: { $exists: false } }),
-  };
-}
-
 function createdChange(fact: FactDoc | null, event: OrderCreatedV1): FactChange {
   const part = createdPart(event);
   const processed = fact?.processed;
   if (processed && !fact.created) {
     const latencyMs = latencyBetween(part, processed);
     return {
-      unchanged: asRead(fact),
       set: { created: part, latencyMs, latencyHour: part.hour },
       counting: { second: true, latencyMs },
     };
   }
   // Either no outcome yet, or a created part already there (the pair, if complete, was completed before).
-  return { unchanged: asRead(fact), set: { created: part }, counting: { second: false, latencyMs: null } };
+  return { set: { created: part }, counting: { second: false, latencyMs: null } };
 }
 
 function replacedOutcome(fact: FactDoc, current: ProcessedPart): ReplacedOutcome {
@@ -106,15 +91,13 @@ function processedChange(fact: FactDoc | null, event: OrderProcessedV1): FactCha
   const part = processedPart(event);
   const created = fact?.created;
   const current = fact?.processed;
-  const unchanged = asRead(fact);
   if (current && isLater(current, part))
-    return { unchanged, set: {}, counting: { second: false, latencyMs: null, role: 'superseded' } };
+    return { set: {}, counting: { second: false, latencyMs: null, role: 'superseded' } };
 
   const latencyMs = created ? latencyBetween(created, part) : null;
   const set = { processed: part, ...(latencyMs !== null && { latencyMs, latencyHour: part.hour }) };
-  if (!current) return { unchanged, set, counting: { second: latencyMs !== null, latencyMs, role: 'first' } };
+  if (!current) return { set, counting: { second: latencyMs !== null, latencyMs, role: 'first' } };
   return {
-    unchanged,
     set,
     counting: { second: false, latencyMs, role: 'supersedes', replaced: replacedOutcome(fact!, current) },
   };

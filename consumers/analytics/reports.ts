@@ -163,7 +163,7 @@ export function topSkusOf(docs: readonly RollupDoc[], limit: number): TopSku[] {
 export function factView(fact: FactDoc): FactView {
   const { created, processed } = fact;
   return {
-    orderId: fact._id,
+    orderId: fact.orderId ?? fact._id,
     created: created
       ? {
           at: created.at.toISOString(),

@@ -1,8 +1,8 @@
 import type { Connection } from 'mongoose';
 import type { AnyEvent } from '../../common/events';
 import { rollupContribution } from './contribution';
-import { recordEvent } from './facts';
-import { analyticsModels, createAnalyticsIndexes, type FactDoc, type RollupDoc } from './models';
+import { latestFact, recordEvent } from './facts';
+import { analyticsModels, createAnalyticsIndexes, rawCollection, type RollupDoc } from './models';
 import { rangeProblem, timeseriesProblem } from './ranges';
 import { factView, summarize, timeseriesOf, topSkusOf, type SeriesRequest } from './reports';
 import { applyContribution } from './rollups';
@@ -91,7 +91,7 @@ export function createAnalyticsStore(connection: Connection): AnalyticsStore {
     },
 
     async fact(orderId) {
-      const fact = await facts.findById(orderId).lean<FactDoc>();
+      const { fact } = await latestFact(rawCollection(facts), orderId);
       return fact ? factView(fact) : null;
     },
 

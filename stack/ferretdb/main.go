@@ -6,15 +6,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -36,6 +40,7 @@ func ferretdbVersion() string {
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", "data", "directory for the SQLite databases")
+	debugListen := flag.String("debug-listen", "", "TCP address for /debug/pprof and /debug/commands (off when empty)")
 	level := flag.String("log-level", "info", "debug, info, warn or error")
 	showVersion := flag.Bool("version", false, "print the FerretDB version and exit")
 	flag.Parse()
@@ -77,10 +82,13 @@ func main() {
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{Unix: socket},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		Listener: ferretdb.ListenerConfig{Unix: socket},
+		Logger:   logger,
+		Handler:  "sqlite",
+		// WAL (FerretDB's default) with synchronous=NORMAL: a commit survives a crash of this process, and the
+		// fsync happens at checkpoints instead of on every commit. Only an OS crash or power cut can lose the
+		// last commits; the same choice the local Temporal server makes.
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		logger.Error("cannot start FerretDB", "error", err)
@@ -99,6 +107,10 @@ func main() {
 		logger:  logger,
 		backend: func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "unix", socket) },
 	}
+	go indexIDLookups(ctx, abs, 2*time.Second, logger)
+	if *debugListen != "" {
+		go serveDebug(*debugListen, p, logger)
+	}
 	p.serve(ctx, l)
 
 	if err := <-done; err != nil {
@@ -106,4 +118,21 @@ func main() {
 		os.Exit(1)
 	}
 	logger.Info("FerretDB stopped")
+}
+
+// serveDebug serves Go's profiles (/debug/pprof/) and the proxy's per-command timings (/debug/commands), so that
+// where the database's time goes can be measured rather than guessed. Loopback only, like the server itself.
+func serveDebug(addr string, p *proxy, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/commands", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p.snapshot())
+	})
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		logger.Error("debug endpoint stopped", "address", addr, "error", err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 )
 
 // FerretDB 1.24 implements an update as "query the documents, then write them back" with no transaction
@@ -18,7 +19,8 @@ import (
 // a counter far below 50), and concurrent upserts of a missing document race. MongoDB makes every
 // single-document write atomic, and this project relies on that. The launcher therefore puts a thin
 // wire-protocol proxy in front of FerretDB that lets reads through untouched and runs write commands
-// one at a time. SQLite admits one writer at a time anyway, so this costs little.
+// one at a time. SQLite admits one writer at a time anyway: writes to different collections side by side
+// measured slower, as SQLite's busy handler then sleeps between attempts.
 
 const (
 	opQuery = 2004
@@ -66,43 +68,93 @@ func (m *message) flags() uint32 {
 	return binary.LittleEndian.Uint32(m.raw[16:20])
 }
 
-// command returns the lower-cased name of an OP_MSG command: the first key of its body (section kind 0).
-func (m *message) command() string {
+// command returns the lower-cased name of an OP_MSG command (the first key of its body, section kind 0) and,
+// when that key's value is a string, the value: the collection for find, insert, update and the like.
+func (m *message) command() (name, collection string) {
 	if m.opCode != opMsg {
-		return ""
+		return "", ""
 	}
 	b := m.raw[20:]
 	for len(b) > 0 {
 		kind := b[0]
 		b = b[1:]
 		if len(b) < 4 {
-			return ""
+			return "", ""
 		}
 		size := int(binary.LittleEndian.Uint32(b[0:4]))
 		if size < 5 || size > len(b) {
-			return ""
+			return "", ""
 		}
 		if kind == 0 {
 			doc := b[:size]
-			// int32 length, then the first element: type byte, key as a C string.
+			// int32 length, then the first element: type byte, key as a C string, value.
 			if len(doc) < 6 || doc[4] == 0 {
-				return ""
+				return "", ""
 			}
 			end := bytes.IndexByte(doc[5:], 0)
 			if end < 0 {
-				return ""
+				return "", ""
 			}
-			return strings.ToLower(string(doc[5 : 5+end]))
+			name = strings.ToLower(string(doc[5 : 5+end]))
+			value := doc[5+end+1:]
+			const bsonString = 0x02
+			if doc[4] == bsonString && len(value) >= 4 {
+				n := int(binary.LittleEndian.Uint32(value[0:4]))
+				if n >= 1 && 4+n <= len(value) {
+					collection = string(value[4 : 4+n-1])
+				}
+			}
+			return name, collection
 		}
 		b = b[size:] // kind 1: document sequence, size includes itself
 	}
-	return ""
+	return "", ""
+}
+
+// commandStats is where the database's time goes, per command and collection: served at /debug/commands.
+type commandStats struct {
+	Count      int64   `json:"count"`
+	TotalMs    float64 `json:"totalMs"`
+	MaxMs      float64 `json:"maxMs"`
+	LockWaitMs float64 `json:"lockWaitMs"`
 }
 
 type proxy struct {
 	backend func(ctx context.Context) (net.Conn, error)
 	logger  *slog.Logger
 	writes  sync.Mutex
+
+	statsMu sync.Mutex
+	stats   map[string]*commandStats
+}
+
+func (p *proxy) record(key string, took, lockWait time.Duration) {
+	p.statsMu.Lock()
+	defer p.statsMu.Unlock()
+	if p.stats == nil {
+		p.stats = map[string]*commandStats{}
+	}
+	s := p.stats[key]
+	if s == nil {
+		s = &commandStats{}
+		p.stats[key] = s
+	}
+	ms := float64(took) / float64(time.Millisecond)
+	s.Count++
+	s.TotalMs += ms
+	s.MaxMs = max(s.MaxMs, ms)
+	s.LockWaitMs += float64(lockWait) / float64(time.Millisecond)
+}
+
+// snapshot returns a copy of the per-command statistics since start.
+func (p *proxy) snapshot() map[string]commandStats {
+	p.statsMu.Lock()
+	defer p.statsMu.Unlock()
+	out := make(map[string]commandStats, len(p.stats))
+	for k, v := range p.stats {
+		out[k] = *v
+	}
+	return out
 }
 
 func (p *proxy) serve(ctx context.Context, l net.Listener) {
@@ -161,10 +213,15 @@ func (p *proxy) handle(ctx context.Context, client net.Conn) {
 
 // roundTrip forwards one request and the replies it asks for, holding the write lock for write commands.
 func (p *proxy) roundTrip(req *message, client, server net.Conn) error {
-	if writeCommands[req.command()] {
+	name, collection := req.command()
+	start := time.Now()
+	var lockWait time.Duration
+	if writeCommands[name] {
 		p.writes.Lock()
 		defer p.writes.Unlock()
+		lockWait = time.Since(start)
 	}
+	defer func() { p.record(name+" "+collection, time.Since(start), lockWait) }()
 	if _, err := server.Write(req.raw); err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ export function mongoServer({ config, paths }: ServerContext): ServerSpec {
       ? config.mongo.url.replace(/\/\/[^@/]*@/, '//***@')
       : `127.0.0.1:${ports.mongo}`,
     external: config.mongo.external,
-    ports: [ports.mongo],
+    ports: [ports.mongo, ports.mongoDebug],
 
     isInstalled: () => fs.existsSync(binary),
 
@@ -44,7 +44,16 @@ export function mongoServer({ config, paths }: ServerContext): ServerSpec {
       fs.mkdirSync(dataDir, { recursive: true });
       return {
         cmd: binary,
-        args: ['-listen', `127.0.0.1:${ports.mongo}`, '-dir', dataDir, '-log-level', 'error'],
+        args: [
+          '-listen',
+          `127.0.0.1:${ports.mongo}`,
+          '-debug-listen',
+          `127.0.0.1:${ports.mongoDebug}`,
+          '-dir',
+          dataDir,
+          '-log-level',
+          'error',
+        ],
       };
     },
 

@@ -7,24 +7,21 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../../common/config';
 import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../common/events';
 import { createKafka } from '../../../common/kafka';
-import { connectMongo } from '../../../common/mongo';
 import { priceOrder } from '../../../common/pricing';
 import { connectTemporal } from '../../../common/temporal';
 import { dlqTopic, TOPICS } from '../../../common/topics';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
 import { readTopic as readTopicSlice } from '../../../ops/topic-reader';
-import { appProcesses, startApp, type StartedApp } from '../../../stack/app';
+import { startIsolatedApp, type IsolatedApp } from '../../../stack/app';
 import type { Summary } from '../../../consumers/analytics/schemas';
 import { connectSse } from '../../support/sse-client';
 import { stackCli } from '../../support/stack-cli';
-import { freePort } from '../../../stack/control';
 
 jest.setTimeout(600_000);
 
 const config = loadConfig();
 const RUN = randomUUID().slice(0, 8);
 const DECLINED = `e2e-${RUN}-declined`;
-const mongoUrl = config.mongo.url.replace(/\/([^/?]*)(\?|$)/, `/e2e_${RUN}$2`);
 
 interface Message {
   key: string;
@@ -78,7 +75,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 }
 
 describe('order pipeline end to end', () => {
-  let app: StartedApp;
+  let app: IsolatedApp;
   let api: string;
   let notifications: string;
   let analytics: string;
@@ -88,42 +85,21 @@ describe('order pipeline end to end', () => {
   const temporal = connectTemporal(config.temporal);
 
   beforeAll(async () => {
-    const [port, notificationsPort, analyticsPort] = [await freePort(), await freePort(), await freePort()];
-    api = `http://127.0.0.1:${port}`;
-    notifications = `http://127.0.0.1:${notificationsPort}`;
-    analytics = `http://127.0.0.1:${analyticsPort}`;
     processedFrom = await endOffsets(TOPICS.orderProcessed);
     deadFrom = await endOffsets(dlqTopic(TOPICS.orderCreated));
-    app = await startApp(appProcesses(loadConfig({})), {
+    app = await startIsolatedApp(loadConfig({}), `e2e-${RUN}`, {
       env: {
-        API_PORT: String(port),
-        NOTIFICATIONS_PORT: String(notificationsPort),
-        ANALYTICS_PORT: String(analyticsPort),
-        // Groups of the run's own, like its database: the consumers' offsets and their stored effects go together,
-        // and a user's own groups (and figures) are left alone.
-        NOTIFICATIONS_GROUP_ID: `e2e-notifications-${RUN}`,
-        ANALYTICS_GROUP_ID: `e2e-analytics-${RUN}`,
-        // ... which start at the end of the topics: what earlier runs left there is not this run's business.
-        CONSUMER_NEW_GROUP_FROM: 'end',
-        // A database of the run's own: runs stay independent of what earlier runs (or a user) stored.
-        MONGO_URL: mongoUrl,
         PAYMENT_DECLINE_CUSTOMERS: DECLINED,
         PAYMENT_LATENCY_MS: '5',
         LOG_LEVEL: 'warn',
       },
       output: (name, line) => output.push(`${name} | ${line}`),
     });
+    ({ api, notifications, analytics } = app);
   }, 180_000);
 
   afterAll(async () => {
-    await app?.stop();
-    const db = await connectMongo({ ...config.mongo, url: mongoUrl });
-    await db.dropDatabase();
-    await db.close();
-    const admin = createKafka(config.kafka).admin();
-    await admin.connect();
-    await admin.deleteGroups([`e2e-notifications-${RUN}`, `e2e-analytics-${RUN}`]).catch(() => undefined);
-    await admin.disconnect();
+    await app?.stopAndClean();
     await (await temporal).connection.close();
   }, 120_000);
 

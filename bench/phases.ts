@@ -1,0 +1,455 @@
+/**
+ * The measured phases. Each sends load open-loop at a fixed rate for a fixed time, then waits (bounded) for what
+ * it sent to come out the other end, and reports latencies, throughput and whether the rate was sustained.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { orderCreatedEvent } from '../api/order-created-event';
+import { processOrderStartOptions } from '../bridge/order-start';
+import { EventConsumer } from '../common/event-consumer';
+import type { Logger } from '../common/logger';
+import type { OrderDoc } from '../common/order-model';
+import { priceOrder } from '../common/pricing';
+import { TOPICS } from '../common/topics';
+import { connectSse, type SseClient } from '../test/support/sse-client';
+import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW } from '../workflows/order-contract';
+import { openLoop } from './load';
+import { Probe, type PhaseUsage, type Watched } from './probe';
+import { distribution, type Distribution } from './stats';
+
+export interface PhaseResult {
+  phase: string;
+  rate: number;
+  durationS: number;
+  sent: number;
+  /** Not sent because too many were outstanding (the generator's bound). */
+  shed: number;
+  /** Requests that failed (non-2xx, refused, timed out). */
+  failed: number;
+  errors: string[];
+  /** Sent and seen at the far end (order-processed, or the round trip) within the drain window. */
+  completed: number;
+  /** Completed per second, first send to last completion. */
+  throughput: number;
+  /** Seconds from the last send to the last completion: the backlog left when the load stopped. */
+  drainS: number;
+  /** Every order completed, nothing failed, and the backlog left at the end drained within the allowance. */
+  sustained: boolean;
+  latencyMs: Record<string, Distribution | null>;
+  usage: Omit<PhaseUsage, 'samples'> & {
+    maxKafkaLag: Record<string, number>;
+    maxTemporalBacklog: Record<string, number>;
+  };
+}
+
+export interface BenchContext {
+  run: string;
+  kafka: Kafka;
+  temporal: Client;
+  logger: Logger;
+  watched: Watched;
+  api: string;
+  notifications: string;
+  /** Arrival time (ms since the epoch) of each order's `order-processed`, by orderId. */
+  processed: ProcessedWatcher;
+  /** Upper bound on waiting for the far end after the load stops. */
+  drainTimeoutS: number;
+}
+
+const MAX_IN_FLIGHT = 5000;
+const BENCH_SKU = 'KB-001';
+const BENCH_CURRENCY = 'EUR';
+
+/** Records when each order's `order-processed` arrives, with a consumer group of the run's own. */
+export class ProcessedWatcher {
+  readonly arrivals = new Map<string, number>();
+  private consumer: EventConsumer<KafkaMessage> | undefined;
+
+  async start(kafka: Kafka, groupId: string, logger: Logger, producer: Producer): Promise<void> {
+    this.consumer = new EventConsumer<KafkaMessage>({
+      kafka,
+      logger,
+      name: 'bench',
+      groupId,
+      topics: [TOPICS.orderProcessed],
+      partitionsConcurrency: 6,
+      maxAttempts: 1,
+      newGroupFrom: 'end',
+      dlqProducer: producer,
+      parse: (message) => message,
+      handle: (message) => {
+        const key = message.key?.toString();
+        if (key && !this.arrivals.has(key)) this.arrivals.set(key, Date.now());
+        return Promise.resolve('seen');
+      },
+      classify: () => 'transient',
+    });
+    await this.consumer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+}
+
+interface Tracked {
+  sentAt: number;
+  acceptMs?: number;
+  orderId?: string;
+}
+
+async function waitFor(done: () => boolean, timeoutS: number): Promise<void> {
+  const deadline = Date.now() + timeoutS * 1000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+function summarise(
+  phase: string,
+  rate: number,
+  durationS: number,
+  load: { sent: number; shed: number; failed: number; errors: string[] },
+  firstSentAt: number,
+  lastSentAt: number,
+  completions: number[],
+  latencyMs: Record<string, Distribution | null>,
+  usage: PhaseUsage,
+): PhaseResult {
+  const last = completions.length ? Math.max(...completions) : lastSentAt;
+  const drainS = Math.max(0, (last - lastSentAt) / 1000);
+  const completed = completions.length;
+  const maxOf = (pick: (s: PhaseUsage['samples'][number]) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const s of usage.samples)
+      for (const [k, v] of Object.entries(pick(s))) out[k] = Math.max(out[k] ?? 0, v);
+    return out;
+  };
+  return {
+    phase,
+    rate,
+    durationS,
+    sent: load.sent,
+    shed: load.shed,
+    failed: load.failed,
+    errors: load.errors,
+    completed,
+    throughput: Math.round((completed / Math.max(0.001, (last - firstSentAt) / 1000)) * 10) / 10,
+    drainS: Math.round(drainS * 10) / 10,
+    // Allowance: a few seconds of end-to-end latency, or a fifth of the phase, whichever is longer.
+    sustained:
+      load.shed === 0 && load.failed === 0 && completed === load.sent && drainS <= Math.max(5, durationS / 5),
+    latencyMs,
+    usage: {
+      machineCpuPct: usage.machineCpuPct,
+      database: usage.database,
+      processes: usage.processes,
+      maxKafkaLag: maxOf((s) => s.kafkaLag),
+      maxTemporalBacklog: maxOf((s) => s.temporalBacklog),
+    },
+  };
+}
+
+function orderRequest(customerId: string) {
+  return {
+    customerId,
+    email: 'bench@example.com',
+    currency: BENCH_CURRENCY,
+    items: [{ sku: BENCH_SKU, quantity: 1 }],
+  };
+}
+
+/** POST /orders, timed from the moment it is sent to the 202. */
+async function postOrder(ctx: BenchContext, customerId: string, tracked: Tracked[]): Promise<void> {
+  const t: Tracked = { sentAt: Date.now() };
+  tracked.push(t);
+  const started = performance.now();
+  const res = await fetch(`${ctx.api}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(orderRequest(customerId)),
+  });
+  const body = (await res.json()) as { orderId?: string; message?: string };
+  if (res.status !== 202 || !body.orderId)
+    throw new Error(`POST /orders: HTTP ${res.status} ${body.message ?? ''}`);
+  t.acceptMs = performance.now() - started;
+  t.orderId = body.orderId;
+}
+
+/**
+ * The whole system: POST /orders → outbox → Kafka → bridge → Temporal → order-processed → notifications → SSE.
+ * Ten customers each have an SSE client open, as a user's browser would.
+ */
+export async function pipelinePhase(
+  ctx: BenchContext,
+  rate: number,
+  durationS: number,
+): Promise<PhaseResult> {
+  const tag = randomUUID().slice(0, 6);
+  const customers = Array.from({ length: 10 }, (_, k) => `${ctx.run}-${tag}-${k}`);
+  const streams: SseClient[] = await Promise.all(
+    customers.map((c) =>
+      connectSse(`${ctx.notifications}/notifications/stream?customerId=${encodeURIComponent(c)}`),
+    ),
+  );
+  await Promise.all(
+    streams.map((s) => s.waitFor('ready', (events) => events.some((e) => e.event === 'ready'))),
+  );
+
+  const tracked: Tracked[] = [];
+  const probe = new Probe(ctx.watched);
+  await probe.start();
+  const load = await openLoop({
+    rate,
+    durationS,
+    maxInFlight: MAX_IN_FLIGHT,
+    send: async (i) => {
+      await postOrder(ctx, customers[i % customers.length]!, tracked);
+    },
+  });
+  const accepted = tracked.filter((t) => t.orderId !== undefined);
+  const notifiedAt = () => {
+    const at = new Map<string, number>();
+    for (const s of streams)
+      for (const e of s.events)
+        if (e.event === 'notification') {
+          const orderId = (JSON.parse(e.data) as { orderId: string }).orderId;
+          if (!at.has(orderId)) at.set(orderId, e.receivedAt);
+        }
+    return at;
+  };
+  await waitFor(() => {
+    const notified = notifiedAt();
+    return accepted.every((t) => ctx.processed.arrivals.has(t.orderId!) && notified.has(t.orderId!));
+  }, ctx.drainTimeoutS);
+  const usage = await probe.stop();
+  for (const s of streams) s.close();
+
+  const notified = notifiedAt();
+  const processedMs: number[] = [];
+  const notifiedMs: number[] = [];
+  const completions: number[] = [];
+  for (const t of accepted) {
+    const p = ctx.processed.arrivals.get(t.orderId!);
+    const n = notified.get(t.orderId!);
+    if (p !== undefined) processedMs.push(p - t.sentAt);
+    if (n !== undefined) notifiedMs.push(n - t.sentAt);
+    if (p !== undefined && n !== undefined) completions.push(Math.max(p, n));
+  }
+  return summarise(
+    'pipeline',
+    rate,
+    durationS,
+    load,
+    tracked[0]?.sentAt ?? Date.now(),
+    tracked.at(-1)?.sentAt ?? Date.now(),
+    completions,
+    {
+      'API accept': distribution(accepted.map((t) => t.acceptMs!)),
+      'POST → order-processed': distribution(processedMs),
+      'POST → SSE notification': distribution(notifiedMs),
+    },
+    usage,
+  );
+}
+
+/**
+ * Baseline (a), bare Temporal: the same workflow, with the same options the bridge uses, started straight through
+ * the client on the same workers and activities. No API, outbox, order-created or bridge. Completion is the same
+ * signal as the pipeline's: the workflow's `order-processed`.
+ */
+export async function temporalPhase(
+  ctx: BenchContext,
+  rate: number,
+  durationS: number,
+): Promise<PhaseResult> {
+  const priced = priceOrder(BENCH_CURRENCY, [{ sku: BENCH_SKU, quantity: 1 }]);
+  if (!priced.ok) throw new Error(`the bench SKU ${BENCH_SKU} is not in the catalogue`);
+  const tracked: Tracked[] = [];
+  const probe = new Probe(ctx.watched);
+  await probe.start();
+  const load = await openLoop({
+    rate,
+    durationS,
+    maxInFlight: MAX_IN_FLIGHT,
+    send: async (i) => {
+      const now = new Date();
+      const order: OrderDoc = {
+        _id: randomUUID(),
+        customerId: `${ctx.run}-temporal-${i % 10}`,
+        email: 'bench@example.com',
+        currency: BENCH_CURRENCY,
+        items: priced.lines,
+        totalCents: priced.totalCents,
+        status: 'accepted',
+        reason: null,
+        steps: [],
+        idempotencyKey: null,
+        requestHash: '',
+        createdAt: now,
+        updatedAt: now,
+        publishState: 'published',
+        publishAttempts: 0,
+        publishedAt: now,
+        lastPublishError: null,
+        runId: null,
+      };
+      const t: Tracked = { sentAt: Date.now(), orderId: order._id };
+      tracked.push(t);
+      const started = performance.now();
+      await ctx.temporal.workflow.start(
+        PROCESS_ORDER_WORKFLOW,
+        processOrderStartOptions(orderCreatedEvent(order), ORDERS_TASK_QUEUE),
+      );
+      t.acceptMs = performance.now() - started;
+    },
+  });
+  const started = tracked.filter((t) => t.acceptMs !== undefined);
+  await waitFor(() => started.every((t) => ctx.processed.arrivals.has(t.orderId!)), ctx.drainTimeoutS);
+  const usage = await probe.stop();
+  const processedMs: number[] = [];
+  const completions: number[] = [];
+  for (const t of started) {
+    const p = ctx.processed.arrivals.get(t.orderId!);
+    if (p === undefined) continue;
+    processedMs.push(p - t.sentAt);
+    completions.push(p);
+  }
+  return summarise(
+    'bare Temporal',
+    rate,
+    durationS,
+    load,
+    tracked[0]?.sentAt ?? Date.now(),
+    tracked.at(-1)?.sentAt ?? Date.now(),
+    completions,
+    {
+      'workflow start': distribution(started.map((t) => t.acceptMs!)),
+      'start → order-processed': distribution(processedMs),
+    },
+    usage,
+  );
+}
+
+/**
+ * Baseline (b), bare Kafka: kafkajs produce → consume round trip on a topic of the bench's own, with the producer
+ * settings the system uses (idempotent, acks=all) and a message the size of an `order-created`.
+ */
+export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
+  const topic = 'bench-roundtrip';
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
+  await admin.disconnect();
+
+  const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const received = new Map<string, number>();
+  const consumer = new EventConsumer<KafkaMessage>({
+    kafka: ctx.kafka,
+    logger: ctx.logger,
+    name: 'bench-roundtrip',
+    groupId: `${ctx.run}-roundtrip`,
+    topics: [topic],
+    partitionsConcurrency: 6,
+    maxAttempts: 1,
+    newGroupFrom: 'end',
+    dlqProducer: producer,
+    parse: (message) => message,
+    handle: (message) => {
+      received.set(message.key?.toString() ?? '', Date.now());
+      return Promise.resolve('seen');
+    },
+    classify: () => 'transient',
+  });
+  await consumer.start();
+  const payload = JSON.stringify({ ...orderRequest('bench'), padding: 'x'.repeat(300) });
+  const tracked: Tracked[] = [];
+  const probe = new Probe(ctx.watched);
+  await probe.start();
+  try {
+    const load = await openLoop({
+      rate,
+      durationS,
+      maxInFlight: MAX_IN_FLIGHT,
+      send: async () => {
+        const t: Tracked = { sentAt: Date.now(), orderId: randomUUID() };
+        tracked.push(t);
+        const started = performance.now();
+        await producer.send({ topic, acks: -1, messages: [{ key: t.orderId, value: payload }] });
+        t.acceptMs = performance.now() - started;
+      },
+    });
+    const sent = tracked.filter((t) => t.acceptMs !== undefined);
+    await waitFor(() => sent.every((t) => received.has(t.orderId!)), ctx.drainTimeoutS);
+    const usage = await probe.stop();
+    const roundTrip: number[] = [];
+    const completions: number[] = [];
+    for (const t of sent) {
+      const r = received.get(t.orderId!);
+      if (r === undefined) continue;
+      roundTrip.push(r - t.sentAt);
+      completions.push(r);
+    }
+    return summarise(
+      'bare Kafka',
+      rate,
+      durationS,
+      load,
+      tracked[0]?.sentAt ?? Date.now(),
+      tracked.at(-1)?.sentAt ?? Date.now(),
+      completions,
+      {
+        'produce (acks=all)': distribution(sent.map((t) => t.acceptMs!)),
+        'produce → consume': distribution(roundTrip),
+      },
+      usage,
+    );
+  } finally {
+    await consumer.stop();
+    await producer.disconnect();
+  }
+}
+
+/**
+ * The API alone at a high request rate: accept latency only. The orders are real and flow on through the system;
+ * the phase then waits (bounded) for them all to come out, so the next phase starts from an idle system.
+ */
+export async function apiPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
+  const tracked: Tracked[] = [];
+  const probe = new Probe(ctx.watched);
+  await probe.start();
+  const load = await openLoop({
+    rate,
+    durationS,
+    maxInFlight: MAX_IN_FLIGHT,
+    send: async (i) => {
+      await postOrder(ctx, `${ctx.run}-api-${i % 10}`, tracked);
+    },
+  });
+  const accepted = tracked.filter((t) => t.orderId !== undefined);
+  await waitFor(() => accepted.every((t) => ctx.processed.arrivals.has(t.orderId!)), ctx.drainTimeoutS);
+  const usage = await probe.stop();
+  const completions = accepted.flatMap((t) => {
+    const p = ctx.processed.arrivals.get(t.orderId!);
+    return p === undefined ? [] : [p];
+  });
+  return summarise(
+    'API burst',
+    rate,
+    durationS,
+    load,
+    tracked[0]?.sentAt ?? Date.now(),
+    tracked.at(-1)?.sentAt ?? Date.now(),
+    completions,
+    {
+      'API accept': distribution(accepted.map((t) => t.acceptMs!)),
+      'POST → order-processed': distribution(
+        accepted.flatMap((t) => {
+          const p = ctx.processed.arrivals.get(t.orderId!);
+          return p === undefined ? [] : [p - t.sentAt];
+        }),
+      ),
+    },
+    usage,
+  );
+}

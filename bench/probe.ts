@@ -1,0 +1,193 @@
+/**
+ * What the machine is doing while load runs, sampled once a second: CPU and memory of every process of the system
+ * and of the local servers (from /proc), Kafka consumer lag per group, Temporal task-queue backlog.
+ */
+import fs from 'node:fs';
+import type { Admin } from 'kafkajs';
+import type { Client } from '@temporalio/client';
+import { consumerLag } from '../common/kafka';
+import { describeTaskQueues } from '../ops/task-queues';
+
+/** Linux reports process CPU time in clock ticks; 100 per second on every mainstream kernel configuration. */
+const CLOCK_TICKS = 100;
+
+export interface ProcessUsage {
+  /** Mean CPU over the phase, in % of one core (200% = both cores of a 2-core machine). */
+  cpuPct: number;
+  maxRssMb: number;
+}
+
+function readCpuTicks(pid: number): number | undefined {
+  try {
+    // The command name (field 2) may contain spaces; the fields we want follow its closing parenthesis.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return undefined;
+  }
+}
+
+function readRssMb(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy and total jiffies of the whole machine. */
+function readMachineTicks(): { busy: number; total: number } {
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((s, v) => s + v, 0);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+export interface BacklogSample {
+  at: number;
+  /** Messages not yet committed, per consumer group, over its topics. */
+  kafkaLag: Record<string, number>;
+  /** Tasks waiting in Temporal, per task queue (workflow + activity). */
+  temporalBacklog: Record<string, number>;
+}
+
+/** Time the database spent per command and collection (FerretDB launcher's /debug/commands). */
+export interface DatabaseCommand {
+  command: string;
+  count: number;
+  totalMs: number;
+  meanMs: number;
+  /** Of the total, time spent waiting for the proxy's write lock. */
+  lockWaitMs: number;
+}
+
+type CommandTimings = Record<string, { count: number; totalMs: number; lockWaitMs: number }>;
+
+async function fetchTimings(url: string | undefined): Promise<CommandTimings | undefined> {
+  if (!url) return undefined;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as CommandTimings) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Watched {
+  /** The local FerretDB's per-command timings, when the stack runs it. */
+  databaseTimingsUrl?: string;
+  processes: Map<string, number>;
+  groups: { groupId: string; topics: string[] }[];
+  admin: Admin;
+  temporal: Client;
+  namespace: string;
+}
+
+export interface PhaseUsage {
+  machineCpuPct: number;
+  /** The database commands that took the most time during the phase, most first. */
+  database: DatabaseCommand[];
+  processes: Record<string, ProcessUsage>;
+  samples: BacklogSample[];
+}
+
+/** Samples from start() to stop(); returns per-process means and maxima and the backlog series. */
+export class Probe {
+  private timer: NodeJS.Timeout | undefined;
+  private startTicks = new Map<string, number>();
+  private maxRss = new Map<string, number>();
+  private startedAt = 0;
+  private machineStart = { busy: 0, total: 0 };
+  private samples: BacklogSample[] = [];
+  private sampling: Promise<void> = Promise.resolve();
+  private benchCpu = process.cpuUsage();
+  private timingsAtStart: CommandTimings | undefined;
+
+  constructor(private readonly watched: Watched) {}
+
+  async start(): Promise<void> {
+    this.timingsAtStart = await fetchTimings(this.watched.databaseTimingsUrl);
+    this.startedAt = Date.now();
+    this.machineStart = readMachineTicks();
+    this.benchCpu = process.cpuUsage();
+    for (const [name, pid] of this.watched.processes) {
+      const ticks = readCpuTicks(pid);
+      if (ticks !== undefined) this.startTicks.set(name, ticks);
+    }
+    this.timer = setInterval(() => {
+      this.sampling = this.sampling.then(() => this.sample());
+    }, 1000);
+  }
+
+  private async sample(): Promise<void> {
+    for (const [name, pid] of this.watched.processes) {
+      const rss = readRssMb(pid);
+      if (rss !== undefined) this.maxRss.set(name, Math.max(this.maxRss.get(name) ?? 0, rss));
+    }
+    const at = Date.now();
+    const [lags, queues] = await Promise.all([
+      Promise.all(
+        this.watched.groups.map(async (g) => {
+          const lag = await consumerLag(this.watched.admin, g.groupId, g.topics).catch(() => undefined);
+          return [g.groupId, lag ? Object.values(lag).reduce((s, t) => s + t.total, 0) : -1] as const;
+        }),
+      ),
+      describeTaskQueues(this.watched.temporal, this.watched.namespace).catch(() => []),
+    ]);
+    this.samples.push({
+      at,
+      kafkaLag: Object.fromEntries(lags),
+      temporalBacklog: Object.fromEntries(
+        queues.map((q) => [q.name, q.activity.backlogCount + (q.workflow?.backlogCount ?? 0)]),
+      ),
+    });
+  }
+
+  async stop(): Promise<PhaseUsage> {
+    clearInterval(this.timer);
+    await this.sampling;
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    const processes: Record<string, ProcessUsage> = {};
+    for (const [name, pid] of this.watched.processes) {
+      const before = this.startTicks.get(name);
+      const after = readCpuTicks(pid);
+      if (before === undefined || after === undefined) continue;
+      processes[name] = {
+        cpuPct: round(((after - before) / CLOCK_TICKS / seconds) * 100),
+        maxRssMb: round(this.maxRss.get(name) ?? readRssMb(pid) ?? 0),
+      };
+    }
+    const bench = process.cpuUsage(this.benchCpu);
+    processes['bench (load generator)'] = {
+      cpuPct: round(((bench.user + bench.system) / 1e6 / seconds) * 100),
+      maxRssMb: round(process.memoryUsage().rss / 1024 / 1024),
+    };
+    const database: DatabaseCommand[] = [];
+    const timings = await fetchTimings(this.watched.databaseTimingsUrl);
+    if (timings && this.timingsAtStart) {
+      for (const [command, t] of Object.entries(timings)) {
+        const before = this.timingsAtStart[command] ?? { count: 0, totalMs: 0, lockWaitMs: 0 };
+        const count = t.count - before.count;
+        if (count <= 0) continue;
+        const totalMs = t.totalMs - before.totalMs;
+        database.push({
+          command: command.trim(),
+          count,
+          totalMs: round(totalMs),
+          meanMs: round(totalMs / count),
+          lockWaitMs: round(t.lockWaitMs - before.lockWaitMs),
+        });
+      }
+      database.sort((a, b) => b.totalMs - a.totalMs);
+    }
+    const machine = readMachineTicks();
+    const machineCpuPct = round(
+      ((machine.busy - this.machineStart.busy) / Math.max(1, machine.total - this.machineStart.total)) * 100,
+    );
+    return { machineCpuPct, database: database.slice(0, 12), processes, samples: this.samples };
+  }
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
