@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { eventHeaders, eventKey, type OrderCreatedV1 } from '../common/events';
 import type { Logger } from '../common/logger';
-import type { OrderDoc, OrderModel } from '../common/order-model';
+import { outboxModel, type OrderDoc, type OrderModel, type OutboxModel } from '../common/order-model';
 import { TOPICS } from '../common/topics';
 import { orderCreatedEvent } from './order-created-event';
 
@@ -12,12 +12,21 @@ export interface OutboxRelayDeps {
   logger: Logger;
   pollMs: number;
   batchSize: number;
+  /**
+   * How often pending orders are also looked for in `orders` itself (a scan): orders accepted before the outbox
+   * list existed, or whose entry was dropped as orphaned while the API was still stuck between its two writes.
+   */
+  sweepMs?: number;
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** An outbox entry older than this with no order behind it is an API write that never completed. */
+const ORPHAN_AFTER_MS = 5 * 60_000;
+const DEFAULT_SWEEP_MS = 5 * 60_000;
 
 /**
- * Publishes accepted orders to `order-created`. An order is marked published only after Kafka acknowledged it
+ * Publishes accepted orders to `order-created`, found through the outbox list (`order_outbox`), so a pass reads
+ * the few orders in flight by _id rather than every order ever accepted. An order is marked published only after Kafka acknowledged it
  * (acks=all), so an outage of Kafka, or a crash of this process, delays an order but never loses it. A crash
  * between send and mark publishes it again with the same deterministic eventId, which consumers dedupe.
  */
@@ -27,8 +36,12 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private connected = false;
   private failures = 0;
+  private lastSweep = 0;
+  private readonly outbox: OutboxModel;
 
-  constructor(private readonly deps: OutboxRelayDeps) {}
+  constructor(private readonly deps: OutboxRelayDeps) {
+    this.outbox = outboxModel(deps.orders.db);
+  }
 
   start(): void {
     if (this.loop) return;
@@ -47,11 +60,19 @@ export class OutboxRelay {
   /** One pass: publishes up to batchSize pending orders, oldest first. Returns how many; throws if Kafka failed. */
   async publishPending(): Promise<number> {
     const { orders, producer, logger, batchSize } = this.deps;
-    const pending = await orders
-      .find({ publishState: 'pending' })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(batchSize)
-      .lean<OrderDoc[]>();
+    if (Date.now() - this.lastSweep >= (this.deps.sweepMs ?? DEFAULT_SWEEP_MS)) await this.sweep();
+
+    const entries = await this.outbox.find().sort({ createdAt: 1, _id: 1 }).limit(batchSize).lean();
+    if (entries.length === 0) return 0;
+    const found = await Promise.all(entries.map((e) => orders.findById(e._id).lean<OrderDoc>()));
+    const pending: OrderDoc[] = [];
+    const done: string[] = [];
+    entries.forEach((entry, i) => {
+      const order = found[i];
+      if (order?.publishState === 'pending') pending.push(order);
+      else if (order || Date.now() - entry.createdAt.getTime() > ORPHAN_AFTER_MS) done.push(entry._id);
+    });
+    if (done.length > 0) await this.outbox.deleteMany({ _id: { $in: done } });
     if (pending.length === 0) return 0;
 
     const events: OrderCreatedV1[] = [];
@@ -93,22 +114,48 @@ export class OutboxRelay {
       throw err;
     }
 
-    // Conditioned on still pending so that a concurrent relay's mark is left alone.
-    await orders.updateMany(
-      { _id: { $in: ids }, publishState: 'pending' },
-      { $set: { publishState: 'published', publishedAt: new Date(), lastPublishError: null } },
+    // One write per order, by _id alone: FerretDB answers any other filter by reading the whole collection.
+    // Marking an order a concurrent relay marked already changes nothing that matters.
+    const publishedAt = new Date();
+    await Promise.all(
+      ids.map((_id) =>
+        orders.updateOne(
+          { _id },
+          { $set: { publishState: 'published', publishedAt, lastPublishError: null } },
+        ),
+      ),
     );
+    await this.outbox.deleteMany({ _id: { $in: ids } });
     for (const id of ids) logger.child({ orderId: id }).info('order-created published');
     return ids.length;
   }
 
+  /** Puts every pending order on the outbox list; a scan of all orders, so it runs seldom (sweepMs). */
+  private async sweep(): Promise<void> {
+    const pending = await this.deps.orders
+      .find({ publishState: 'pending' }, { _id: 1, createdAt: 1 })
+      .lean<Pick<OrderDoc, '_id' | 'createdAt'>[]>();
+    if (pending.length > 0) {
+      await this.outbox
+        .insertMany(
+          pending.map(({ _id, createdAt }) => ({ _id, createdAt })),
+          { ordered: false },
+        )
+        .catch((err: unknown) => {
+          // Entries already there are fine; anything else is a real failure.
+          const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
+          if (!writeErrors?.every((e) => e.code === 11000)) throw err;
+        });
+    }
+    this.lastSweep = Date.now();
+  }
+
   private async recordFailure(ids: string[], err: unknown): Promise<void> {
-    await this.deps.orders.updateMany(
-      { _id: { $in: ids }, publishState: 'pending' },
-      {
-        $inc: { publishAttempts: 1 },
-        $set: { lastPublishError: err instanceof Error ? err.message : String(err) },
-      },
+    const lastPublishError = err instanceof Error ? err.message : String(err);
+    await Promise.all(
+      ids.map((_id) =>
+        this.deps.orders.updateOne({ _id }, { $inc: { publishAttempts: 1 }, $set: { lastPublishError } }),
+      ),
     );
   }
 

@@ -63,7 +63,7 @@ function parse(argv: string[]) {
       rates: { type: 'string' },
       step: { type: 'string', default: '20' },
       quick: { type: 'boolean', default: false },
-      'min-throughput': { type: 'string', default: '2' },
+      'min-throughput': { type: 'string', default: '1' },
       'no-api': { type: 'boolean', default: false },
       'drain-timeout': { type: 'string', default: '120' },
       out: { type: 'string', default: path.join(__dirname, 'results') },
@@ -227,8 +227,8 @@ async function main(argv: string[]): Promise<number> {
 
     if (opts.mode === 'quick') {
       ctx.drainTimeoutS = 20;
-      await step(kafkaPhase(ctx, 10, 5));
-      await step(temporalPhase(ctx, 5, 8));
+      await step(kafkaPhase(ctx, 10, 3));
+      await step(temporalPhase(ctx, 5, 6));
       await step(pipelinePhase(ctx, 5, 10));
     } else if (opts.mode === 'ramp') {
       await step(kafkaPhase(ctx, opts.rates[0]!, opts.stepS));

@@ -3,9 +3,9 @@ import { ORDER_STATUSES, type FailureReason, type OrderLine, type OrderStatus } 
 import { failureReasonSchema, orderLineSchema } from './mongo-schemas';
 
 /**
- * An accepted order. The document is also its own outbox entry (publishState): accepting an order is ONE
- * single-document write, atomic on MongoDB and FerretDB alike, so "stored" and "will be published" can never
- * disagree. The outbox relay publishes pending ones to `order-created` and marks them published.
+ * An accepted order. `publishState` says whether its `order-created` is out; the outbox relay publishes pending
+ * ones and marks them published. The relay finds them through `order_outbox` (below), a collection that holds
+ * only what is in flight, so finding the pending orders never means reading every order ever accepted.
  */
 export interface OrderDoc {
   _id: string; // orderId
@@ -60,7 +60,7 @@ const orderSchema = new Schema<OrderDoc>(
 orderSchema.index({ createdAt: -1, _id: -1 });
 orderSchema.index({ customerId: 1, createdAt: -1, _id: -1 });
 orderSchema.index({ status: 1, createdAt: -1, _id: -1 });
-// The outbox relay's scan: pending orders, oldest first.
+// The outbox relay's sweep: pending orders, oldest first.
 orderSchema.index({ publishState: 1, createdAt: 1 });
 
 export type OrderModel = Model<OrderDoc>;
@@ -68,5 +68,29 @@ export type OrderModel = Model<OrderDoc>;
 export function orderModel(connection: Connection): OrderModel {
   return (
     (connection.models.Order as OrderModel | undefined) ?? connection.model<OrderDoc>('Order', orderSchema)
+  );
+}
+
+/**
+ * The outbox's work list: one entry per order whose `order-created` may not be out yet, written by the API BEFORE
+ * the order (so no accepted order lacks one) and deleted by the relay once the order is published. An entry whose
+ * order was never stored (the API failed between the two writes, and answered no 2xx) is dropped after a while.
+ */
+export interface OutboxEntryDoc {
+  _id: string; // orderId
+  createdAt: Date;
+}
+
+const outboxSchema = new Schema<OutboxEntryDoc>(
+  { _id: { type: String, required: true }, createdAt: { type: Date, required: true } },
+  { collection: 'order_outbox', versionKey: false, autoIndex: false },
+);
+
+export type OutboxModel = Model<OutboxEntryDoc>;
+
+export function outboxModel(connection: Connection): OutboxModel {
+  return (
+    (connection.models.OutboxEntry as OutboxModel | undefined) ??
+    connection.model<OutboxEntryDoc>('OutboxEntry', outboxSchema)
   );
 }

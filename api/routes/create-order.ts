@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { OrderDoc } from '../../common/order-model';
+import { outboxModel, type OrderDoc } from '../../common/order-model';
 import { priceOrder } from '../../common/pricing';
 import type { AppDeps } from '../app';
 import { ApiError, parseOrThrow, validationFailed } from '../../common/http/errors';
@@ -33,9 +33,9 @@ function unknownSkus(request: CreateOrderRequest, skus: readonly string[]): ApiE
 }
 
 /**
- * POST /orders. Accepting an order is ONE insert of a document that is also its outbox entry, so once Mongo has
- * acknowledged it the order will reach Kafka (the relay publishes it) whatever happens to this process next; no
- * 2xx is sent before that acknowledgement. (On a MongoDB replica set the default write concern is majority.)
+ * POST /orders. The order's outbox entry is written first, then the order: once Mongo has acknowledged the order,
+ * the relay will find and publish it whatever happens to this process next, and no 2xx is sent before that
+ * acknowledgement. (On a MongoDB replica set the default write concern is majority.)
  */
 export function createOrder({ config, orders, logger }: AppDeps): RequestHandler {
   return async (req, res) => {
@@ -70,6 +70,12 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
     let stored = order;
     let replayed = false;
     try {
+      // An entry left by an earlier attempt with the same Idempotency-Key is this order's entry too.
+      await outboxModel(orders.db)
+        .create({ _id: order._id, createdAt: now })
+        .catch((err: unknown) => {
+          if (!isDuplicateKey(err)) throw err;
+        });
       await orders.create(order);
     } catch (err) {
       if (!isDuplicateKey(err)) {

@@ -8,7 +8,13 @@ import { eventIdFor, OrderCreatedV1 } from '../../../common/events';
 import { createKafka } from '../../../common/kafka';
 import { createLogger } from '../../../common/logger';
 import { connectMongo } from '../../../common/mongo';
-import { orderModel, type OrderDoc, type OrderModel } from '../../../common/order-model';
+import {
+  orderModel,
+  outboxModel,
+  type OrderDoc,
+  type OrderModel,
+  type OutboxModel,
+} from '../../../common/order-model';
 import { priceOrder } from '../../../common/pricing';
 import { connectTemporal } from '../../../common/temporal';
 import { TOPICS } from '../../../common/topics';
@@ -26,6 +32,7 @@ const topic = TOPICS.orderCreated;
 let root: Connection;
 let db: Connection;
 let orders: OrderModel;
+let outbox: OutboxModel;
 let kafka: Kafka;
 let admin: Admin;
 let producer: Producer;
@@ -36,6 +43,7 @@ beforeAll(async () => {
   root = await connectMongo(config.mongo);
   db = root.useDb(`it_outbox_${randomUUID().replace(/-/g, '').slice(0, 16)}`, { useCache: false });
   orders = orderModel(db);
+  outbox = outboxModel(db);
   await orders.createIndexes();
   kafka = createKafka(config.kafka);
   admin = kafka.admin();
@@ -91,6 +99,9 @@ async function insertOrders(count: number, overrides: Partial<OrderDoc> = {}): P
       ...overrides,
     };
   });
+  // As the API does: the outbox entry first, then the order.
+  const pending = docs.filter((d) => d.publishState === 'pending');
+  if (pending.length > 0) await outbox.insertMany(pending.map(({ _id, createdAt }) => ({ _id, createdAt })));
   await orders.insertMany(docs);
   allOrderIds.push(...docs.map((d) => d._id));
   return docs;
@@ -247,4 +258,29 @@ it('runs passes from start() until stop(), publishing orders accepted meanwhile'
   const [late] = await insertOrders(1);
   await new Promise((r) => setTimeout(r, 300));
   expect((await orders.findById(late!._id).lean<OrderDoc>())?.publishState).toBe('pending');
+});
+
+it('finds pending orders missing from the outbox list by a sweep, and drops entries whose order never came', async () => {
+  const from = await endOffsets();
+  // Pending with no entry: an order accepted before the list existed.
+  const [unlisted] = await insertOrders(1);
+  await outbox.deleteOne({ _id: unlisted!._id });
+  // Entries with no order: one old (the API failed between its two writes), one young (the API may be mid-way).
+  const orphan = randomUUID();
+  const young = randomUUID();
+  await outbox.insertMany([
+    { _id: orphan, createdAt: new Date(Date.now() - 10 * 60_000) },
+    { _id: young, createdAt: new Date() },
+  ]);
+
+  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100, sweepMs: 0 });
+  while ((await relay.publishPending()) > 0);
+
+  expect((await orders.findById(unlisted!._id).lean<OrderDoc>())?.publishState).toBe('published');
+  expectPublishedOnce(await readEvents(from, [unlisted!._id]), [unlisted!]);
+  const left = new Set(
+    (await outbox.find({ _id: { $in: [orphan, young, unlisted!._id] } }).lean()).map((e) => e._id),
+  );
+  expect(left).toEqual(new Set([young]));
+  await outbox.deleteOne({ _id: young });
 });
