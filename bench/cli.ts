@@ -145,9 +145,12 @@ function evaluate(
   const kafkaLatency = p50(kafkas[0], 'produce → consume');
   const notif = at100?.latencyMs['POST → SSE notification'];
   const accept = api200?.latencyMs['API accept'];
+  const capacity = (list: PhaseResult[]) => Math.max(0, ...list.map((p) => p.throughput));
   return {
     ratios: {
       'pipeline / bare Temporal throughput': ratio,
+      'pipeline / bare Temporal capacity (highest throughput seen)':
+        pipelines.length && temporals.length ? round2(capacity(pipelines) / capacity(temporals)) : null,
       'pipeline / bare Temporal p50 latency (first rate)':
         pipeLatency && temporalLatency ? round2(pipeLatency / temporalLatency) : null,
       'pipeline p50 latency / Kafka round trip p50 (first rate)':
@@ -207,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
       temporal: client,
       logger,
       watched: {
+        databaseTimingsUrl: target.databaseTimingsUrl,
         processes: target.processes,
         groups: target.groups,
         admin,
