@@ -6,6 +6,8 @@
  *   npm run bench -- --ramp [--rates 5,10,20,...]    each rate for --step seconds until one is not sustained,
  *                                                    for the pipeline and for bare Temporal
  *   npm run bench:quick                              a ≤ 60 s smoke run with a low floor (CI)
+ *   --cpu-prof                                       also profile every process (node --cpu-prof) and report
+ *                                                    where each spent its CPU; the bench must start them itself
  *
  * It targets the system `npm start` runs; when nothing answers it starts every process itself, on a database and
  * consumer groups of its own. Loopback only; every phase is bounded in count and time. Results go to bench/results/.
@@ -29,13 +31,20 @@ import {
   type PhaseResult,
 } from './phases';
 import { machineFacts, markdown, writeResult, type BenchResult, type Target } from './report';
-import { findOrStartTarget } from './target';
+import { monotonicUs, summariseProfiles, type ClockWindow } from './cpu-profile';
+import { findOrStartTarget, TargetError } from './target';
 
 const MAX_RATE = 1000;
 const MAX_DURATION_S = 300;
 const DEFAULT_RAMP = [5, 10, 20, 35, 50, 75, 100, 150, 200, 300];
 
 class UsageError extends Error {}
+
+function cpuProfileDir(out: string, run: string): string {
+  const dir = path.join(out, 'profiles', run);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 function packageVersion(name: string): string {
   const file = path.join(path.dirname(require.resolve(`${name}/package.json`)), 'package.json');
@@ -66,6 +75,7 @@ function parse(argv: string[]) {
       'min-throughput': { type: 'string', default: '1' },
       'no-api': { type: 'boolean', default: false },
       'drain-timeout': { type: 'string', default: '120' },
+      'cpu-prof': { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(__dirname, 'results') },
     },
   });
@@ -84,6 +94,7 @@ function parse(argv: string[]) {
     api: !values['no-api'],
     drainTimeoutS: number('drain-timeout', values['drain-timeout'], 5, 1800),
     out: values.out,
+    cpuProf: values['cpu-prof'],
   };
 }
 
@@ -193,7 +204,8 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger('bench', 'warn');
   const startedAt = new Date().toISOString();
 
-  const target = await findOrStartTarget(config, run, log);
+  const profiles = opts.cpuProf ? cpuProfileDir(opts.out, run) : undefined;
+  const target = await findOrStartTarget(config, run, log, profiles);
   const kafka = createKafka(config.kafka);
   const admin = kafka.admin();
   await admin.connect();
@@ -202,6 +214,8 @@ async function main(argv: string[]): Promise<number> {
   await producer.connect();
   const processed = new ProcessedWatcher();
   const phases: PhaseResult[] = [];
+  let result: BenchResult;
+  const loadWindow: ClockWindow = { fromUs: 0, toUs: 0 };
   try {
     await processed.start(kafka, `${run}-processed`, logger, producer);
     const ctx: BenchContext = {
@@ -211,6 +225,7 @@ async function main(argv: string[]): Promise<number> {
       logger,
       watched: {
         databaseTimingsUrl: target.databaseTimingsUrl,
+        temporalMetricsUrl: target.temporalMetricsUrl,
         processes: target.processes,
         groups: target.groups,
         admin,
@@ -229,6 +244,7 @@ async function main(argv: string[]): Promise<number> {
       return r;
     };
 
+    loadWindow.fromUs = monotonicUs();
     if (opts.mode === 'quick') {
       ctx.drainTimeoutS = 20;
       await step(kafkaPhase(ctx, 10, 3));
@@ -246,8 +262,9 @@ async function main(argv: string[]): Promise<number> {
       if (opts.api) await step(apiPhase(ctx, opts.apiRate, opts.apiDurationS));
     }
 
+    loadWindow.toUs = monotonicUs();
     const { targets, ratios } = evaluate(phases, opts.mode);
-    const result: BenchResult = {
+    result = {
       startedAt,
       command: `npm run bench -- ${argv.join(' ')}`.trim(),
       mode: opts.mode,
@@ -274,31 +291,6 @@ async function main(argv: string[]): Promise<number> {
       ratios,
       targets,
     };
-    const files = writeResult(opts.out, result);
-    console.log(`\n${markdown(result)}\nwritten: ${files.json}\n         ${files.md}`);
-
-    if (opts.mode === 'quick') {
-      const pipeline = phases.find((p) => p.phase === 'pipeline')!;
-      const problems = [
-        ...phases
-          .filter((p) => p.completed < p.sent || p.failed > 0)
-          .map(
-            (p) =>
-              `${p.phase}: ${p.completed} of ${p.sent} completed, ${p.failed} failed ${p.errors.join('; ')}`,
-          ),
-        ...(pipeline.throughput < opts.minThroughput
-          ? [`pipeline throughput ${pipeline.throughput}/s is below the floor of ${opts.minThroughput}/s`]
-          : []),
-      ];
-      if (problems.length) {
-        console.error(`bench:quick failed:\n  ${problems.join('\n  ')}`);
-        return 1;
-      }
-      console.log(
-        `bench:quick: every order completed, pipeline ${pipeline.throughput}/s ≥ floor ${opts.minThroughput}/s`,
-      );
-    }
-    return 0;
   } finally {
     await processed.stop();
     await admin.deleteGroups([`${run}-processed`, `${run}-roundtrip`]).catch(() => undefined);
@@ -307,12 +299,47 @@ async function main(argv: string[]): Promise<number> {
     await connection.close();
     await target.close();
   }
+  if (profiles) {
+    // The processes wrote their profiles as they exited.
+    result.cpuProfiles = summariseProfiles(
+      profiles,
+      new Map([...target.processes].map(([n, pid]) => [pid, n])),
+      loadWindow,
+    );
+    log(`CPU profiles: ${profiles} (open one in Chrome DevTools → Performance)`);
+  }
+  const files = writeResult(opts.out, result);
+  console.log(`\n${markdown(result)}\nwritten: ${files.json}\n         ${files.md}`);
+
+  if (opts.mode === 'quick') {
+    const pipeline = phases.find((p) => p.phase === 'pipeline')!;
+    const problems = [
+      ...phases
+        .filter((p) => p.completed < p.sent || p.failed > 0)
+        .map(
+          (p) =>
+            `${p.phase}: ${p.completed} of ${p.sent} completed, ${p.failed} failed ${p.errors.join('; ')}`,
+        ),
+      ...(pipeline.throughput < opts.minThroughput
+        ? [`pipeline throughput ${pipeline.throughput}/s is below the floor of ${opts.minThroughput}/s`]
+        : []),
+    ];
+    if (problems.length) {
+      console.error(`bench:quick failed:\n  ${problems.join('\n  ')}`);
+      return 1;
+    }
+    console.log(
+      `bench:quick: every order completed, pipeline ${pipeline.throughput}/s ≥ floor ${opts.minThroughput}/s`,
+    );
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
-    console.error(err instanceof UsageError ? err.message : (err.stack ?? err.message));
-    process.exit(err instanceof UsageError ? 2 : 1);
+    const usage = err instanceof UsageError || err instanceof TargetError;
+    console.error(usage ? err.message : (err.stack ?? err.message));
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -9,7 +9,7 @@ import { orderCreatedEvent } from '../api/order-created-event';
 import { processOrderStartOptions } from '../bridge/order-start';
 import { EventConsumer } from '../common/event-consumer';
 import type { Logger } from '../common/logger';
-import type { OrderDoc } from '../common/order-model';
+import { newOrder } from '../common/order-model';
 import { priceOrder } from '../common/pricing';
 import { TOPICS } from '../common/topics';
 import { connectSse, type SseClient } from '../test/support/sse-client';
@@ -95,7 +95,9 @@ export class ProcessedWatcher {
 
 interface Tracked {
   sentAt: number;
+  /** Set once the request was accepted (202, workflow started, produce acknowledged). */
   acceptMs?: number;
+  /** The order's id, or the round-trip message's key. */
   orderId?: string;
 }
 
@@ -142,11 +144,74 @@ function summarise(
     usage: {
       machineCpuPct: usage.machineCpuPct,
       database: usage.database,
+      temporal: usage.temporal,
       processes: usage.processes,
       maxKafkaLag: maxOf((s) => s.kafkaLag),
       maxTemporalBacklog: maxOf((s) => s.temporalBacklog),
     },
   };
+}
+
+interface Measured {
+  phase: string;
+  rate: number;
+  durationS: number;
+  /** Sends request i, pushing its Tracked entry before the request goes out. */
+  send: (i: number, tracked: Tracked[]) => Promise<void>;
+  acceptLabel: string;
+  /** Each far-end signal, by label: when it arrived for an accepted request, if it has. */
+  ends: Record<string, (t: Tracked) => number | undefined>;
+}
+
+/**
+ * Runs one phase: open-loop load, then a bounded wait until every accepted request has every far-end signal.
+ * A request completes at the last of its signals; latencies are from the send.
+ */
+async function measure(ctx: BenchContext, m: Measured): Promise<PhaseResult> {
+  const tracked: Tracked[] = [];
+  const probe = new Probe(ctx.watched);
+  await probe.start();
+  const load = await openLoop({
+    rate: m.rate,
+    durationS: m.durationS,
+    maxInFlight: MAX_IN_FLIGHT,
+    send: (i) => m.send(i, tracked),
+  });
+  const accepted = tracked.filter((t) => t.acceptMs !== undefined);
+  const ends = Object.entries(m.ends);
+  const completedAt = (t: Tracked): number | undefined => {
+    let last = 0;
+    for (const [, end] of ends) {
+      const at = end(t);
+      if (at === undefined) return undefined;
+      last = Math.max(last, at);
+    }
+    return last;
+  };
+  await waitFor(() => accepted.every((t) => completedAt(t) !== undefined), ctx.drainTimeoutS);
+  const usage = await probe.stop();
+
+  const latencyMs: Record<string, Distribution | null> = {
+    [m.acceptLabel]: distribution(accepted.map((t) => t.acceptMs!)),
+  };
+  for (const [label, end] of ends)
+    latencyMs[label] = distribution(
+      accepted.flatMap((t) => {
+        const at = end(t);
+        return at === undefined ? [] : [at - t.sentAt];
+      }),
+    );
+  return summarise(
+    m.phase,
+    m.rate,
+    m.durationS,
+    load,
+    tracked[0]?.sentAt ?? Date.now(),
+    tracked.at(-1)?.sentAt ?? Date.now(),
+    accepted.flatMap((t) => completedAt(t) ?? []),
+    latencyMs,
+    usage,
+  );
 }
 
 function orderRequest(customerId: string) {
@@ -194,62 +259,35 @@ export async function pipelinePhase(
   await Promise.all(
     streams.map((s) => s.waitFor('ready', (events) => events.some((e) => e.event === 'ready'))),
   );
-
-  const tracked: Tracked[] = [];
-  const probe = new Probe(ctx.watched);
-  await probe.start();
-  const load = await openLoop({
-    rate,
-    durationS,
-    maxInFlight: MAX_IN_FLIGHT,
-    send: async (i) => {
-      await postOrder(ctx, customers[i % customers.length]!, tracked);
-    },
-  });
-  const accepted = tracked.filter((t) => t.orderId !== undefined);
-  const notifiedAt = () => {
-    const at = new Map<string, number>();
-    for (const s of streams)
-      for (const e of s.events)
-        if (e.event === 'notification') {
-          const orderId = (JSON.parse(e.data) as { orderId: string }).orderId;
-          if (!at.has(orderId)) at.set(orderId, e.receivedAt);
-        }
-    return at;
+  // First notification per order, read on from where each stream was last read.
+  const notified = new Map<string, number>();
+  const read = streams.map(() => 0);
+  const notifiedAt = (t: Tracked) => {
+    streams.forEach((s, k) => {
+      for (; read[k]! < s.events.length; read[k]!++) {
+        const e = s.events[read[k]!]!;
+        if (e.event !== 'notification') continue;
+        const orderId = (JSON.parse(e.data) as { orderId: string }).orderId;
+        if (!notified.has(orderId)) notified.set(orderId, e.receivedAt);
+      }
+    });
+    return notified.get(t.orderId!);
   };
-  await waitFor(() => {
-    const notified = notifiedAt();
-    return accepted.every((t) => ctx.processed.arrivals.has(t.orderId!) && notified.has(t.orderId!));
-  }, ctx.drainTimeoutS);
-  const usage = await probe.stop();
-  for (const s of streams) s.close();
-
-  const notified = notifiedAt();
-  const processedMs: number[] = [];
-  const notifiedMs: number[] = [];
-  const completions: number[] = [];
-  for (const t of accepted) {
-    const p = ctx.processed.arrivals.get(t.orderId!);
-    const n = notified.get(t.orderId!);
-    if (p !== undefined) processedMs.push(p - t.sentAt);
-    if (n !== undefined) notifiedMs.push(n - t.sentAt);
-    if (p !== undefined && n !== undefined) completions.push(Math.max(p, n));
+  try {
+    return await measure(ctx, {
+      phase: 'pipeline',
+      rate,
+      durationS,
+      send: (i, tracked) => postOrder(ctx, customers[i % customers.length]!, tracked),
+      acceptLabel: 'API accept',
+      ends: {
+        'POST → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!),
+        'POST → SSE notification': notifiedAt,
+      },
+    });
+  } finally {
+    for (const s of streams) s.close();
   }
-  return summarise(
-    'pipeline',
-    rate,
-    durationS,
-    load,
-    tracked[0]?.sentAt ?? Date.now(),
-    tracked.at(-1)?.sentAt ?? Date.now(),
-    completions,
-    {
-      'API accept': distribution(accepted.map((t) => t.acceptMs!)),
-      'POST → order-processed': distribution(processedMs),
-      'POST → SSE notification': distribution(notifiedMs),
-    },
-    usage,
-  );
 }
 
 /**
@@ -264,35 +302,22 @@ export async function temporalPhase(
 ): Promise<PhaseResult> {
   const priced = priceOrder(BENCH_CURRENCY, [{ sku: BENCH_SKU, quantity: 1 }]);
   if (!priced.ok) throw new Error(`the bench SKU ${BENCH_SKU} is not in the catalogue`);
-  const tracked: Tracked[] = [];
-  const probe = new Probe(ctx.watched);
-  await probe.start();
-  const load = await openLoop({
+  return measure(ctx, {
+    phase: 'bare Temporal',
     rate,
     durationS,
-    maxInFlight: MAX_IN_FLIGHT,
-    send: async (i) => {
-      const now = new Date();
-      const order: OrderDoc = {
+    send: async (i, tracked) => {
+      const order = newOrder({
         _id: randomUUID(),
         customerId: `${ctx.run}-temporal-${i % 10}`,
         email: 'bench@example.com',
         currency: BENCH_CURRENCY,
         items: priced.lines,
         totalCents: priced.totalCents,
-        status: 'accepted',
-        reason: null,
-        steps: [],
         idempotencyKey: null,
         requestHash: '',
-        createdAt: now,
-        updatedAt: now,
-        publishState: 'published',
-        publishAttempts: 0,
-        publishedAt: now,
-        lastPublishError: null,
-        runId: null,
-      };
+        createdAt: new Date(),
+      });
       const t: Tracked = { sentAt: Date.now(), orderId: order._id };
       tracked.push(t);
       const started = performance.now();
@@ -302,32 +327,9 @@ export async function temporalPhase(
       );
       t.acceptMs = performance.now() - started;
     },
+    acceptLabel: 'workflow start',
+    ends: { 'start → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!) },
   });
-  const started = tracked.filter((t) => t.acceptMs !== undefined);
-  await waitFor(() => started.every((t) => ctx.processed.arrivals.has(t.orderId!)), ctx.drainTimeoutS);
-  const usage = await probe.stop();
-  const processedMs: number[] = [];
-  const completions: number[] = [];
-  for (const t of started) {
-    const p = ctx.processed.arrivals.get(t.orderId!);
-    if (p === undefined) continue;
-    processedMs.push(p - t.sentAt);
-    completions.push(p);
-  }
-  return summarise(
-    'bare Temporal',
-    rate,
-    durationS,
-    load,
-    tracked[0]?.sentAt ?? Date.now(),
-    tracked.at(-1)?.sentAt ?? Date.now(),
-    completions,
-    {
-      'workflow start': distribution(started.map((t) => t.acceptMs!)),
-      'start → order-processed': distribution(processedMs),
-    },
-    usage,
-  );
 }
 
 /**
@@ -363,47 +365,21 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
   });
   await consumer.start();
   const payload = JSON.stringify({ ...orderRequest('bench'), padding: 'x'.repeat(300) });
-  const tracked: Tracked[] = [];
-  const probe = new Probe(ctx.watched);
-  await probe.start();
   try {
-    const load = await openLoop({
+    return await measure(ctx, {
+      phase: 'bare Kafka',
       rate,
       durationS,
-      maxInFlight: MAX_IN_FLIGHT,
-      send: async () => {
+      send: async (_i, tracked) => {
         const t: Tracked = { sentAt: Date.now(), orderId: randomUUID() };
         tracked.push(t);
         const started = performance.now();
         await producer.send({ topic, acks: -1, messages: [{ key: t.orderId, value: payload }] });
         t.acceptMs = performance.now() - started;
       },
+      acceptLabel: 'produce (acks=all)',
+      ends: { 'produce → consume': (t) => received.get(t.orderId!) },
     });
-    const sent = tracked.filter((t) => t.acceptMs !== undefined);
-    await waitFor(() => sent.every((t) => received.has(t.orderId!)), ctx.drainTimeoutS);
-    const usage = await probe.stop();
-    const roundTrip: number[] = [];
-    const completions: number[] = [];
-    for (const t of sent) {
-      const r = received.get(t.orderId!);
-      if (r === undefined) continue;
-      roundTrip.push(r - t.sentAt);
-      completions.push(r);
-    }
-    return summarise(
-      'bare Kafka',
-      rate,
-      durationS,
-      load,
-      tracked[0]?.sentAt ?? Date.now(),
-      tracked.at(-1)?.sentAt ?? Date.now(),
-      completions,
-      {
-        'produce (acks=all)': distribution(sent.map((t) => t.acceptMs!)),
-        'produce → consume': distribution(roundTrip),
-      },
-      usage,
-    );
   } finally {
     await consumer.stop();
     await producer.disconnect();
@@ -414,42 +390,13 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
  * The API alone at a high request rate: accept latency only. The orders are real and flow on through the system;
  * the phase then waits (bounded) for them all to come out, so the next phase starts from an idle system.
  */
-export async function apiPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
-  const tracked: Tracked[] = [];
-  const probe = new Probe(ctx.watched);
-  await probe.start();
-  const load = await openLoop({
+export function apiPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
+  return measure(ctx, {
+    phase: 'API burst',
     rate,
     durationS,
-    maxInFlight: MAX_IN_FLIGHT,
-    send: async (i) => {
-      await postOrder(ctx, `${ctx.run}-api-${i % 10}`, tracked);
-    },
+    send: (i, tracked) => postOrder(ctx, `${ctx.run}-api-${i % 10}`, tracked),
+    acceptLabel: 'API accept',
+    ends: { 'POST → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!) },
   });
-  const accepted = tracked.filter((t) => t.orderId !== undefined);
-  await waitFor(() => accepted.every((t) => ctx.processed.arrivals.has(t.orderId!)), ctx.drainTimeoutS);
-  const usage = await probe.stop();
-  const completions = accepted.flatMap((t) => {
-    const p = ctx.processed.arrivals.get(t.orderId!);
-    return p === undefined ? [] : [p];
-  });
-  return summarise(
-    'API burst',
-    rate,
-    durationS,
-    load,
-    tracked[0]?.sentAt ?? Date.now(),
-    tracked.at(-1)?.sentAt ?? Date.now(),
-    completions,
-    {
-      'API accept': distribution(accepted.map((t) => t.acceptMs!)),
-      'POST → order-processed': distribution(
-        accepted.flatMap((t) => {
-          const p = ctx.processed.arrivals.get(t.orderId!);
-          return p === undefined ? [] : [p - t.sentAt];
-        }),
-      ),
-    },
-    usage,
-  );
 }

@@ -53,31 +53,89 @@ export interface BacklogSample {
   temporalBacklog: Record<string, number>;
 }
 
-/** Time the database spent per command and collection (FerretDB launcher's /debug/commands). */
-export interface DatabaseCommand {
-  command: string;
+/** Time spent per operation over a phase: a database command, or a Temporal persistence operation. */
+export interface OperationTime {
+  operation: string;
   count: number;
   totalMs: number;
   meanMs: number;
-  /** Of the total, time spent waiting for the proxy's write lock. */
-  lockWaitMs: number;
+  /** For FerretDB: of the total, time spent waiting for the proxy's write lock. */
+  lockWaitMs?: number;
 }
 
-type CommandTimings = Record<string, { count: number; totalMs: number; lockWaitMs: number }>;
+type Timings = Record<string, { count: number; totalMs: number; lockWaitMs?: number }>;
 
-async function fetchTimings(url: string | undefined): Promise<CommandTimings | undefined> {
+async function fetchText(url: string | undefined): Promise<string | undefined> {
   if (!url) return undefined;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? ((await res.json()) as CommandTimings) : undefined;
+    return res.ok ? await res.text() : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** FerretDB launcher's /debug/commands: per command and collection. */
+async function databaseTimings(url: string | undefined): Promise<Timings | undefined> {
+  const text = await fetchText(url);
+  return text === undefined ? undefined : (JSON.parse(text) as Timings);
+}
+
+/**
+ * From the Temporal server's Prometheus metrics: time in persistence (its SQLite) per service and operation, and
+ * the number of frontend calls per operation (the SDK's round trips), as `frontend <operation>` with no time.
+ */
+export async function temporalTimings(url: string | undefined): Promise<Timings | undefined> {
+  const text = await fetchText(url);
+  if (text === undefined) return undefined;
+  const out: Timings = {};
+  const labels = (raw: string) =>
+    Object.fromEntries([...raw.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  for (const line of text.split('\n')) {
+    const m = /^(persistence_latency_sum|persistence_latency_count|service_requests)\{([^}]*)\} (\S+)$/.exec(
+      line,
+    );
+    if (!m) continue;
+    const l = labels(m[2]!);
+    const value = Number(m[3]);
+    if (m[1] === 'service_requests') {
+      if (l.service_name !== 'frontend') continue;
+      const t = (out[`frontend ${l.operation}`] ??= { count: 0, totalMs: 0 });
+      t.count += value;
+      continue;
+    }
+    const t = (out[`${l.service_name} ${l.operation}`] ??= { count: 0, totalMs: 0 });
+    if (m[1] === 'persistence_latency_sum') t.totalMs += value * 1000;
+    else t.count += value;
+  }
+  return out;
+}
+
+/** What happened between two readings, most time first (then most calls). */
+function timingsBetween(before: Timings | undefined, after: Timings | undefined): OperationTime[] {
+  if (!before || !after) return [];
+  const out: OperationTime[] = [];
+  for (const [operation, t] of Object.entries(after)) {
+    const b = before[operation] ?? { count: 0, totalMs: 0, lockWaitMs: 0 };
+    const count = t.count - b.count;
+    if (count <= 0) continue;
+    const totalMs = t.totalMs - b.totalMs;
+    out.push({
+      operation: operation.trim(),
+      count,
+      totalMs: round(totalMs),
+      meanMs: round(totalMs / count),
+      ...(t.lockWaitMs === undefined ? {} : { lockWaitMs: round(t.lockWaitMs - (b.lockWaitMs ?? 0)) }),
+    });
+  }
+  return out.sort((a, b) => b.totalMs - a.totalMs || b.count - a.count);
+}
+
 export interface Watched {
   /** The local FerretDB's per-command timings, when the stack runs it. */
   databaseTimingsUrl?: string;
+  /** The Temporal server's Prometheus endpoint, when the stack runs it. */
+  temporalMetricsUrl?: string;
   processes: Map<string, number>;
   groups: { groupId: string; topics: string[] }[];
   admin: Admin;
@@ -88,7 +146,9 @@ export interface Watched {
 export interface PhaseUsage {
   machineCpuPct: number;
   /** The database commands that took the most time during the phase, most first. */
-  database: DatabaseCommand[];
+  database: OperationTime[];
+  /** Temporal persistence operations, most time first, and frontend calls (no time). */
+  temporal: OperationTime[];
   processes: Record<string, ProcessUsage>;
   samples: BacklogSample[];
 }
@@ -103,12 +163,16 @@ export class Probe {
   private samples: BacklogSample[] = [];
   private sampling: Promise<void> = Promise.resolve();
   private benchCpu = process.cpuUsage();
-  private timingsAtStart: CommandTimings | undefined;
+  private databaseAtStart: Timings | undefined;
+  private temporalAtStart: Timings | undefined;
 
   constructor(private readonly watched: Watched) {}
 
   async start(): Promise<void> {
-    this.timingsAtStart = await fetchTimings(this.watched.databaseTimingsUrl);
+    [this.databaseAtStart, this.temporalAtStart] = await Promise.all([
+      databaseTimings(this.watched.databaseTimingsUrl),
+      temporalTimings(this.watched.temporalMetricsUrl),
+    ]);
     this.startedAt = Date.now();
     this.machineStart = readMachineTicks();
     this.benchCpu = process.cpuUsage();
@@ -164,29 +228,15 @@ export class Probe {
       cpuPct: round(((bench.user + bench.system) / 1e6 / seconds) * 100),
       maxRssMb: round(process.memoryUsage().rss / 1024 / 1024),
     };
-    const database: DatabaseCommand[] = [];
-    const timings = await fetchTimings(this.watched.databaseTimingsUrl);
-    if (timings && this.timingsAtStart) {
-      for (const [command, t] of Object.entries(timings)) {
-        const before = this.timingsAtStart[command] ?? { count: 0, totalMs: 0, lockWaitMs: 0 };
-        const count = t.count - before.count;
-        if (count <= 0) continue;
-        const totalMs = t.totalMs - before.totalMs;
-        database.push({
-          command: command.trim(),
-          count,
-          totalMs: round(totalMs),
-          meanMs: round(totalMs / count),
-          lockWaitMs: round(t.lockWaitMs - before.lockWaitMs),
-        });
-      }
-      database.sort((a, b) => b.totalMs - a.totalMs);
-    }
+    const [database, temporal] = await Promise.all([
+      databaseTimings(this.watched.databaseTimingsUrl).then((t) => timingsBetween(this.databaseAtStart, t)),
+      temporalTimings(this.watched.temporalMetricsUrl).then((t) => timingsBetween(this.temporalAtStart, t)),
+    ]);
     const machine = readMachineTicks();
     const machineCpuPct = round(
       ((machine.busy - this.machineStart.busy) / Math.max(1, machine.total - this.machineStart.total)) * 100,
     );
-    return { machineCpuPct, database: database.slice(0, 12), processes, samples: this.samples };
+    return { machineCpuPct, database: database.slice(0, 12), temporal, processes, samples: this.samples };
   }
 }
 

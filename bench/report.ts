@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PhaseResult } from './phases';
+import type { OperationTime } from './probe';
+import type { ProfileSummary } from './cpu-profile';
 import type { Distribution } from './stats';
 
 export interface Target {
@@ -23,6 +25,8 @@ export interface BenchResult {
   phases: PhaseResult[];
   ratios: Record<string, number | null>;
   targets: Target[];
+  /** With --cpu-prof: where each process spent its CPU while the phases ran. */
+  cpuProfiles?: ProfileSummary[];
 }
 
 export function machineFacts(): BenchResult['machine'] {
@@ -112,18 +116,60 @@ export function markdown(r: BenchResult): string {
       )
       .join('; ')}.`,
   );
+  const timed = (list: OperationTime[]) =>
+    list
+      .slice(0, 8)
+      .map(
+        (d) =>
+          `${d.operation} ${d.count}× ${d.meanMs} ms (total ${Math.round(d.totalMs)} ms${
+            d.lockWaitMs === undefined ? '' : `, lock wait ${Math.round(d.lockWaitMs)} ms`
+          })`,
+      )
+      .join('; ');
   for (const p of columns) {
-    if (p.usage.database.length === 0) continue;
+    const persistence = p.usage.temporal.filter((t) => !t.operation.startsWith('frontend '));
+    const calls = p.usage.temporal.filter(
+      (t) => t.operation.startsWith('frontend ') && !/Poll/.test(t.operation),
+    );
+    const perOrder = (n: number) => Math.round((n / Math.max(1, p.completed)) * 10) / 10;
+    if (p.usage.database.length)
+      lines.push(
+        '',
+        `Database time during ${p.phase} @ ${p.rate}/s (FerretDB, per command and collection): ${timed(p.usage.database)}.`,
+      );
+    if (persistence.length)
+      lines.push(
+        '',
+        `Temporal persistence during ${p.phase} @ ${p.rate}/s (SQLite, per service and operation): ${timed(persistence)}.`,
+      );
+    if (calls.length)
+      lines.push(
+        '',
+        `Temporal frontend calls per completed order during ${p.phase} @ ${p.rate}/s (polls left out): ${calls
+          .sort((a, b) => b.count - a.count)
+          .slice(0, 8)
+          .map((c) => `${c.operation.slice('frontend '.length)} ${perOrder(c.count)}`)
+          .join('; ')}.`,
+      );
+  }
+  if (r.cpuProfiles?.length) {
     lines.push(
       '',
-      `Database time during ${p.phase} @ ${p.rate}/s (FerretDB, per command and collection): ${p.usage.database
-        .slice(0, 8)
-        .map(
-          (d) =>
-            `${d.command} ${d.count}× ${d.meanMs} ms (total ${Math.round(d.totalMs)} ms, lock wait ${Math.round(d.lockWaitMs)} ms)`,
-        )
-        .join('; ')}.`,
+      "CPU profiles over the phases (`--cpu-prof`; share of each process's busy time while the load ran):",
+      '',
+      '| process | busy s | by owner of the code | top functions (self time) |',
+      '|---|---|---|---|',
     );
+    for (const p of r.cpuProfiles)
+      lines.push(
+        `| ${p.process} | ${Math.round(p.busyMs / 100) / 10} | ${p.owners
+          .slice(0, 6)
+          .map((o) => `${o.owner} ${o.pct}%`)
+          .join('<br>')} | ${p.functions
+          .slice(0, 5)
+          .map((f) => `${f.fn.replace(/\|/g, '\\|')} ${f.pct}%`)
+          .join('<br>')} |`,
+      );
   }
   return lines.join('\n') + '\n';
 }

@@ -12,6 +12,8 @@ import { isAlive, readState } from '../stack/state';
 export interface Target {
   /** FerretDB's per-command timings, when the local stack runs it. */
   databaseTimingsUrl?: string;
+  /** The local Temporal server's Prometheus metrics. */
+  temporalMetricsUrl?: string;
   kind: 'running' | 'started by the bench';
   api: string;
   notifications: string;
@@ -21,6 +23,9 @@ export interface Target {
   processes: Map<string, number>;
   close(): Promise<void>;
 }
+
+/** The target cannot be used as asked. */
+export class TargetError extends Error {}
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -54,12 +59,24 @@ function databaseTimingsUrl(config: Config): string | undefined {
     : `http://127.0.0.1:${config.stack.ports.mongoDebug}/debug/commands`;
 }
 
+function temporalMetricsUrl(config: Config): string | undefined {
+  return config.temporal.external
+    ? undefined
+    : `http://127.0.0.1:${config.stack.ports.temporalMetrics}/metrics`;
+}
+
 export async function findOrStartTarget(
   config: Config,
   run: string,
   log: (line: string) => void,
+  /** Profile every process the bench starts (`node --cpu-prof`), writing into this folder. */
+  cpuProfDir?: string,
 ): Promise<Target> {
   if (await answers(`${config.api.publicUrl}/healthz`)) {
+    if (cpuProfDir)
+      throw new TargetError(
+        `--cpu-prof profiles the processes the bench starts itself, but the system at ${config.api.publicUrl} is already running: stop npm start first`,
+      );
     let appPidsRecorded: Record<string, number> = {};
     try {
       appPidsRecorded = JSON.parse(fs.readFileSync(appPidFile(config), 'utf8')) as Record<string, number>;
@@ -72,6 +89,7 @@ export async function findOrStartTarget(
     return {
       kind: 'running',
       databaseTimingsUrl: databaseTimingsUrl(config),
+      temporalMetricsUrl: temporalMetricsUrl(config),
       api: config.api.publicUrl,
       notifications: config.notifications.publicUrl,
       groups: groupsOf(config.bridge.groupId, config.notifications.groupId, config.analytics.groupId),
@@ -83,6 +101,7 @@ export async function findOrStartTarget(
   log(`nothing answers at ${config.api.publicUrl}: starting every process of the system for this run`);
   const app = await startIsolatedApp(config, run, {
     env: { LOG_LEVEL: 'warn' },
+    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
     output: (name, line) => {
       if (/exited|restarting|"level":(50|60)/.test(line)) log(`  ${name}: ${line}`);
     },
@@ -92,6 +111,7 @@ export async function findOrStartTarget(
   return {
     kind: 'started by the bench',
     databaseTimingsUrl: databaseTimingsUrl(config),
+    temporalMetricsUrl: temporalMetricsUrl(config),
     api: app.api,
     notifications: app.notifications,
     groups: groupsOf(config.bridge.groupId, app.groups.notifications, app.groups.analytics),

@@ -31,6 +31,35 @@ export interface OrderDoc {
   retryRunIds?: string[];
 }
 
+/** What a new order is made of; everything else starts as an accepted order whose `order-created` is pending. */
+export interface NewOrder {
+  _id: string;
+  customerId: string;
+  email: string;
+  currency: string;
+  items: OrderLine[];
+  totalCents: number;
+  idempotencyKey: string | null;
+  requestHash: string;
+  createdAt: Date;
+}
+
+/** A freshly accepted order, as the API stores it. */
+export function newOrder(fields: NewOrder): OrderDoc {
+  return {
+    ...fields,
+    status: 'accepted',
+    reason: null,
+    steps: [],
+    updatedAt: fields.createdAt,
+    publishState: 'pending',
+    publishAttempts: 0,
+    publishedAt: null,
+    lastPublishError: null,
+    runId: null,
+  };
+}
+
 const orderSchema = new Schema<OrderDoc>(
   {
     _id: { type: String, required: true },

@@ -52,6 +52,8 @@ interface Instance {
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
+  /** Extra options for node itself, before the entry point (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   /** Where each line of output goes; defaults to this process's stdout, prefixed with the instance name. */
   output?: (instance: string, line: string) => void;
   readyTimeoutMs?: number;
@@ -72,11 +74,15 @@ export async function startApp(processes: AppProcess[], opts: StartOptions = {})
   let failure: ((err: Error) => void) | undefined;
 
   const launch = (inst: Instance, onReady: () => void) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, inst.entry)], {
-      cwd: ROOT,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, inst.entry)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...opts.env },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      },
+    );
     inst.child = child;
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream }).on('line', (line) => output(inst.name, line));
@@ -175,7 +181,7 @@ export interface IsolatedApp extends StartedApp {
 export async function startIsolatedApp(
   config: Config,
   run: string,
-  opts: { env?: NodeJS.ProcessEnv; output?: StartOptions['output'] } = {},
+  opts: Pick<StartOptions, 'env' | 'nodeArgs' | 'output'> = {},
 ): Promise<IsolatedApp> {
   const [apiPort, notificationsPort, analyticsPort] = [await freePort(), await freePort(), await freePort()];
   const mongoUrl = config.mongo.url.replace(/\/([^/?]*)(\?|$)/, `/${run.replace(/-/g, '_')}$2`);
@@ -191,6 +197,7 @@ export async function startIsolatedApp(
       MONGO_URL: mongoUrl,
       ...opts.env,
     },
+    nodeArgs: opts.nodeArgs,
     output: opts.output,
   });
   return {

@@ -9,10 +9,13 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { FailureReason, FinalStatus } from '../common/events';
 import { ORDER_STATUS } from '../common/search-attributes';
@@ -35,8 +38,19 @@ import {
 /** Failure types that are the business saying no: the order is rejected, nothing is retried. */
 export const BUSINESS_FAILURES = ['InvalidOrder', 'OutOfStock', 'PaymentDeclined'] as const;
 
-const { validateOrder } = proxyActivities<OrderActivities>({
-  taskQueue: ORDERS_TASK_QUEUE,
+/**
+ * The `orders` queue's own steps (validate, record status, reserve/release/commit stock) run as local activities:
+ * in the workflow task, on the worker running the workflow, with no task queue round trip. They are short and
+ * idempotent (keyed by orderId), which is what local activities suit; retries keep the same policies. Payment and
+ * publishing stay activities on their own queues, where they are rate-limited and scaled apart. Runs started before
+ * this change keep their activities: their histories have no LOCAL_ORDER_STEPS marker (replayed from
+ * test/fixtures/histories/*.v1.json).
+ */
+export const LOCAL_ORDER_STEPS = 'local-order-steps';
+
+type StepOptions = Required<Pick<LocalActivityOptions, 'startToCloseTimeout' | 'retry'>>;
+
+const VALIDATE: StepOptions = {
   startToCloseTimeout: '10 seconds',
   retry: {
     initialInterval: '200 milliseconds',
@@ -44,11 +58,9 @@ const { validateOrder } = proxyActivities<OrderActivities>({
     maximumInterval: '5 seconds',
     maximumAttempts: 5,
   },
-});
-
+};
 // Status records and compensations must get through: many attempts, capped backoff.
-const { recordOrderStatus } = proxyActivities<OrderActivities>({
-  taskQueue: ORDERS_TASK_QUEUE,
+const RECORD: StepOptions = {
   startToCloseTimeout: '10 seconds',
   retry: {
     initialInterval: '500 milliseconds',
@@ -56,10 +68,8 @@ const { recordOrderStatus } = proxyActivities<OrderActivities>({
     maximumInterval: '30 seconds',
     maximumAttempts: 50,
   },
-});
-
-const { reserveStock, releaseStock, commitStock } = proxyActivities<StockActivities>({
-  taskQueue: ORDERS_TASK_QUEUE,
+};
+const STOCK: StepOptions = {
   startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '500 milliseconds',
@@ -67,7 +77,18 @@ const { reserveStock, releaseStock, commitStock } = proxyActivities<StockActivit
     maximumInterval: '10 seconds',
     maximumAttempts: 10,
   },
-});
+};
+
+function orderSteps(local: boolean) {
+  const proxy = <A extends object>(options: StepOptions) =>
+    local
+      ? proxyLocalActivities<A>(options)
+      : proxyActivities<A>({ ...options, taskQueue: ORDERS_TASK_QUEUE });
+  const { validateOrder } = proxy<OrderActivities>(VALIDATE);
+  const { recordOrderStatus } = proxy<OrderActivities>(RECORD);
+  const { reserveStock, releaseStock, commitStock } = proxy<StockActivities>(STOCK);
+  return { validateOrder, recordOrderStatus, reserveStock, releaseStock, commitStock };
+}
 
 const { chargePayment } = proxyActivities<PaymentActivities>({
   taskQueue: PAYMENTS_TASK_QUEUE,
@@ -104,21 +125,28 @@ const { publishOrderProcessed } = proxyActivities<PublishActivities>({
 
 class OrderCancelled extends Error {}
 
+/** What a step failed with: an activity's failure comes wrapped in ActivityFailure, a local activity's does not. */
+const stepFailure = (err: unknown): unknown => (err instanceof ActivityFailure ? err.cause : err);
+
 function businessReason(err: unknown): FailureReason | undefined {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    const type = err.cause.type ?? '';
-    if ((BUSINESS_FAILURES as readonly string[]).includes(type)) return { type, message: err.cause.message };
+  const cause = stepFailure(err);
+  if (cause instanceof ApplicationFailure) {
+    const type = cause.type ?? '';
+    if ((BUSINESS_FAILURES as readonly string[]).includes(type)) return { type, message: cause.message };
   }
   return undefined;
 }
 
 function technicalReason(err: unknown): FailureReason {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const cause = stepFailure(err);
   const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'TechnicalFailure';
   return { type, message: cause instanceof Error ? cause.message : String(cause) };
 }
 
 export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrderResult> {
+  const { validateOrder, recordOrderStatus, reserveStock, releaseStock, commitStock } = orderSteps(
+    patched(LOCAL_ORDER_STEPS),
+  );
   const { workflowId, runId } = workflowInfo();
   const state: OrderState = {
     status: 'processing',

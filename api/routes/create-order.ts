@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { outboxModel, type OrderDoc } from '../../common/order-model';
+import { newOrder, outboxModel, type OrderDoc } from '../../common/order-model';
 import { priceOrder } from '../../common/pricing';
 import type { AppDeps } from '../app';
 import { ApiError, parseOrThrow, validationFailed } from '../../common/http/errors';
@@ -45,26 +45,17 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
     if (!priced.ok) throw unknownSkus(request, priced.unknownSkus);
 
     const now = new Date();
-    const order: OrderDoc = {
+    const order = newOrder({
       _id: orderIdFor(request.customerId, key),
       customerId: request.customerId,
       email: request.email,
       currency: request.currency,
       items: priced.lines,
       totalCents: priced.totalCents,
-      status: 'accepted',
-      reason: null,
-      steps: [],
       idempotencyKey: key ?? null,
       requestHash: requestHash(request),
       createdAt: now,
-      updatedAt: now,
-      publishState: 'pending',
-      publishAttempts: 0,
-      publishedAt: null,
-      lastPublishError: null,
-      runId: null,
-    };
+    });
     const log = logger.child({ orderId: order._id });
 
     let stored = order;

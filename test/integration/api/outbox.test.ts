@@ -9,6 +9,7 @@ import { createKafka } from '../../../common/kafka';
 import { createLogger } from '../../../common/logger';
 import { connectMongo } from '../../../common/mongo';
 import {
+  newOrder,
   orderModel,
   outboxModel,
   type OrderDoc,
@@ -77,25 +78,19 @@ async function insertOrders(count: number, overrides: Partial<OrderDoc> = {}): P
   if (!priced.ok) throw new Error('the catalogue lost KB-001');
   const docs = Array.from({ length: count }, (): OrderDoc => {
     clock += 1;
+    const at = new Date(clock);
     return {
-      _id: randomUUID(),
-      customerId: `it-outbox-${randomUUID().slice(0, 8)}`,
-      email: 'ada@example.com',
-      currency: 'EUR',
-      items: priced.lines,
-      totalCents: priced.totalCents,
-      status: 'accepted',
-      reason: null,
-      steps: [],
-      idempotencyKey: null,
-      requestHash: 'h',
-      createdAt: new Date(clock),
-      updatedAt: new Date(clock),
-      publishState: 'pending',
-      publishAttempts: 0,
-      publishedAt: null,
-      lastPublishError: null,
-      runId: null,
+      ...newOrder({
+        _id: randomUUID(),
+        customerId: `it-outbox-${randomUUID().slice(0, 8)}`,
+        email: 'ada@example.com',
+        currency: 'EUR',
+        items: priced.lines,
+        totalCents: priced.totalCents,
+        idempotencyKey: null,
+        requestHash: 'h',
+        createdAt: at,
+      }),
       ...overrides,
     };
   });

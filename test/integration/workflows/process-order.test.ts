@@ -128,12 +128,13 @@ describe('processOrder workflow', () => {
     return input;
   }
 
-  const start = (input: ProcessOrderInput, workflowId: string) =>
+  const start = (input: ProcessOrderInput, workflowId: string, workflowTaskTimeout?: number) =>
     env.client.workflow.start('processOrder', {
       taskQueue: ORDERS_TASK_QUEUE,
       workflowId,
       args: [input],
       typedSearchAttributes: [{ key: CUSTOMER_ID, value: input.customerId }],
+      workflowTaskTimeout,
     });
 
   async function waitFor(
@@ -162,6 +163,16 @@ describe('processOrder workflow', () => {
       const description = await handle.describe();
       expect(description.typedSearchAttributes.get(ORDER_STATUS)).toBe('completed');
       expect(description.typedSearchAttributes.get(CUSTOMER_ID)).toBe(input.customerId);
+
+      // The orders queue's own steps ran as local activities: only payment and publishing went through task
+      // queues, so the whole order took three workflow tasks.
+      const { events } = await handle.fetchHistory();
+      expect(
+        events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+      ).toEqual(['chargePayment', 'publishOrderProcessed']);
+      const markers = events!.flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
+      expect(markers.filter((m) => m === 'core_local_activity')).toHaveLength(5); // record, validate, reserve, commit, record
+      expect(events!.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(3);
     });
     expect(world.stock.get('KB-001')).toBe(8);
     expect(world.stock.get('MS-002')).toBe(9);
@@ -232,7 +243,9 @@ describe('processOrder workflow', () => {
     const reserve = gate();
     world.gates.reserve = reserve.promise;
     await run(world, async (input, workflowId) => {
-      const handle = await start(input, workflowId);
+      // Reserving is a local activity, run inside the workflow task: the query and the signal below reach the
+      // workflow when that task heartbeats, at 80% of its timeout. A short timeout keeps the test quick.
+      const handle = await start(input, workflowId, 2000);
       await waitFor(handle, (s) => s.steps.includes('validated'));
       await handle.signal(cancelSignal, { reason: 'changed my mind' });
       const state = await waitFor(handle, (s) => s.cancel.state !== 'none');
