@@ -107,9 +107,11 @@ export function temporalServer({ config, paths }: ServerContext): ServerSpec {
         'journal_mode=wal',
         '--sqlite-pragma',
         'synchronous=normal',
-        // Newly registered search attributes are usable at once, not after a cache refresh.
+        // The search attributes come from the command line (below): they exist before the first request, so the
+        // server's cache of them holds. The dev server otherwise refreshes that cache on every read, a
+        // cluster-metadata read each time: about 15 per order, a fifth of the server's SQLite time.
         '--dynamic-config-value',
-        'system.forceSearchAttributesCacheRefreshOnRead=true',
+        'system.forceSearchAttributesCacheRefreshOnRead=false',
         '--log-level',
         'warn',
       ];
