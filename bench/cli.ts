@@ -10,7 +10,8 @@
  *                                                    where each spent its CPU; the bench must start them itself
  *
  * It targets the system `npm start` runs; when nothing answers it starts every process itself, on a database and
- * consumer groups of its own. Loopback only; every phase is bounded in count and time. Results go to bench/results/.
+ * consumer groups of its own. Before each phase it waits (--settle-timeout, default 300 s) until no consumer group
+ * lags and no task queue holds work, so a phase measures its own load and not a backlog left from before. Loopback only; every phase is bounded in count and time. Results go to bench/results/.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -75,6 +76,7 @@ function parse(argv: string[]) {
       'min-throughput': { type: 'string', default: '1' },
       'no-api': { type: 'boolean', default: false },
       'drain-timeout': { type: 'string', default: '120' },
+      'settle-timeout': { type: 'string', default: '300' },
       'cpu-prof': { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(__dirname, 'results') },
     },
@@ -93,6 +95,7 @@ function parse(argv: string[]) {
     minThroughput: number('min-throughput', values['min-throughput'], 0, MAX_RATE),
     api: !values['no-api'],
     drainTimeoutS: number('drain-timeout', values['drain-timeout'], 5, 1800),
+    settleTimeoutS: number('settle-timeout', values['settle-timeout'], 0, 1800),
     out: values.out,
     cpuProf: values['cpu-prof'],
   };
@@ -236,6 +239,8 @@ async function main(argv: string[]): Promise<number> {
       notifications: target.notifications,
       processed,
       drainTimeoutS: opts.drainTimeoutS,
+      settleTimeoutS: opts.settleTimeoutS,
+      log,
     };
     const step = async (p: Promise<PhaseResult>) => {
       const r = await p;
@@ -247,6 +252,7 @@ async function main(argv: string[]): Promise<number> {
     loadWindow.fromUs = monotonicUs();
     if (opts.mode === 'quick') {
       ctx.drainTimeoutS = 20;
+      ctx.settleTimeoutS = Math.min(ctx.settleTimeoutS, 20);
       await step(kafkaPhase(ctx, 10, 3));
       await step(temporalPhase(ctx, 5, 6));
       await step(pipelinePhase(ctx, 5, 10));

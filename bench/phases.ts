@@ -15,7 +15,7 @@ import { TOPICS } from '../common/topics';
 import { connectSse, type SseClient } from '../test/support/sse-client';
 import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW } from '../workflows/order-contract';
 import { openLoop } from './load';
-import { Probe, type PhaseUsage, type Watched } from './probe';
+import { Probe, settle, type PhaseUsage, type Watched } from './probe';
 import { distribution, type Distribution } from './stats';
 
 export interface PhaseResult {
@@ -36,6 +36,8 @@ export interface PhaseResult {
   drainS: number;
   /** Every order completed, nothing failed, and the backlog left at the end drained within the allowance. */
   sustained: boolean;
+  /** What was still queued when the phase had to start anyway (the system did not settle in time). */
+  startedWithBacklog?: Record<string, number>;
   latencyMs: Record<string, Distribution | null>;
   usage: Omit<PhaseUsage, 'samples'> & {
     maxKafkaLag: Record<string, number>;
@@ -55,6 +57,9 @@ export interface BenchContext {
   processed: ProcessedWatcher;
   /** Upper bound on waiting for the far end after the load stops. */
   drainTimeoutS: number;
+  /** Upper bound on waiting, before a phase, for the system to work off what is queued. */
+  settleTimeoutS: number;
+  log: (line: string) => void;
 }
 
 const MAX_IN_FLIGHT = 5000;
@@ -168,6 +173,8 @@ interface Measured {
  * A request completes at the last of its signals; latencies are from the send.
  */
 async function measure(ctx: BenchContext, m: Measured): Promise<PhaseResult> {
+  const backlog = await settle(ctx.watched, ctx.settleTimeoutS, ctx.log);
+  if (backlog) ctx.log(`  starting ${m.phase} anyway, with queued: ${JSON.stringify(backlog)}`);
   const tracked: Tracked[] = [];
   const probe = new Probe(ctx.watched);
   await probe.start();
@@ -201,7 +208,7 @@ async function measure(ctx: BenchContext, m: Measured): Promise<PhaseResult> {
         return at === undefined ? [] : [at - t.sentAt];
       }),
     );
-  return summarise(
+  const result = summarise(
     m.phase,
     m.rate,
     m.durationS,
@@ -212,6 +219,7 @@ async function measure(ctx: BenchContext, m: Measured): Promise<PhaseResult> {
     latencyMs,
     usage,
   );
+  return backlog ? { ...result, startedWithBacklog: backlog } : result;
 }
 
 function orderRequest(customerId: string) {

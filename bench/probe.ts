@@ -153,6 +153,56 @@ export interface PhaseUsage {
   samples: BacklogSample[];
 }
 
+/** Kafka lag per consumer group and Temporal backlog per task queue, now. A group that cannot be read counts -1. */
+export async function backlogSample(watched: Watched): Promise<BacklogSample> {
+  const at = Date.now();
+  const [lags, queues] = await Promise.all([
+    Promise.all(
+      watched.groups.map(async (g) => {
+        const lag = await consumerLag(watched.admin, g.groupId, g.topics).catch(() => undefined);
+        return [g.groupId, lag ? Object.values(lag).reduce((s, t) => s + t.total, 0) : -1] as const;
+      }),
+    ),
+    describeTaskQueues(watched.temporal, watched.namespace).catch(() => []),
+  ]);
+  return {
+    at,
+    kafkaLag: Object.fromEntries(lags),
+    temporalBacklog: Object.fromEntries(
+      queues.map((q) => [q.name, q.activity.backlogCount + (q.workflow?.backlogCount ?? 0)]),
+    ),
+  };
+}
+
+/**
+ * Waits (bounded) until nothing is queued: every consumer group caught up and every task queue empty, three
+ * samples in a row, so a run measures the load it sends and not a backlog left from before. Returns what was
+ * still queued when it gave up, or undefined once settled.
+ */
+export async function settle(
+  watched: Watched,
+  timeoutS: number,
+  log: (line: string) => void,
+): Promise<Record<string, number> | undefined> {
+  const deadline = Date.now() + timeoutS * 1000;
+  let quiet = 0;
+  let lastLog = 0;
+  for (;;) {
+    const sample = await backlogSample(watched);
+    const queued = Object.fromEntries(
+      Object.entries({ ...sample.kafkaLag, ...sample.temporalBacklog }).filter(([, n]) => n !== 0),
+    );
+    quiet = Object.keys(queued).length === 0 ? quiet + 1 : 0;
+    if (quiet >= 3) return undefined;
+    if (Date.now() >= deadline) return queued;
+    if (quiet === 0 && Date.now() - lastLog > 10_000) {
+      log(`waiting for the system to work off what is queued: ${JSON.stringify(queued)}`);
+      lastLog = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Samples from start() to stop(); returns per-process means and maxima and the backlog series. */
 export class Probe {
   private timer: NodeJS.Timeout | undefined;
@@ -190,23 +240,7 @@ export class Probe {
       const rss = readRssMb(pid);
       if (rss !== undefined) this.maxRss.set(name, Math.max(this.maxRss.get(name) ?? 0, rss));
     }
-    const at = Date.now();
-    const [lags, queues] = await Promise.all([
-      Promise.all(
-        this.watched.groups.map(async (g) => {
-          const lag = await consumerLag(this.watched.admin, g.groupId, g.topics).catch(() => undefined);
-          return [g.groupId, lag ? Object.values(lag).reduce((s, t) => s + t.total, 0) : -1] as const;
-        }),
-      ),
-      describeTaskQueues(this.watched.temporal, this.watched.namespace).catch(() => []),
-    ]);
-    this.samples.push({
-      at,
-      kafkaLag: Object.fromEntries(lags),
-      temporalBacklog: Object.fromEntries(
-        queues.map((q) => [q.name, q.activity.backlogCount + (q.workflow?.backlogCount ?? 0)]),
-      ),
-    });
+    this.samples.push(await backlogSample(this.watched));
   }
 
   async stop(): Promise<PhaseUsage> {

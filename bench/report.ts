@@ -80,6 +80,11 @@ export function markdown(r: BenchResult): string {
     );
   }
   lines.push('');
+  for (const p of r.phases.filter((p) => p.startedWithBacklog))
+    lines.push(
+      `${p.phase} @ ${p.rate}/s started with work still queued: ${JSON.stringify(p.startedWithBacklog)}.`,
+      '',
+    );
   const ratios = Object.entries(r.ratios).filter(([, v]) => v !== null);
   if (ratios.length) lines.push(`Ratios: ${ratios.map(([k, v]) => `${k} ${v}`).join('; ')}.`, '');
 
