@@ -24,36 +24,44 @@ export async function findOrder(orders: OrderModel, params: unknown): Promise<Or
 }
 
 /**
- * The workflow's view of an order that is still in flight; undefined means "the stored status is the answer",
- * either because no workflow has started yet or because Temporal did not answer in time: a slow Temporal must
- * not make reading an order fail.
+ * The order as GET answers it: the stored order and, while it is in flight, the workflow's view of it. No live view
+ * means "the stored status is the answer": the order is final, no workflow has started yet, or Temporal did not
+ * answer in time (a slow Temporal must not make reading an order fail).
  */
-async function liveStatus({ temporal, logger }: AppDeps, order: OrderDoc): Promise<LiveStatus | undefined> {
-  if (isFinal(order.status)) return undefined;
+async function currentOrder(
+  { temporal, logger, orders }: AppDeps,
+  order: OrderDoc,
+): Promise<{ order: OrderDoc; live?: LiveStatus }> {
+  if (isFinal(order.status)) return { order };
   try {
     const view = await inspectWorkflow(temporal.client, order._id, Date.now() + LIVE_STATUS_BUDGET_MS);
     switch (view.kind) {
       case 'not-started':
-        return undefined;
-      case 'closed':
-        return view.live;
+        return { order };
+      case 'closed': {
+        // The workflow stores its outcome just before its run closes. A run that closed after the order was read
+        // has stored it by now, and the stored outcome is the one that counts; the run's own ending only stands
+        // for a run that never got to store one (terminated, timed out).
+        const stored = await orders.findById(order._id).lean<OrderDoc>();
+        return stored && isFinal(stored.status) ? { order: stored } : { order, live: view.live };
+      }
       case 'running': {
         const { status, steps, reason, cancel } = view.state;
-        return { status, steps, reason, cancel };
+        return { order, live: { status, steps, reason, cancel } };
       }
     }
   } catch (err) {
     logger
       .child({ orderId: order._id })
       .warn({ err }, 'workflow status unavailable; answering the stored one');
-    return undefined;
+    return { order };
   }
 }
 
 export function getOrder(deps: AppDeps): RequestHandler {
   return async (req, res) => {
-    const order = await findOrder(deps.orders, req.params);
-    res.json(orderView(deps.config, order, await liveStatus(deps, order)));
+    const { order, live } = await currentOrder(deps, await findOrder(deps.orders, req.params));
+    res.json(orderView(deps.config, order, live));
   };
 }
 

@@ -150,6 +150,40 @@ it('refuses to cancel once the payment is captured, and reports a terminated run
   expect(view.steps).toEqual([]); // the stored steps: a failed run reports none
 });
 
+it('answers the outcome the workflow stored just before its run closed, not the bare end of the run', async () => {
+  const created = await acceptAndStart(newCustomer('closing'));
+  await awaitStatus(created.orderId, 'processing');
+  await api.temporal.client.workflow.getHandle(orderWorkflowId(created.orderId)).terminate('run closed');
+
+  // The interleaving a reader can meet: it reads the order while the workflow's last step is storing the outcome,
+  // and then finds the run closed.
+  const outcome = { type: 'GatewayUnavailable', message: 'payment gateway switched off' };
+  const workflows = api.temporal.client.workflow;
+  const getHandle = workflows.getHandle.bind(workflows);
+  const spy = jest.spyOn(workflows, 'getHandle').mockImplementation((...args) => {
+    const handle = getHandle(...args);
+    const describe = handle.describe.bind(handle);
+    handle.describe = async () => {
+      await api.orders.updateOne(
+        { _id: created.orderId },
+        { $set: { status: 'failed', reason: outcome, steps: ['validated', 'published'] } },
+      );
+      return describe();
+    };
+    return handle;
+  });
+  try {
+    expect(await getOrder(created.orderId)).toMatchObject({
+      status: 'failed',
+      reason: outcome,
+      steps: ['validated', 'published'],
+    });
+    expect(spy).toHaveBeenCalledTimes(1);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
 it('falls back to the stored status when the workflow does not answer, and refuses to cancel with 503', async () => {
   // Nothing polls this queue: the workflow exists but can answer no query.
   const created = await acceptAndStart(newCustomer(), `it-api-idle-${randomUUID()}`);
