@@ -20,13 +20,14 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../common/config';
 import { createKafka } from '../common/kafka';
 import { createLogger } from '../common/logger';
+import { TOPICS } from '../common/topics';
 import { connectTemporal, temporalServerVersion } from '../common/temporal';
 import { ferretdbVersion, KAFKA_VERSION, TEMPORAL_CLI_VERSION } from '../stack/versions';
 import {
   apiPhase,
   kafkaPhase,
   pipelinePhase,
-  ProcessedWatcher,
+  ArrivalWatcher,
   temporalPhase,
   type BenchContext,
   type PhaseResult,
@@ -103,20 +104,9 @@ function parse(argv: string[]) {
 
 type Options = ReturnType<typeof parse>;
 
-/** Runs `phase` at each rate in turn and stops after the first rate it did not sustain. */
-async function ramp(
-  run: (rate: number) => Promise<PhaseResult>,
-  rates: number[],
-  log: (l: string) => void,
-): Promise<PhaseResult[]> {
-  const steps: PhaseResult[] = [];
-  for (const rate of rates) {
-    const step = await run(rate);
-    steps.push(step);
-    log(line(step));
-    if (!step.sustained) break;
-  }
-  return steps;
+/** Runs a phase at each rate in turn and stops after the first rate it did not sustain. */
+async function ramp(run: (rate: number) => Promise<PhaseResult>, rates: number[]): Promise<void> {
+  for (const rate of rates) if (!(await run(rate)).sustained) return;
 }
 
 function line(p: PhaseResult): string {
@@ -215,12 +205,17 @@ async function main(argv: string[]): Promise<number> {
   const { client, connection } = await connectTemporal(config.temporal);
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
-  const processed = new ProcessedWatcher();
+  const processed = new ArrivalWatcher();
   const phases: PhaseResult[] = [];
   let result: BenchResult;
   const loadWindow: ClockWindow = { fromUs: 0, toUs: 0 };
   try {
-    await processed.start(kafka, `${run}-processed`, logger, producer);
+    await processed.start(
+      kafka,
+      { name: 'bench', groupId: `${run}-processed`, topic: TOPICS.orderProcessed },
+      logger,
+      producer,
+    );
     const ctx: BenchContext = {
       run,
       kafka,
@@ -258,8 +253,8 @@ async function main(argv: string[]): Promise<number> {
       await step(pipelinePhase(ctx, 5, 10));
     } else if (opts.mode === 'ramp') {
       await step(kafkaPhase(ctx, opts.rates[0]!, opts.stepS));
-      phases.push(...(await ramp((r) => temporalPhase(ctx, r, opts.stepS), opts.rates, log)));
-      phases.push(...(await ramp((r) => pipelinePhase(ctx, r, opts.stepS), opts.rates, log)));
+      await ramp((r) => step(temporalPhase(ctx, r, opts.stepS)), opts.rates);
+      await ramp((r) => step(pipelinePhase(ctx, r, opts.stepS)), opts.rates);
       if (opts.api) await step(apiPhase(ctx, opts.apiRate, opts.apiDurationS));
     } else {
       await step(kafkaPhase(ctx, opts.rate, opts.durationS));

@@ -16,9 +16,6 @@ export interface OpenLoopResult {
   /** Requests whose send() threw. */
   failed: number;
   errors: string[];
-  startedAt: number;
-  /** When the last request was issued (not answered). */
-  lastSentAt: number;
 }
 
 export async function openLoop({
@@ -29,14 +26,7 @@ export async function openLoop({
 }: OpenLoopOptions): Promise<OpenLoopResult> {
   const total = Math.round(rate * durationS);
   const startedAt = performance.now();
-  const result: OpenLoopResult = {
-    sent: 0,
-    shed: 0,
-    failed: 0,
-    errors: [],
-    startedAt,
-    lastSentAt: startedAt,
-  };
+  const result: OpenLoopResult = { sent: 0, shed: 0, failed: 0, errors: [] };
   const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < total; i++) {
     const due = startedAt + (i * 1000) / rate;
@@ -47,7 +37,6 @@ export async function openLoop({
       continue;
     }
     result.sent += 1;
-    result.lastSentAt = performance.now();
     const p = send(i).then(
       () => undefined,
       (err: unknown) => {

@@ -11,12 +11,11 @@ import { EventConsumer } from '../common/event-consumer';
 import type { Logger } from '../common/logger';
 import { newOrder } from '../common/order-model';
 import { priceOrder } from '../common/pricing';
-import { TOPICS } from '../common/topics';
 import { connectSse, type SseClient } from '../test/support/sse-client';
 import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW } from '../workflows/order-contract';
-import { openLoop } from './load';
+import { openLoop, type OpenLoopResult } from './load';
 import { Probe, settle, type PhaseUsage, type Watched } from './probe';
-import { distribution, type Distribution } from './stats';
+import { distribution, round1, type Distribution } from './stats';
 
 export interface PhaseResult {
   phase: string;
@@ -54,7 +53,7 @@ export interface BenchContext {
   api: string;
   notifications: string;
   /** Arrival time (ms since the epoch) of each order's `order-processed`, by orderId. */
-  processed: ProcessedWatcher;
+  processed: ArrivalWatcher;
   /** Upper bound on waiting for the far end after the load stops. */
   drainTimeoutS: number;
   /** Upper bound on waiting, before a phase, for the system to work off what is queued. */
@@ -66,18 +65,23 @@ const MAX_IN_FLIGHT = 5000;
 const BENCH_SKU = 'KB-001';
 const BENCH_CURRENCY = 'EUR';
 
-/** Records when each order's `order-processed` arrives, with a consumer group of the run's own. */
-export class ProcessedWatcher {
+/** Records when each key first arrives on a topic, with a consumer group of the run's own that starts at its end. */
+export class ArrivalWatcher {
   readonly arrivals = new Map<string, number>();
   private consumer: EventConsumer<KafkaMessage> | undefined;
 
-  async start(kafka: Kafka, groupId: string, logger: Logger, producer: Producer): Promise<void> {
+  async start(
+    kafka: Kafka,
+    { name, groupId, topic }: { name: string; groupId: string; topic: string },
+    logger: Logger,
+    producer: Producer,
+  ): Promise<void> {
     this.consumer = new EventConsumer<KafkaMessage>({
       kafka,
       logger,
-      name: 'bench',
+      name,
       groupId,
-      topics: [TOPICS.orderProcessed],
+      topics: [topic],
       partitionsConcurrency: 6,
       maxAttempts: 1,
       newGroupFrom: 'end',
@@ -115,14 +119,15 @@ function summarise(
   phase: string,
   rate: number,
   durationS: number,
-  load: { sent: number; shed: number; failed: number; errors: string[] },
+  load: OpenLoopResult,
   firstSentAt: number,
   lastSentAt: number,
   completions: number[],
   latencyMs: Record<string, Distribution | null>,
   usage: PhaseUsage,
 ): PhaseResult {
-  const last = completions.length ? Math.max(...completions) : lastSentAt;
+  // A reduce, not Math.max(...): a phase may complete more values than a call can take as arguments.
+  const last = completions.reduce((a, b) => Math.max(a, b), lastSentAt);
   const drainS = Math.max(0, (last - lastSentAt) / 1000);
   const completed = completions.length;
   const maxOf = (pick: (s: PhaseUsage['samples'][number]) => Record<string, number>) => {
@@ -140,8 +145,8 @@ function summarise(
     failed: load.failed,
     errors: load.errors,
     completed,
-    throughput: Math.round((completed / Math.max(0.001, (last - firstSentAt) / 1000)) * 10) / 10,
-    drainS: Math.round(drainS * 10) / 10,
+    throughput: round1(completed / Math.max(0.001, (last - firstSentAt) / 1000)),
+    drainS: round1(drainS),
     // Allowance: a few seconds of end-to-end latency, or a fifth of the phase, whichever is longer.
     sustained:
       load.shed === 0 && load.failed === 0 && completed === load.sent && drainS <= Math.max(5, durationS / 5),
@@ -353,25 +358,13 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
 
   const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const received = new Map<string, number>();
-  const consumer = new EventConsumer<KafkaMessage>({
-    kafka: ctx.kafka,
-    logger: ctx.logger,
-    name: 'bench-roundtrip',
-    groupId: `${ctx.run}-roundtrip`,
-    topics: [topic],
-    partitionsConcurrency: 6,
-    maxAttempts: 1,
-    newGroupFrom: 'end',
-    dlqProducer: producer,
-    parse: (message) => message,
-    handle: (message) => {
-      received.set(message.key?.toString() ?? '', Date.now());
-      return Promise.resolve('seen');
-    },
-    classify: () => 'transient',
-  });
-  await consumer.start();
+  const received = new ArrivalWatcher();
+  await received.start(
+    ctx.kafka,
+    { name: 'bench-roundtrip', groupId: `${ctx.run}-roundtrip`, topic },
+    ctx.logger,
+    producer,
+  );
   const payload = JSON.stringify({ ...orderRequest('bench'), padding: 'x'.repeat(300) });
   try {
     return await measure(ctx, {
@@ -386,10 +379,10 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
         t.acceptMs = performance.now() - started;
       },
       acceptLabel: 'produce (acks=all)',
-      ends: { 'produce → consume': (t) => received.get(t.orderId!) },
+      ends: { 'produce → consume': (t) => received.arrivals.get(t.orderId!) },
     });
   } finally {
-    await consumer.stop();
+    await received.stop();
     await producer.disconnect();
   }
 }

@@ -7,6 +7,7 @@ import type { Admin } from 'kafkajs';
 import type { Client } from '@temporalio/client';
 import { consumerLag } from '../common/kafka';
 import { describeTaskQueues } from '../ops/task-queues';
+import { round1 } from './stats';
 
 /** Linux reports process CPU time in clock ticks; 100 per second on every mainstream kernel configuration. */
 const CLOCK_TICKS = 100;
@@ -123,9 +124,9 @@ function timingsBetween(before: Timings | undefined, after: Timings | undefined)
     out.push({
       operation: operation.trim(),
       count,
-      totalMs: round(totalMs),
-      meanMs: round(totalMs / count),
-      ...(t.lockWaitMs === undefined ? {} : { lockWaitMs: round(t.lockWaitMs - (b.lockWaitMs ?? 0)) }),
+      totalMs: round1(totalMs),
+      meanMs: round1(totalMs / count),
+      ...(t.lockWaitMs === undefined ? {} : { lockWaitMs: round1(t.lockWaitMs - (b.lockWaitMs ?? 0)) }),
     });
   }
   return out.sort((a, b) => b.totalMs - a.totalMs || b.count - a.count);
@@ -253,25 +254,23 @@ export class Probe {
       const after = readCpuTicks(pid);
       if (before === undefined || after === undefined) continue;
       processes[name] = {
-        cpuPct: round(((after - before) / CLOCK_TICKS / seconds) * 100),
-        maxRssMb: round(this.maxRss.get(name) ?? readRssMb(pid) ?? 0),
+        cpuPct: round1(((after - before) / CLOCK_TICKS / seconds) * 100),
+        maxRssMb: round1(this.maxRss.get(name) ?? readRssMb(pid) ?? 0),
       };
     }
     const bench = process.cpuUsage(this.benchCpu);
     processes['bench (load generator)'] = {
-      cpuPct: round(((bench.user + bench.system) / 1e6 / seconds) * 100),
-      maxRssMb: round(process.memoryUsage().rss / 1024 / 1024),
+      cpuPct: round1(((bench.user + bench.system) / 1e6 / seconds) * 100),
+      maxRssMb: round1(process.memoryUsage().rss / 1024 / 1024),
     };
     const [database, temporal] = await Promise.all([
       databaseTimings(this.watched.databaseTimingsUrl).then((t) => timingsBetween(this.databaseAtStart, t)),
       temporalTimings(this.watched.temporalMetricsUrl).then((t) => timingsBetween(this.temporalAtStart, t)),
     ]);
     const machine = readMachineTicks();
-    const machineCpuPct = round(
+    const machineCpuPct = round1(
       ((machine.busy - this.machineStart.busy) / Math.max(1, machine.total - this.machineStart.total)) * 100,
     );
     return { machineCpuPct, database: database.slice(0, 12), temporal, processes, samples: this.samples };
   }
 }
-
-const round = (v: number) => Math.round(v * 10) / 10;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { PhaseResult } from './phases';
 import type { OperationTime } from './probe';
 import type { ProfileSummary } from './cpu-profile';
-import type { Distribution } from './stats';
+import { round1, type Distribution } from './stats';
 
 export interface Target {
   target: string;
@@ -136,7 +136,7 @@ export function markdown(r: BenchResult): string {
     const calls = p.usage.temporal.filter(
       (t) => t.operation.startsWith('frontend ') && !/Poll/.test(t.operation),
     );
-    const perOrder = (n: number) => Math.round((n / Math.max(1, p.completed)) * 10) / 10;
+    const perOrder = (n: number) => round1(n / Math.max(1, p.completed));
     if (p.usage.database.length)
       lines.push(
         '',

@@ -11,12 +11,11 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../common/config';
+import { FINAL_STATUSES } from '../common/events';
 import { connectMongo } from '../common/mongo';
-import { appProcesses, startApp, type StartedApp } from '../stack/app';
+import { appProcesses, databaseUrl, startApp, type StartedApp } from '../stack/app';
 import { withStack } from '../stack/commands';
 import { freePort } from '../stack/control';
-
-const FINAL = ['completed', 'rejected', 'cancelled', 'failed'];
 
 interface RunResult {
   label: string;
@@ -39,7 +38,7 @@ async function run(
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
   const db = `bench_scaling_${randomUUID().slice(0, 8)}`;
-  const mongoUrl = loadConfig().mongo.url.replace(/\/([^/?]*)(\?|$)/, `/${db}$2`);
+  const mongoUrl = databaseUrl(loadConfig(), db);
   const processes = appProcesses(loadConfig({ ...process.env, WORKERS_PAYMENTS: String(workers) })).filter(
     (p) => p.name !== 'notifications' && p.name !== 'analytics',
   );
@@ -89,7 +88,7 @@ async function run(
       await Promise.all(
         [...pending].map(async (id) => {
           const order = (await (await fetch(`${api}/orders/${id}`)).json()) as { status: string };
-          if (FINAL.includes(order.status)) {
+          if ((FINAL_STATUSES as readonly string[]).includes(order.status)) {
             pending.delete(id);
             statuses[order.status] = (statuses[order.status] ?? 0) + 1;
           }

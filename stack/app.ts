@@ -163,6 +163,11 @@ export function appPidFile(config: Config): string {
   return path.join(stackPaths(config).run, 'app-pids.json');
 }
 
+/** The configured Mongo URL, pointing at database `name` instead. */
+export function databaseUrl(config: Config, name: string): string {
+  return config.mongo.url.replace(/\/([^/?]*)(\?|$)/, `/${name}$2`);
+}
+
 export interface IsolatedApp extends StartedApp {
   api: string;
   notifications: string;
@@ -184,7 +189,7 @@ export async function startIsolatedApp(
   opts: Pick<StartOptions, 'env' | 'nodeArgs' | 'output'> = {},
 ): Promise<IsolatedApp> {
   const [apiPort, notificationsPort, analyticsPort] = [await freePort(), await freePort(), await freePort()];
-  const mongoUrl = config.mongo.url.replace(/\/([^/?]*)(\?|$)/, `/${run.replace(/-/g, '_')}$2`);
+  const mongoUrl = databaseUrl(config, run.replace(/-/g, '_'));
   const groups = { notifications: `${run}-notifications`, analytics: `${run}-analytics` };
   const app = await startApp(appProcesses(config), {
     env: {
