@@ -17,15 +17,19 @@ import { failureReasonSchema, orderLineSchema } from '../../common/mongo-schemas
 export const OUTCOME_ROLES = ['first', 'supersedes', 'superseded'] as const;
 export type OutcomeRole = (typeof OUTCOME_ROLES)[number];
 
-/** The outcome a superseding event took out of the figures, kept so that taking it out again is the same. */
-export interface ReplacedOutcome {
-  at: Date;
+/** An order's final outcome as a fact stores it: in its processed part, and in what a superseding event replaced. */
+export interface StoredOutcome {
   status: FinalStatus;
   reason: FailureReason | null;
   currency: string;
   totalCents: number;
   items: OrderLine[];
   runId: string;
+}
+
+/** The outcome a superseding event took out of the figures, kept so that taking it out again is the same. */
+export interface ReplacedOutcome extends StoredOutcome {
+  at: Date;
   /** The order's latency sample that went with it, and the hour of the rollups it was counted in. */
   latencyMs?: number;
   latencyHour?: Date;
@@ -66,13 +70,7 @@ export interface CreatedPart extends Buckets {
   items: OrderLine[];
 }
 
-export interface ProcessedPart extends Buckets {
-  status: FinalStatus;
-  reason: FailureReason | null;
-  currency: string;
-  totalCents: number;
-  items: OrderLine[];
-  runId: string;
+export interface ProcessedPart extends Buckets, StoredOutcome {
   processingMs: number;
   /** The last tie-breaker when outcomes are ordered; absent on parts stored before outcomes were ordered. */
   eventId?: string;
@@ -150,15 +148,19 @@ const createdSchema = new Schema<CreatedPart>(
   { _id: false },
 );
 
+const storedOutcome = {
+  status: { type: String, enum: FINAL_STATUSES, required: true },
+  reason: { type: failureReasonSchema, default: null },
+  currency: { type: String, required: true },
+  totalCents: { type: Number, required: true },
+  items: { type: [orderLineSchema], required: true },
+  runId: { type: String, required: true },
+};
+
 const processedSchema = new Schema<ProcessedPart>(
   {
     ...buckets,
-    status: { type: String, enum: FINAL_STATUSES, required: true },
-    reason: { type: failureReasonSchema, default: null },
-    currency: { type: String, required: true },
-    totalCents: { type: Number, required: true },
-    items: { type: [orderLineSchema], required: true },
-    runId: { type: String, required: true },
+    ...storedOutcome,
     processingMs: { type: Number, required: true },
     eventId: { type: String },
   },
@@ -168,12 +170,7 @@ const processedSchema = new Schema<ProcessedPart>(
 const replacedSchema = new Schema<ReplacedOutcome>(
   {
     at: { type: Date, required: true },
-    status: { type: String, enum: FINAL_STATUSES, required: true },
-    reason: { type: failureReasonSchema, default: null },
-    currency: { type: String, required: true },
-    totalCents: { type: Number, required: true },
-    items: { type: [orderLineSchema], required: true },
-    runId: { type: String, required: true },
+    ...storedOutcome,
     latencyMs: { type: Number },
     latencyHour: { type: Date },
   },
