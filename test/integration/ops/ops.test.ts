@@ -12,7 +12,7 @@ import { createKafka, ensureTopics } from '../../../common/kafka';
 import { connectTemporal } from '../../../common/temporal';
 import { dlqTopic } from '../../../common/topics';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
-import { reconcile } from '../../../ops/reconcile';
+import { reconcile, type ReconcileOptions } from '../../../ops/reconcile';
 import { readTopic } from '../../../ops/topic-reader';
 import { orderCreatedEvent, rawMessage } from '../../unit/bridge/fixtures';
 
@@ -63,37 +63,20 @@ describe('operator tools (real Kafka and Temporal)', () => {
     });
     workflowIds.push(...events.map((e) => `order-${e.orderId}`));
 
-    const first = await reconcile({
-      kafka,
-      client: temporal.client,
-      start: { time: before },
-      topic,
-      taskQueue,
-    });
+    const reconcileWindow = (window: Pick<ReconcileOptions, 'start' | 'end'>) =>
+      reconcile({ kafka, client: temporal.client, topic, taskQueue, ...window });
+    const first = await reconcileWindow({ start: { time: before } });
     expect(first).toEqual({ seen: 51, existing: 0, started: 50, invalid: 1 });
     for (const e of events.slice(0, 5)) {
       const run = await temporal.client.workflow.getHandle(`order-${e.orderId}`).describe();
       expect(run.taskQueue).toBe(taskQueue);
     }
 
-    const second = await reconcile({
-      kafka,
-      client: temporal.client,
-      start: { time: before },
-      topic,
-      taskQueue,
-    });
+    const second = await reconcileWindow({ start: { time: before } });
     expect(second).toEqual({ seen: 51, existing: 50, started: 0, invalid: 1 });
 
     // A window that ends before the orders were sent sees none of them.
-    const none = await reconcile({
-      kafka,
-      client: temporal.client,
-      start: { beginning: true },
-      end: before,
-      topic,
-      taskQueue,
-    });
+    const none = await reconcileWindow({ start: { beginning: true }, end: before });
     expect(none.seen).toBe(0);
   });
 

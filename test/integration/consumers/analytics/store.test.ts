@@ -158,14 +158,7 @@ describe('analytics store (real Mongo-wire server)', () => {
     expect(outcomes.every((o) => o === 'applied')).toBe(true);
 
     const expected = expectedFigures(orders);
-    expect(await figures(day)).toEqual({
-      orders: expected.orders,
-      revenueCents: expected.revenueCents,
-      successRate: expected.successRate,
-      latencyMs: expected.latencyMs,
-      reasons: expected.reasons,
-      topSkus: expected.topSkus,
-    });
+    expect(await figures(day)).toEqual(expected);
     expect(expected.orders).toEqual({
       created: 30,
       completed: 10,
@@ -624,14 +617,7 @@ describe('analytics store (real Mongo-wire server)', () => {
         failed: 0,
         inProgress: 5,
       });
-      expect(await figures(day)).toEqual({
-        orders: expected.orders,
-        revenueCents: expected.revenueCents,
-        successRate: expected.successRate,
-        latencyMs: expected.latencyMs,
-        reasons: expected.reasons,
-        topSkus: expected.topSkus,
-      });
+      expect(await figures(day)).toEqual(expected);
       for (const { created, final } of orders) {
         const fact = (await store.fact(created.orderId))!;
         expect(fact.processed).toMatchObject({ status: final.status, runId: 'run-2' });
