@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { eventHeaders, eventKey, type OrderCreatedV1 } from '../common/events';
 import type { Logger } from '../common/logger';
+import { isDuplicateKey } from '../common/mongo';
 import { outboxModel, type OrderDoc, type OrderModel, type OutboxModel } from '../common/order-model';
 import { TOPICS } from '../common/topics';
 import { orderCreatedEvent } from './order-created-event';
@@ -143,8 +144,8 @@ export class OutboxRelay {
         )
         .catch((err: unknown) => {
           // Entries already there are fine; anything else is a real failure.
-          const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
-          if (!writeErrors?.every((e) => e.code === 11000)) throw err;
+          const writeErrors = (err as { writeErrors?: unknown[] }).writeErrors;
+          if (!writeErrors?.every(isDuplicateKey)) throw err;
         });
     }
     this.lastSweep = Date.now();
