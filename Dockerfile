@@ -6,9 +6,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm install follows package-lock.json; npm ci would refuse the lock, which lists only the optional native
-# binaries (swc, esbuild) of the platforms the lock was made on.
-RUN npm install --no-audit --no-fund
+# npm ci installs exactly what package-lock.json lists (every platform's optional native binaries included).
+RUN npm ci --no-audit --no-fund
 COPY . .
 # tsc -p tsconfig.build.json -> dist/ mirroring the source tree (dist/common, dist/stack, dist/api, ...)
 RUN npm run build && node dist/workers/build-bundle.js dist/workflow-bundle.js
@@ -18,7 +17,7 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Code and dependencies stay owned by root and read-only for the app; the process runs as the
 # unprivileged `node` user (uid 1000) that ships with the base image.

@@ -12,12 +12,11 @@ const stale = !fs.existsSync(installed) || fs.statSync(installed).mtimeMs < fs.s
 if (stale) {
   console.log('installing npm dependencies…');
   const started = Date.now();
-  // `npm install` follows package-lock.json just as `npm ci` does. `npm ci` itself is not used: it insists that the
-  // lock list every platform's optional binaries (swc, esbuild, ...), which a registry mirror serving only this
-  // platform's cannot provide, and it then refuses to install at all.
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm ci` installs exactly what package-lock.json lists and never rewrites it, so a fresh clone stays clean.
+  // The lock lists every platform's optional native binaries (swc, esbuild, ...), as `npm install` records them.
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error('npm install failed; see the output above');
+    console.error('npm ci failed; see the output above');
     process.exit(result.status ?? 1);
   }
   console.log(`npm dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
