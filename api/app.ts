@@ -1,21 +1,21 @@
 import type { Client } from '@temporalio/client';
-import type { GatewaySwitch } from '../activities/payments/gateway-switch';
+import type { GatewaySwitch } from '../domain/payments/gateway-switch';
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { Config } from '../common/config';
-import type { Logger } from '../common/logger';
-import type { OrderModel } from '../common/order-model';
-import { errorHandler, jsonBody, unknownRoute } from '../common/http/middleware';
-import { openApiDocument } from './openapi';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
+import type { OrderModel } from '../domain/orders/order-model';
+import { errorHandler, jsonBody, unknownRoute } from '../core/http/middleware';
+import { openApiDocument } from '../contracts/http/openapi';
 import { cancelOrder } from './routes/cancel-order';
 import { createOrder } from './routes/create-order';
-import { healthz, readyz } from '../common/http/health';
+import { healthz, readyz } from '../core/http/health';
 import { gatewayState, setGateway } from './routes/payment-gateway';
 import { listProducts } from './routes/products';
 import { getOrder, listOrders } from './routes/read-orders';
 import { retryFailed, retryOne } from './routes/retry-orders';
 import { taskQueues } from './routes/task-queues';
-import type { ReadinessReport } from './schemas';
+import type { ReadinessReport } from '../contracts/http/orders/schemas';
 
 export interface AppDeps {
   config: Config;

@@ -1,18 +1,12 @@
-import { GatewaySwitch } from '../activities/payments/gateway-switch';
-import { closeServer, listen } from '../common/http/server';
-import { createKafka } from '../common/kafka';
-import { connectMongo } from '../common/mongo';
-import { orderModel } from '../common/order-model';
-import { runProcess } from '../common/process';
-import { connectTemporal } from '../common/temporal';
+import { GatewaySwitch } from '../domain/payments/gateway-switch';
+import { closeServer, listen } from '../core/http/server';
+import { createKafka } from '../core/kafka/client';
+import { connectMongo } from '../core/mongo/connection';
+import { orderModel } from '../domain/orders/order-model';
+import { runProcess } from '../core/process';
+import { connectTemporal } from '../core/temporal/connection';
 import { createApp } from './app';
-import {
-  createReadiness,
-  kafkaAdminAccess,
-  kafkaCheck,
-  mongoCheck,
-  temporalCheck,
-} from '../common/readiness';
+import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck, temporalCheck } from '../core/readiness';
 
 const READINESS_TIMEOUT_MS = 2_000;
 

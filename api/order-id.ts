@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { uuidFromHash } from '../common/ids';
-import type { CreateOrderRequest } from './schemas';
+import { uuidFromHash } from '../contracts/ids';
+import type { CreateOrderRequest } from '../contracts/http/orders/schemas';
 
 /**
  * The orderId of a request. With an Idempotency-Key it is derived from customer and key, so a retried POST (even

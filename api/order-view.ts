@@ -1,9 +1,9 @@
-import type { Config } from '../common/config';
-import type { Currency } from '../common/events';
-import type { OrderDoc } from '../common/order-model';
-import { workflowUiUrl } from '../common/temporal';
-import { orderWorkflowId } from '../workflows/order-contract';
-import type { AcceptedOrder, OrderView } from './schemas';
+import type { Config } from '../core/config';
+import type { Currency } from '../contracts/events';
+import type { OrderDoc } from '../domain/orders/order-model';
+import { workflowUiUrl } from '../core/temporal/connection';
+import { orderWorkflowId } from '../contracts/order-workflow';
+import type { AcceptedOrder, OrderView } from '../contracts/http/orders/schemas';
 
 export function orderLinks(config: Config, orderId: string): OrderView['links'] {
   const self = `${config.api.publicUrl}/orders/${orderId}`;

@@ -1,10 +1,10 @@
 import type { Producer } from 'kafkajs';
-import { eventHeaders, eventKey, type OrderCreatedV1 } from '../common/events';
-import type { Logger } from '../common/logger';
-import { isDuplicateKey } from '../common/mongo';
-import { outboxModel, type OrderDoc, type OrderModel, type OutboxModel } from '../common/order-model';
-import { TOPICS } from '../common/topics';
-import { orderCreatedEvent } from './order-created-event';
+import { eventHeaders, eventKey, type OrderCreatedV1 } from '../contracts/events';
+import type { Logger } from '../core/logger';
+import { isDuplicateKey } from '../core/mongo/connection';
+import { outboxModel, type OrderDoc, type OrderModel, type OutboxModel } from '../domain/orders/order-model';
+import { TOPICS } from '../contracts/topics';
+import { orderCreatedEvent } from '../domain/orders/order-created-event';
 
 export interface OutboxRelayDeps {
   orders: OrderModel;

@@ -1,8 +1,8 @@
-import { createKafka } from '../common/kafka';
-import { connectMongo } from '../common/mongo';
-import { orderModel } from '../common/order-model';
-import { runProcess } from '../common/process';
-import { TOPICS } from '../common/topics';
+import { createKafka } from '../core/kafka/client';
+import { connectMongo } from '../core/mongo/connection';
+import { orderModel } from '../domain/orders/order-model';
+import { runProcess } from '../core/process';
+import { TOPICS } from '../contracts/topics';
 import { OutboxRelay } from './outbox-relay';
 
 runProcess('outbox-relay', async (config, logger) => {

@@ -5,7 +5,7 @@ import {
   type OrderState,
   type ProcessOrderInput,
   type ProcessOrderResult,
-} from '../workflows/order-contract';
+} from '../contracts/order-workflow';
 import type { LiveStatus } from './order-view';
 
 type ProcessOrder = (input: ProcessOrderInput) => Promise<ProcessOrderResult>;

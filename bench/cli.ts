@@ -17,11 +17,11 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../common/config';
-import { createKafka } from '../common/kafka';
-import { createLogger } from '../common/logger';
-import { TOPICS } from '../common/topics';
-import { connectTemporal, temporalServerVersion } from '../common/temporal';
+import { loadConfig } from '../core/config';
+import { createKafka } from '../core/kafka/client';
+import { createLogger } from '../core/logger';
+import { TOPICS } from '../contracts/topics';
+import { connectTemporal, temporalServerVersion } from '../core/temporal/connection';
 import { ferretdbVersion, KAFKA_VERSION, TEMPORAL_CLI_VERSION } from '../stack/versions';
 import {
   apiPhase,

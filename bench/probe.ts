@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import type { Admin } from 'kafkajs';
 import type { Client } from '@temporalio/client';
-import { consumerLag } from '../common/kafka';
-import { describeTaskQueues } from '../ops/task-queues';
+import { consumerLag } from '../core/kafka/client';
+import { describeTaskQueues } from '../core/temporal/task-queue-stats';
 import { round1 } from './stats';
 
 /** Linux reports process CPU time in clock ticks; 100 per second on every mainstream kernel configuration. */

@@ -10,9 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../common/config';
-import { FINAL_STATUSES } from '../common/events';
-import { connectMongo } from '../common/mongo';
+import { loadConfig } from '../core/config';
+import { FINAL_STATUSES } from '../contracts/events';
+import { connectMongo } from '../core/mongo/connection';
 import { appProcesses, databaseUrl, startApp, type StartedApp } from '../stack/app';
 import { withStack } from '../stack/commands';
 import { freePort } from '../stack/control';

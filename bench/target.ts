@@ -3,8 +3,8 @@
  * ports, a database and consumer groups of the run's own (stopped and cleaned up afterwards).
  */
 import fs from 'node:fs';
-import type { Config } from '../common/config';
-import { TOPICS } from '../common/topics';
+import type { Config } from '../core/config';
+import { TOPICS } from '../contracts/topics';
 import { appPidFile, appPids, startIsolatedApp } from '../stack/app';
 import { SERVER_NAMES, stackPaths } from '../stack/paths';
 import { isAlive, readState } from '../stack/state';

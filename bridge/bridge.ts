@@ -1,13 +1,13 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Kafka, Producer } from 'kafkajs';
-import type { Backoff } from '../common/backoff';
-import { EventConsumer, type HandlerFailure } from '../common/event-consumer';
-import { parseEvent, type OrderCreatedV1 } from '../common/events';
-import type { Logger } from '../common/logger';
-import { TOPICS } from '../common/topics';
-import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../workflows/order-contract';
-import { processOrderStartOptions, type ProcessOrderWorkflow } from './order-start';
-import { classifyStartFailure } from './start-failures';
+import type { Backoff } from '../core/backoff';
+import { EventConsumer, type HandlerFailure } from '../core/kafka/event-consumer';
+import { parseEvent, type OrderCreatedV1 } from '../contracts/events';
+import type { Logger } from '../core/logger';
+import { TOPICS } from '../contracts/topics';
+import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../contracts/order-workflow';
+import { processOrderStartOptions, type ProcessOrderWorkflow } from '../domain/orders/workflow-start';
+import { classifyStartFailure } from '../core/temporal/start-failures';
 
 /** The part of a Temporal `Client` the bridge uses; a real Client fits, and tests can wrap one. */
 export interface WorkflowStarter {

@@ -1,7 +1,7 @@
-import { createKafka } from '../common/kafka';
-import { runProcess } from '../common/process';
-import { connectTemporal } from '../common/temporal';
-import { ORDERS_TASK_QUEUE } from '../workflows/order-contract';
+import { createKafka } from '../core/kafka/client';
+import { runProcess } from '../core/process';
+import { connectTemporal } from '../core/temporal/connection';
+import { ORDERS_TASK_QUEUE } from '../contracts/order-workflow';
 import { OrderBridge } from './bridge';
 
 runProcess('bridge', async (config, logger) => {

@@ -15,16 +15,16 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { GatewaySwitch } from '../activities/payments/gateway-switch';
-import { loadConfig } from '../common/config';
-import { createKafka } from '../common/kafka';
-import { connectMongo } from '../common/mongo';
-import { orderModel } from '../common/order-model';
-import { connectTemporal } from '../common/temporal';
+import { GatewaySwitch } from '../domain/payments/gateway-switch';
+import { loadConfig } from '../core/config';
+import { createKafka } from '../core/kafka/client';
+import { connectMongo } from '../core/mongo/connection';
+import { orderModel } from '../domain/orders/order-model';
+import { connectTemporal } from '../core/temporal/connection';
 import { listDeadLetters, replayDeadLetters } from './dlq';
 import { reconcile } from './reconcile';
-import { retryFailedOrders, retryOrder } from './retry';
-import type { Start } from './topic-reader';
+import { retryFailedOrders, retryOrder } from '../domain/orders/retry';
+import type { Start } from '../core/kafka/topic-reader';
 
 class UsageError extends Error {}
 

@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import type { WorkflowStarter } from '../bridge/bridge';
-import { processOrderStartOptions } from '../bridge/order-start';
-import { classifyStartFailure } from '../bridge/start-failures';
-import { EventValidationError, parseEvent } from '../common/events';
-import { TOPICS } from '../common/topics';
-import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW } from '../workflows/order-contract';
-import { readTopic, type Start } from './topic-reader';
+import { processOrderStartOptions } from '../domain/orders/workflow-start';
+import { classifyStartFailure } from '../core/temporal/start-failures';
+import { EventValidationError, parseEvent } from '../contracts/events';
+import { TOPICS } from '../contracts/topics';
+import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW } from '../contracts/order-workflow';
+import { readTopic, type Start } from '../core/kafka/topic-reader';
 
 export interface ReconcileReport {
   /** Messages read. */

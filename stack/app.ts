@@ -7,9 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Config } from '../common/config';
-import { createKafka } from '../common/kafka';
-import { connectMongo } from '../common/mongo';
+import type { Config } from '../core/config';
+import { createKafka } from '../core/kafka/client';
+import { connectMongo } from '../core/mongo/connection';
 import { freePort } from './control';
 import { stackPaths } from './paths';
 

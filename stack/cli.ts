@@ -12,7 +12,7 @@
  * Servers: kafka, temporal, mongo (alias ferretdb). A server whose address is given in the environment
  * (KAFKA_BROKERS, TEMPORAL_ADDRESS, MONGO_URL) is the user's: it is probed and provisioned, never started.
  */
-import { ConfigError, loadConfig } from '../common/config';
+import { ConfigError, loadConfig } from '../core/config';
 import { down, exec, logs, reset, selectServers, status, up, UsageError } from './commands';
 import { SERVER_NAMES } from './paths';
 import { MissingPrerequisite } from './prereqs';

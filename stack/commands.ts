@@ -1,7 +1,7 @@
 /** The stack commands, callable from other scripts (npm start, tests) as well as from the CLI. */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import type { Config } from '../common/config';
+import type { Config } from '../core/config';
 import { launch, logTail, portInUse, probeOnce, stopServer, supervisorState, waitReady } from './control';
 import { SERVER_NAMES, stackPaths, type ServerName, type StackPaths } from './paths';
 import { stackServers } from './servers';

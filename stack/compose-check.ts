@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../common/config';
+import { loadConfig } from '../core/config';
 import { run } from './exec';
 import { stackPaths } from './paths';
 import { buildGoModule, goModuleHash } from './go-build';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { withTimeout } from '../common/timeout';
+import { withTimeout } from '../core/timeout';
 import type { StackPaths } from './paths';
 import type { LaunchCommand, ProbeResult, ServerSpec } from './servers/types';
 import { isAlive, readState, signalGroup, type SupervisorState } from './state';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '../common/config';
+import type { Config } from '../core/config';
 
 export type ServerName = 'kafka' | 'temporal' | 'mongo';
 export const SERVER_NAMES: readonly ServerName[] = ['kafka', 'temporal', 'mongo'];

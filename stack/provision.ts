@@ -1,8 +1,8 @@
-import { loadConfig, type Config } from '../common/config';
-import { createKafka, ensureTopics } from '../common/kafka';
-import { createLogger } from '../common/logger';
-import { connectTemporal, ensureSearchAttributes } from '../common/temporal';
-import { ALL_TOPICS } from '../common/topics';
+import { loadConfig, type Config } from '../core/config';
+import { createKafka, ensureTopics } from '../core/kafka/client';
+import { createLogger } from '../core/logger';
+import { connectTemporal, ensureSearchAttributes } from '../core/temporal/connection';
+import { ALL_TOPICS } from '../contracts/topics';
 
 /**
  * What the system needs to exist on its servers before any process runs: the Kafka topics (and their

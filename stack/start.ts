@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadConfig, type Config } from '../common/config';
+import { loadConfig, type Config } from '../core/config';
 import fs from 'node:fs';
 import { appPidFile, appPids, appProcesses, startApp } from './app';
 import { withStack } from './commands';

@@ -1,8 +1,8 @@
 /** Worker for task queue `order-events`: publishes `order-processed` with the idempotent producer. */
-import { createPublishActivities } from '../activities/publish/activities';
+import { createPublishActivities } from '../activities/order-events/activities';
 import { ORDER_EVENTS_TASK_QUEUE } from '../activities/publish/task-queue';
-import { createKafka } from '../common/kafka';
-import { runProcess } from '../common/process';
+import { createKafka } from '../core/kafka/client';
+import { runProcess } from '../core/process';
 import { startWorker } from './run-worker';
 
 runProcess('worker-order-events', async (config, logger) => {

@@ -1,11 +1,11 @@
 /** Worker for task queue `orders`: the order workflow, plus the order-record and stock activities. */
 import { createOrderActivities } from '../activities/orders/activities';
 import { createStockActivities } from '../activities/stock/activities';
-import { seedStock } from '../activities/stock/stock-model';
-import { connectMongo } from '../common/mongo';
-import { orderModel } from '../common/order-model';
-import { runProcess } from '../common/process';
-import { ORDERS_TASK_QUEUE } from '../workflows/order-contract';
+import { seedStock } from '../domain/stock/stock-model';
+import { connectMongo } from '../core/mongo/connection';
+import { orderModel } from '../domain/orders/order-model';
+import { runProcess } from '../core/process';
+import { ORDERS_TASK_QUEUE } from '../contracts/order-workflow';
 import { startWorker } from './run-worker';
 
 runProcess('worker-orders', async (config, logger) => {

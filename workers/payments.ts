@@ -1,10 +1,10 @@
 /** Worker for task queue `payments`: charge and refund, sized to protect the payment gateway. */
 import { createPaymentActivities } from '../activities/payments/activities';
-import { GatewaySwitch } from '../activities/payments/gateway-switch';
-import { SimulatedGateway } from '../activities/payments/simulated-gateway';
+import { GatewaySwitch } from '../domain/payments/gateway-switch';
+import { SimulatedGateway } from '../domain/payments/simulated-gateway';
 import { PAYMENTS_TASK_QUEUE } from '../activities/payments/task-queue';
-import { connectMongo } from '../common/mongo';
-import { runProcess } from '../common/process';
+import { connectMongo } from '../core/mongo/connection';
+import { runProcess } from '../core/process';
 import { startWorker } from './run-worker';
 
 runProcess('worker-payments', async (config, logger) => {

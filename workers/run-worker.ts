@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Config } from '../common/config';
-import type { Logger } from '../common/logger';
-import type { Running } from '../common/process';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
+import type { Running } from '../core/process';
 import { temporalLogger } from './temporal-logger';
 
 /**

@@ -1,6 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import { ORDER_WORKFLOW_PREFIX } from '../workflows/order-contract';
-import type { Logger } from '../common/logger';
+import { ORDER_WORKFLOW_PREFIX } from '../contracts/order-workflow';
+import type { Logger } from '../core/logger';
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',

@@ -17,11 +17,11 @@ import {
   workflowInfo,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
-import type { FailureReason, FinalStatus } from '../common/events';
-import { ORDER_STATUS } from '../common/search-attributes';
+import type { FailureReason, FinalStatus } from '../contracts/events';
+import { ORDER_STATUS } from '../contracts/search-attributes';
 import type { OrderActivities } from '../activities/orders/activities';
 import type { PaymentActivities } from '../activities/payments/activities';
-import type { PublishActivities } from '../activities/publish/activities';
+import type { PublishActivities } from '../activities/order-events/activities';
 import type { StockActivities } from '../activities/stock/activities';
 import { PAYMENTS_TASK_QUEUE } from '../activities/payments/task-queue';
 import { ORDER_EVENTS_TASK_QUEUE } from '../activities/publish/task-queue';
@@ -33,7 +33,7 @@ import {
   type OrderStep,
   type ProcessOrderInput,
   type ProcessOrderResult,
-} from './order-contract';
+} from '../contracts/order-workflow';
 
 /** Failure types that are the business saying no: the order is rejected, nothing is retried. */
 export const BUSINESS_FAILURES = ['InvalidOrder', 'OutOfStock', 'PaymentDeclined'] as const;

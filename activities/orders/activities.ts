@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { CURRENCIES, type Currency, type FailureReason, type OrderStatus } from '../../common/events';
-import type { OrderModel } from '../../common/order-model';
-import { priceOrder } from '../../common/pricing';
-import type { OrderStep, ProcessOrderInput } from '../../workflows/order-contract';
+import { CURRENCIES, type Currency, type FailureReason, type OrderStatus } from '../../contracts/events';
+import type { OrderModel } from '../../domain/orders/order-model';
+import { priceOrder } from '../../domain/catalogue/pricing';
+import type { OrderStep, ProcessOrderInput } from '../../contracts/order-workflow';
 
 export const INVALID_ORDER = 'InvalidOrder';
 

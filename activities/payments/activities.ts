@@ -1,5 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { GatewayUnavailableError, PaymentDeclinedError, type PaymentGateway } from './gateway';
+import {
+  GatewayUnavailableError,
+  PaymentDeclinedError,
+  type PaymentGateway,
+} from '../../domain/payments/gateway';
 
 export const PAYMENT_DECLINED = 'PaymentDeclined';
 export const GATEWAY_UNAVAILABLE = 'GatewayUnavailable';

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Connection } from 'mongoose';
-import { stockCollections } from './stock-model';
+import { stockCollections } from '../../domain/stock/stock-model';
 
 export interface StockRequest {
   orderId: string;

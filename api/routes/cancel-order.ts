@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
-import { cancelSignal, type OrderState } from '../../workflows/order-contract';
+import { cancelSignal, type OrderState } from '../../contracts/order-workflow';
 import type { AppDeps } from '../app';
-import { ApiError, parseOrThrow } from '../../common/http/errors';
-import { CancelRequest, type CancelAccepted } from '../schemas';
+import { ApiError, parseOrThrow } from '../../core/http/errors';
+import { CancelRequest, type CancelAccepted } from '../../contracts/http/orders/schemas';
 import { inspectWorkflow, isWorkflowNotFound, orderHandle, queryState } from '../workflow-status';
 import { findOrder, isFinal } from './read-orders';
 

@@ -1,12 +1,12 @@
 import type { Request, RequestHandler } from 'express';
-import { newOrder, outboxModel, type OrderDoc } from '../../common/order-model';
-import { priceOrder } from '../../common/pricing';
+import { newOrder, outboxModel, type OrderDoc } from '../../domain/orders/order-model';
+import { priceOrder } from '../../domain/catalogue/pricing';
 import type { AppDeps } from '../app';
-import { ApiError, parseOrThrow, validationFailed } from '../../common/http/errors';
-import { isDatabaseError, isDuplicateKey } from '../../common/mongo';
+import { ApiError, parseOrThrow, validationFailed } from '../../core/http/errors';
+import { isDatabaseError, isDuplicateKey } from '../../core/mongo/connection';
 import { orderIdFor, requestHash } from '../order-id';
 import { acceptedOrder } from '../order-view';
-import { CreateOrderRequest, IdempotencyKey } from '../schemas';
+import { CreateOrderRequest, IdempotencyKey } from '../../contracts/http/orders/schemas';
 
 function idempotencyKey(req: Request): string | undefined {
   const key = req.get('idempotency-key');

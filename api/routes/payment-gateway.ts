@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import type { GatewaySwitch } from '../../activities/payments/gateway-switch';
-import { parseOrThrow } from '../../common/http/errors';
-import type { Logger } from '../../common/logger';
-import { GatewaySwitchRequest } from '../schemas';
+import type { GatewaySwitch } from '../../domain/payments/gateway-switch';
+import { parseOrThrow } from '../../core/http/errors';
+import type { Logger } from '../../core/logger';
+import { GatewaySwitchRequest } from '../../contracts/http/orders/schemas';
 
 /** GET /ops/payment-gateway: whether the simulated gateway is switched on. */
 export function gatewayState(gateway: GatewaySwitch): RequestHandler {

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import { CATALOGUE } from '../../common/catalogue';
-import type { OrderModel } from '../../common/order-model';
-import { parseOrThrow } from '../../common/http/errors';
-import { ProductsQuery, type Product } from '../schemas';
+import { CATALOGUE } from '../../domain/catalogue/catalogue';
+import type { OrderModel } from '../../domain/orders/order-model';
+import { parseOrThrow } from '../../core/http/errors';
+import { ProductsQuery, type Product } from '../../contracts/http/orders/schemas';
 
 /** The part of a stock document (owned by the stock activities) that the catalogue shows. */
 interface StockDoc {

@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express';
 import type { QueryFilter } from 'mongoose';
-import { FINAL_STATUSES, type OrderStatus } from '../../common/events';
-import type { OrderDoc, OrderModel } from '../../common/order-model';
+import { FINAL_STATUSES, type OrderStatus } from '../../contracts/events';
+import type { OrderDoc, OrderModel } from '../../domain/orders/order-model';
 import type { AppDeps } from '../app';
-import { decodeCursor, encodeCursor } from '../../common/http/cursor';
-import { ApiError, parseOrThrow, validationFailed } from '../../common/http/errors';
+import { decodeCursor, encodeCursor } from '../../core/mongo/keyset-page';
+import { ApiError, parseOrThrow, validationFailed } from '../../core/http/errors';
 import { orderView, type LiveStatus } from '../order-view';
-import { ListOrdersQuery, OrderIdParams, type OrderPage } from '../schemas';
+import { ListOrdersQuery, OrderIdParams, type OrderPage } from '../../contracts/http/orders/schemas';
 import { inspectWorkflow } from '../workflow-status';
 
 /** How long GET /orders/:id may wait for Temporal before answering with the stored status. */

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import { ApiError, parseOrThrow } from '../../common/http/errors';
-import { retryFailedOrders, retryOrder } from '../../ops/retry';
+import { ApiError, parseOrThrow } from '../../core/http/errors';
+import { retryFailedOrders, retryOrder } from '../../domain/orders/retry';
 import type { AppDeps } from '../app';
-import { OrderIdParams, RetryFailedRequest } from '../schemas';
+import { OrderIdParams, RetryFailedRequest } from '../../contracts/http/orders/schemas';
 
 /** POST /orders/:id/retry: a new run of a failed order; 409 with the reason for any other order. */
 export function retryOne({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import { ApiError } from '../../common/http/errors';
-import { describeTaskQueues } from '../../ops/task-queues';
+import { ApiError } from '../../core/http/errors';
+import { describeTaskQueues } from '../../core/temporal/task-queue-stats';
 import type { AppDeps } from '../app';
 
 const TEMPORAL_BUDGET_MS = 3_000;

@@ -1,10 +1,15 @@
 import express, { type Express } from 'express';
-import { ApiError, parseOrThrow } from '../../common/http/errors';
-import { healthz, readyz } from '../../common/http/health';
-import { errorHandler, unknownRoute } from '../../common/http/middleware';
-import type { ReadinessReport } from '../../common/http/schemas';
-import type { Logger } from '../../common/logger';
-import { FactParams, SummaryQuery, TimeseriesQuery, TopSkusQuery } from './schemas';
+import { ApiError, parseOrThrow } from '../../core/http/errors';
+import { healthz, readyz } from '../../core/http/health';
+import { errorHandler, unknownRoute } from '../../core/http/middleware';
+import type { ReadinessReport } from '../../contracts/http/common';
+import type { Logger } from '../../core/logger';
+import {
+  FactParams,
+  SummaryQuery,
+  TimeseriesQuery,
+  TopSkusQuery,
+} from '../../contracts/http/analytics/schemas';
 import type { AnalyticsStore } from './store';
 
 export interface AnalyticsAppDeps {

@@ -1,4 +1,4 @@
-import type { AnyEvent, FailureReason, OrderLine } from '../../common/events';
+import type { AnyEvent, FailureReason, OrderLine } from '../../contracts/events';
 import { latencyBucket } from './histogram';
 import { encodeKey } from './keys';
 import type { CountedStatus, ReplacedOutcome } from './models';

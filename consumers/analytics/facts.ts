@@ -1,5 +1,5 @@
-import type { AnyEvent } from '../../common/events';
-import { isDuplicateKey } from '../../common/mongo';
+import type { AnyEvent } from '../../contracts/events';
+import { isDuplicateKey } from '../../core/mongo/connection';
 import { rawCollection, type FactDoc, type FactEvent, type FactModel } from './models';
 import { factChange, type Counting } from './outcomes';
 import { samePosition, type EventSource } from './source';

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
-import { FINAL_STATUSES, type FailureReason, type FinalStatus, type OrderLine } from '../../common/events';
-import { failureReasonSchema, orderLineSchema } from '../../common/mongo-schemas';
+import { FINAL_STATUSES, type FailureReason, type FinalStatus, type OrderLine } from '../../contracts/events';
+import { failureReasonSchema, orderLineSchema } from '../../domain/orders/mongo-schemas';
 
 /**
  * Analytics state: one fact per order (what each of its events said, and which events were applied where) and

@@ -1,4 +1,4 @@
-import type { AnyEvent, OrderCreatedV1, OrderProcessedV1 } from '../../common/events';
+import type { AnyEvent, OrderCreatedV1, OrderProcessedV1 } from '../../contracts/events';
 import type { CreatedPart, FactDoc, OutcomeRole, ProcessedPart, ReplacedOutcome } from './models';
 import { floorTo, parseInstant } from './time';
 

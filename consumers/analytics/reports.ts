@@ -1,9 +1,17 @@
-import { FINAL_STATUSES, type Currency, type FinalStatus } from '../../common/events';
+import { FINAL_STATUSES, type Currency, type FinalStatus } from '../../contracts/events';
 import { addBucketCounts, percentile } from './histogram';
 import { decodeKey } from './keys';
 import type { FactDoc, MinuteCounters, RollupDoc } from './models';
-import { bucketStarts, type TimeseriesMetric } from './ranges';
-import type { ByCurrency, FactView, OrderCounts, ReasonCount, Summary, Timeseries, TopSku } from './schemas';
+import { bucketStarts, type TimeseriesMetric } from '../../contracts/http/analytics/ranges';
+import type {
+  ByCurrency,
+  FactView,
+  OrderCounts,
+  ReasonCount,
+  Summary,
+  Timeseries,
+  TopSku,
+} from '../../contracts/http/analytics/schemas';
 import { MINUTE_MS, type BucketSize } from './time';
 
 /**

@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '../../common/mongo';
+import { isDuplicateKey } from '../../core/mongo/connection';
 import { rollupId, type Contribution } from './contribution';
 import { rawCollection, type RollupModel } from './models';
 import { offsetNumber, type EventSource } from './source';

@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventConsumer } from '../../common/event-consumer';
-import { EventValidationError, parseEvent, type AnyEvent } from '../../common/events';
-import { closeServer, listen } from '../../common/http/server';
-import { isDatabaseError } from '../../common/mongo';
-import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../common/readiness';
-import { TOPICS } from '../../common/topics';
-import type { ServiceDeps } from '../run-service';
+import { EventConsumer } from '../../core/kafka/event-consumer';
+import { EventValidationError, parseEvent, type AnyEvent } from '../../contracts/events';
+import { closeServer, listen } from '../../core/http/server';
+import { isDatabaseError } from '../../core/mongo/connection';
+import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../core/readiness';
+import { TOPICS } from '../../contracts/topics';
+import type { ServiceDeps } from '../../core/consumer-service';
 import { createAnalyticsApp } from './app';
 import { createAnalyticsStore, type AnalyticsStore } from './store';
 

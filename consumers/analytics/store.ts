@@ -1,12 +1,12 @@
 import type { Connection } from 'mongoose';
-import type { AnyEvent } from '../../common/events';
+import type { AnyEvent } from '../../contracts/events';
 import { rollupContribution } from './contribution';
 import { latestFact, recordEvent } from './facts';
 import { analyticsModels, createAnalyticsIndexes, rawCollection, type RollupDoc } from './models';
-import { rangeProblem, timeseriesProblem } from './ranges';
+import { rangeProblem, timeseriesProblem } from '../../contracts/http/analytics/ranges';
 import { factView, summarize, timeseriesOf, topSkusOf, type SeriesRequest } from './reports';
 import { applyContribution } from './rollups';
-import type { FactView, Summary, Timeseries, TopSku } from './schemas';
+import type { FactView, Summary, Timeseries, TopSku } from '../../contracts/http/analytics/schemas';
 import { checkSource, type EventSource } from './source';
 import { ceilTo, floorTo } from './time';
 

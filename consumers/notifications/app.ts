@@ -1,10 +1,10 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import { parseOrThrow, ApiError, validationFailed } from '../../common/http/errors';
-import { healthz, readyz } from '../../common/http/health';
-import { errorHandler, jsonBody, unknownRoute } from '../../common/http/middleware';
-import type { ReadinessReport } from '../../common/http/schemas';
-import type { Logger } from '../../common/logger';
-import { InvalidFieldError } from './errors';
+import { parseOrThrow, ApiError, validationFailed } from '../../core/http/errors';
+import { healthz, readyz } from '../../core/http/health';
+import { errorHandler, jsonBody, unknownRoute } from '../../core/http/middleware';
+import type { ReadinessReport } from '../../contracts/http/common';
+import type { Logger } from '../../core/logger';
+import { InvalidFieldError } from '../../core/errors';
 import type { WebhookDeliveryDoc, WebhookDoc } from './models';
 import {
   DeliveriesQuery,
@@ -12,7 +12,7 @@ import {
   RegisterWebhookRequest,
   WebhookIdParams,
   WebhooksQuery,
-} from './schemas';
+} from '../../contracts/http/notifications/schemas';
 import type { NotificationStore } from './store';
 import type { NotificationStreams } from './stream';
 import { notificationView } from './view';

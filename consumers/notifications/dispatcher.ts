@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
-import { backoffDelay, type Backoff } from '../../common/backoff';
-import type { Logger } from '../../common/logger';
-import { InvalidFieldError } from './errors';
+import { backoffDelay, type Backoff } from '../../core/backoff';
+import type { Logger } from '../../core/logger';
+import { InvalidFieldError } from '../../core/errors';
 import {
   NO_LEASE,
   notificationModels,

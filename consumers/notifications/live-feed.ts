@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
-import { backoffDelay, type Backoff } from '../../common/backoff';
-import { EventValidationError, parseEvent } from '../../common/events';
-import type { Logger } from '../../common/logger';
-import { withTimeout } from '../../common/timeout';
+import { backoffDelay, type Backoff } from '../../core/backoff';
+import { EventValidationError, parseEvent } from '../../contracts/events';
+import type { Logger } from '../../core/logger';
+import { withTimeout } from '../../core/timeout';
 import type { NotificationDoc } from './models';
 import type { Positions } from './positions';
 import type { NotificationStore } from './store';

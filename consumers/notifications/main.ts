@@ -1,4 +1,4 @@
-import { runConsumerService } from '../run-service';
+import { runConsumerService } from '../../core/consumer-service';
 import { startNotificationService } from './service';
 
 runConsumerService('notifications', startNotificationService);

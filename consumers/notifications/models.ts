@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { FINAL_STATUSES, type FailureReason, type FinalStatus } from '../../common/events';
-import { failureReasonSchema } from '../../common/mongo-schemas';
+import { FINAL_STATUSES, type FailureReason, type FinalStatus } from '../../contracts/events';
+import { failureReasonSchema } from '../../domain/orders/mongo-schemas';
 
 /** Where the event behind a notification was read: lets an SSE stream resume after a Kafka position. */
 export interface NotificationSource {

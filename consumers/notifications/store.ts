@@ -1,8 +1,8 @@
 import type { Connection, QueryFilter } from 'mongoose';
-import { decodeCursor, encodeCursor } from '../../common/http/cursor';
-import type { OrderProcessedV1 } from '../../common/events';
-import { isDuplicateKey } from '../../common/mongo';
-import { InvalidFieldError } from './errors';
+import { decodeCursor, encodeCursor } from '../../core/mongo/keyset-page';
+import type { OrderProcessedV1 } from '../../contracts/events';
+import { isDuplicateKey } from '../../core/mongo/connection';
+import { InvalidFieldError } from '../../core/errors';
 import { notificationModel, type NotificationDoc, type NotificationSource } from './models';
 import { renderNotification } from './templates';
 

@@ -1,10 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { ApiError, parseOrThrow } from '../../common/http/errors';
-import type { Logger } from '../../common/logger';
+import { ApiError, parseOrThrow } from '../../core/http/errors';
+import type { Logger } from '../../core/logger';
 import type { LiveFeed, LiveNotification } from './live-feed';
 import type { NotificationDoc } from './models';
 import { decodePositions, encodePositions, type Positions } from './positions';
-import { StreamQuery } from './schemas';
+import { StreamQuery } from '../../contracts/http/notifications/schemas';
 import type { NotificationStore } from './store';
 import { notificationView } from './view';
 

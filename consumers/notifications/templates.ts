@@ -1,4 +1,4 @@
-import type { FailureReason, FinalStatus, OrderProcessedV1 } from '../../common/events';
+import type { FailureReason, FinalStatus, OrderProcessedV1 } from '../../contracts/events';
 
 export interface RenderedNotification {
   status: FinalStatus;

@@ -1,4 +1,4 @@
-import type { FailureReason, FinalStatus } from '../../common/events';
+import type { FailureReason, FinalStatus } from '../../contracts/events';
 import type { NotificationDoc } from './models';
 
 /** A notification as users see it (SSE, webhooks, history): no storage or Kafka internals, ISO times. */

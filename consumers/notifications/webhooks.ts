@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { isDuplicateKey } from '../../common/mongo';
-import { InvalidFieldError } from './errors';
+import { isDuplicateKey } from '../../core/mongo/connection';
+import { InvalidFieldError } from '../../core/errors';
 import {
   NO_LEASE,
   notificationModels,
@@ -12,7 +12,7 @@ import {
 
 export { signPayload, verifySignature, SIGNATURE_HEADER, DEFAULT_TOLERANCE_SEC } from './signature';
 export { WebhookDispatcher, webhookPayload } from './dispatcher';
-export { backoffDelay } from '../../common/backoff';
+export { backoffDelay } from '../../core/backoff';
 export type { DispatcherDeps, DispatcherOptions, WebhookPayload } from './dispatcher';
 
 export interface RegisterWebhook {

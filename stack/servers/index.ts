@@ -1,4 +1,4 @@
-import type { Config } from '../../common/config';
+import type { Config } from '../../core/config';
 import { stackPaths, type ServerName } from '../paths';
 import { kafkaServer } from './kafka';
 import { mongoServer } from './mongo';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createKafka } from '../../common/kafka';
+import { createKafka } from '../../core/kafka/client';
 import { run } from '../exec';
 import { PREREQS, requirePrereq } from '../prereqs';
 import { provisionKafka } from '../provision';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectMongo, mongoServerInfo } from '../../common/mongo';
+import { connectMongo, mongoServerInfo } from '../../core/mongo/connection';
 import { buildGoModule, goModuleHash } from '../go-build';
 import { ferretdbVersion } from '../versions';
 import type { ServerContext, ServerSpec } from './types';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectTemporal, temporalServerVersion } from '../../common/temporal';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { connectTemporal, temporalServerVersion } from '../../core/temporal/connection';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { run } from '../exec';
 import { PREREQS, requirePrereq } from '../prereqs';
 import { provisionTemporal } from '../provision';

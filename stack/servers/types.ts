@@ -1,4 +1,4 @@
-import type { Config } from '../../common/config';
+import type { Config } from '../../core/config';
 import type { ServerName, StackPaths } from '../paths';
 
 export interface ProbeResult {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { loadConfig } from '../../common/config';
-import { createKafka } from '../../common/kafka';
+import { loadConfig } from '../../core/config';
+import { createKafka } from '../../core/kafka/client';
 
 const config = loadConfig();
 

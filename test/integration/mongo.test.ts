@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection } from 'mongoose';
-import { loadConfig } from '../../common/config';
-import { connectMongo } from '../../common/mongo';
+import { loadConfig } from '../../core/config';
+import { connectMongo } from '../../core/mongo/connection';
 
 const config = loadConfig();
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { loadConfig } from '../../common/config';
-import { CUSTOMER_ID, ORDER_STATUS } from '../../common/search-attributes';
-import { connectTemporal } from '../../common/temporal';
+import { loadConfig } from '../../core/config';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../contracts/search-attributes';
+import { connectTemporal } from '../../core/temporal/connection';
 import * as activities from './fixtures/flaky-activities';
 import { quietTemporalRuntime } from '../support/temporal-runtime';
 

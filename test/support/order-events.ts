@@ -6,8 +6,8 @@ import {
   type Currency,
   type FinalStatus,
   type OrderLine,
-} from '../../common/events';
-import type { ProcessOrderInput } from '../../workflows/order-contract';
+} from '../../contracts/events';
+import type { ProcessOrderInput } from '../../contracts/order-workflow';
 
 /** Order lines from (sku, quantity, unit price) triples. */
 export function lines(...specs: [sku: string, quantity: number, unitPriceCents: number][]): OrderLine[] {

@@ -29,10 +29,10 @@ import {
   type ChargeInput,
 } from '../../activities/payments/activities';
 import { PAYMENTS_TASK_QUEUE } from '../../activities/payments/task-queue';
-import type { OrderProcessedInput } from '../../activities/publish/activities';
+import type { OrderProcessedInput } from '../../activities/order-events/activities';
 import { ORDER_EVENTS_TASK_QUEUE } from '../../activities/publish/task-queue';
 import { OUT_OF_STOCK, type StockRequest } from '../../activities/stock/activities';
-import { CUSTOMER_ID, ORDER_STATUS } from '../../common/search-attributes';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../contracts/search-attributes';
 import {
   cancelSignal,
   ORDERS_TASK_QUEUE,
@@ -41,7 +41,7 @@ import {
   statusQuery,
   type ProcessOrderInput,
   type ProcessOrderResult,
-} from '../../workflows/order-contract';
+} from '../../contracts/order-workflow';
 import type { processOrder } from '../../workflows/process-order';
 import { privateTemporal } from './temporal-env';
 import { quietTemporalRuntime } from './temporal-runtime';

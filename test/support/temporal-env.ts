@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../../common/config';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { loadConfig } from '../../core/config';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { stackServers } from '../../stack/servers';
 
 /**

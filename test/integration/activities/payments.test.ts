@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Connection } from 'mongoose';
 import { createPaymentActivities } from '../../../activities/payments/activities';
-import { SimulatedGateway } from '../../../activities/payments/simulated-gateway';
-import { loadConfig } from '../../../common/config';
-import { connectMongo } from '../../../common/mongo';
+import { SimulatedGateway } from '../../../domain/payments/simulated-gateway';
+import { loadConfig } from '../../../core/config';
+import { connectMongo } from '../../../core/mongo/connection';
 
 describe('payment activities with the simulated gateway (real Mongo ledger)', () => {
   let root: Connection;

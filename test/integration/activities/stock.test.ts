@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Connection } from 'mongoose';
 import { createStockActivities } from '../../../activities/stock/activities';
-import { seedStock, stockCollections } from '../../../activities/stock/stock-model';
-import { CATALOGUE } from '../../../common/catalogue';
-import { loadConfig } from '../../../common/config';
-import { connectMongo } from '../../../common/mongo';
+import { seedStock, stockCollections } from '../../../domain/stock/stock-model';
+import { CATALOGUE } from '../../../domain/catalogue/catalogue';
+import { loadConfig } from '../../../core/config';
+import { connectMongo } from '../../../core/mongo/connection';
 
 describe('stock activities (real Mongo-wire server)', () => {
   let root: Connection;

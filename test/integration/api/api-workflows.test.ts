@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import request from 'supertest';
-import { AcceptedOrder, CancelAccepted, ErrorBody, OrderView } from '../../../api/schemas';
+import { AcceptedOrder, CancelAccepted, ErrorBody, OrderView } from '../../../contracts/http/orders/schemas';
 import {
   orderWorkflowId,
   PROCESS_ORDER_WORKFLOW,
   type ProcessOrderInput,
-} from '../../../workflows/order-contract';
+} from '../../../contracts/order-workflow';
 import { finishSignal } from './fixtures/order-workflow';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';

@@ -8,9 +8,9 @@ import {
   OrderView,
   ProductList,
   ReadinessReport,
-} from '../../../api/schemas';
-import { CATALOGUE } from '../../../common/catalogue';
-import type { OrderDoc } from '../../../common/order-model';
+} from '../../../contracts/http/orders/schemas';
+import { CATALOGUE } from '../../../domain/catalogue/catalogue';
+import type { OrderDoc } from '../../../domain/orders/order-model';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
 
 let api: ApiHarness;

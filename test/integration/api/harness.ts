@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
-import { GatewaySwitch } from '../../../activities/payments/gateway-switch';
+import { GatewaySwitch } from '../../../domain/payments/gateway-switch';
 import { createApp } from '../../../api/app';
 import {
   createReadiness,
@@ -9,13 +9,13 @@ import {
   kafkaCheck,
   mongoCheck,
   temporalCheck,
-} from '../../../common/readiness';
-import { loadConfig, type Config } from '../../../common/config';
-import { createKafka } from '../../../common/kafka';
-import { createLogger } from '../../../common/logger';
-import { connectMongo } from '../../../common/mongo';
-import { orderModel, type OrderModel } from '../../../common/order-model';
-import { connectTemporal } from '../../../common/temporal';
+} from '../../../core/readiness';
+import { loadConfig, type Config } from '../../../core/config';
+import { createKafka } from '../../../core/kafka/client';
+import { createLogger } from '../../../core/logger';
+import { connectMongo } from '../../../core/mongo/connection';
+import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { connectTemporal } from '../../../core/temporal/connection';
 
 export interface ApiHarness {
   app: Express;

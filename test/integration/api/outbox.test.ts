@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { orderCreatedEvent } from '../../../api/order-created-event';
+import { orderCreatedEvent } from '../../../domain/orders/order-created-event';
 import { OutboxRelay } from '../../../api/outbox-relay';
-import { loadConfig } from '../../../common/config';
-import { eventIdFor, OrderCreatedV1 } from '../../../common/events';
-import { createKafka } from '../../../common/kafka';
-import { createLogger } from '../../../common/logger';
-import { connectMongo } from '../../../common/mongo';
+import { loadConfig } from '../../../core/config';
+import { eventIdFor, OrderCreatedV1 } from '../../../contracts/events';
+import { createKafka } from '../../../core/kafka/client';
+import { createLogger } from '../../../core/logger';
+import { connectMongo } from '../../../core/mongo/connection';
 import {
   newOrder,
   orderModel,
@@ -15,11 +15,11 @@ import {
   type OrderDoc,
   type OrderModel,
   type OutboxModel,
-} from '../../../common/order-model';
-import { priceOrder } from '../../../common/pricing';
-import { connectTemporal } from '../../../common/temporal';
-import { TOPICS } from '../../../common/topics';
-import { orderWorkflowId } from '../../../workflows/order-contract';
+} from '../../../domain/orders/order-model';
+import { priceOrder } from '../../../domain/catalogue/pricing';
+import { connectTemporal } from '../../../core/temporal/connection';
+import { TOPICS } from '../../../contracts/topics';
+import { orderWorkflowId } from '../../../contracts/order-workflow';
 
 /**
  * The relay publishes to the real `order-created`, which other processes may write to as well: every read is

@@ -6,14 +6,14 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { KafkaMessage, Message } from 'kafkajs';
 import pino from 'pino';
 import { OrderBridge, type BridgeDeps, type WorkflowStarter } from '../../../bridge/bridge';
-import { loadConfig } from '../../../common/config';
-import { readDlqHeaders } from '../../../common/dlq';
-import { eventHeaders, type OrderCreatedV1 } from '../../../common/events';
-import { createKafka } from '../../../common/kafka';
-import { CUSTOMER_ID, ORDER_STATUS } from '../../../common/search-attributes';
-import { connectTemporal } from '../../../common/temporal';
-import type { ProcessOrderInput } from '../../../workflows/order-contract';
-import { orderCreatedEvent } from '../../unit/bridge/fixtures';
+import { loadConfig } from '../../../core/config';
+import { readDlqHeaders } from '../../../core/kafka/dlq';
+import { eventHeaders, type OrderCreatedV1 } from '../../../contracts/events';
+import { createKafka } from '../../../core/kafka/client';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../../contracts/search-attributes';
+import { connectTemporal } from '../../../core/temporal/connection';
+import type { ProcessOrderInput } from '../../../contracts/order-workflow';
+import { orderCreatedEvent } from '../../support/order-created-fixtures';
 
 const config = loadConfig();
 

@@ -4,17 +4,17 @@
  * to an SSE client and the analytics figures.
  */
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../../common/config';
-import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../common/events';
-import { createKafka } from '../../../common/kafka';
-import { priceOrder } from '../../../common/pricing';
-import { connectTemporal } from '../../../common/temporal';
-import { dlqTopic, TOPICS } from '../../../common/topics';
+import { loadConfig } from '../../../core/config';
+import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../contracts/events';
+import { createKafka } from '../../../core/kafka/client';
+import { priceOrder } from '../../../domain/catalogue/pricing';
+import { connectTemporal } from '../../../core/temporal/connection';
+import { dlqTopic, TOPICS } from '../../../contracts/topics';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
-import { readTopic as readTopicSlice } from '../../../ops/topic-reader';
+import { readTopic as readTopicSlice } from '../../../core/kafka/topic-reader';
 import { startIsolatedApp, type IsolatedApp } from '../../../stack/app';
-import type { Summary } from '../../../consumers/analytics/schemas';
-import { connectSse } from '../../support/sse-client';
+import type { Summary } from '../../../contracts/http/analytics/schemas';
+import { connectSse } from '../../../core/http/sse-client';
 import { stackCli } from '../../support/stack-cli';
 
 jest.setTimeout(600_000);

@@ -5,16 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
-import { loadConfig } from '../../../common/config';
-import { deadLetter, readDlqHeaders } from '../../../common/dlq';
-import { eventHeaders } from '../../../common/events';
-import { createKafka, ensureTopics } from '../../../common/kafka';
-import { connectTemporal } from '../../../common/temporal';
-import { dlqTopic } from '../../../common/topics';
+import { loadConfig } from '../../../core/config';
+import { deadLetter, readDlqHeaders } from '../../../core/kafka/dlq';
+import { eventHeaders } from '../../../contracts/events';
+import { createKafka, ensureTopics } from '../../../core/kafka/client';
+import { connectTemporal } from '../../../core/temporal/connection';
+import { dlqTopic } from '../../../contracts/topics';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
 import { reconcile, type ReconcileOptions } from '../../../ops/reconcile';
-import { readTopic } from '../../../ops/topic-reader';
-import { orderCreatedEvent, rawMessage } from '../../unit/bridge/fixtures';
+import { readTopic } from '../../../core/kafka/topic-reader';
+import { orderCreatedEvent, rawMessage } from '../../support/order-created-fixtures';
 
 const RUN = randomUUID().slice(0, 8);
 const topic = `it-ops-${RUN}`;

@@ -5,10 +5,10 @@ import { Worker } from '@temporalio/worker';
 import type { OrderStatusUpdate } from '../../../activities/orders/activities';
 import type { ChargeInput } from '../../../activities/payments/activities';
 import { PAYMENTS_TASK_QUEUE } from '../../../activities/payments/task-queue';
-import type { OrderProcessedInput } from '../../../activities/publish/activities';
+import type { OrderProcessedInput } from '../../../activities/order-events/activities';
 import { ORDER_EVENTS_TASK_QUEUE } from '../../../activities/publish/task-queue';
 import type { StockRequest } from '../../../activities/stock/activities';
-import { CUSTOMER_ID, ORDER_STATUS } from '../../../common/search-attributes';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../../contracts/search-attributes';
 import {
   cancelSignal,
   ORDERS_TASK_QUEUE,
@@ -16,7 +16,7 @@ import {
   statusQuery,
   type OrderState,
   type ProcessOrderInput,
-} from '../../../workflows/order-contract';
+} from '../../../contracts/order-workflow';
 import { privateTemporal } from '../../support/temporal-env';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';
 import { orderInput } from '../../support/order-events';

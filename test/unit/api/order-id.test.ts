@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { orderIdFor, requestHash } from '../../../api/order-id';
-import type { CreateOrderRequest } from '../../../api/schemas';
+import type { CreateOrderRequest } from '../../../contracts/http/orders/schemas';
 
 const isUuid = (id: string) => z.uuid().safeParse(id).success;
 

@@ -10,8 +10,8 @@ import type {
 } from 'kafkajs';
 import pino from 'pino';
 import { OrderBridge, type WorkflowStarter } from '../../../bridge/bridge';
-import type { ProcessOrderInput } from '../../../workflows/order-contract';
-import { orderCreatedEvent, orderCreatedMessage, rawMessage } from './fixtures';
+import type { ProcessOrderInput } from '../../../contracts/order-workflow';
+import { orderCreatedEvent, orderCreatedMessage, rawMessage } from '../../support/order-created-fixtures';
 
 const TOPIC = 'order-created';
 const PARTITION = 2;

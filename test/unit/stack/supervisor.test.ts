@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../../common/config';
+import { loadConfig } from '../../../core/config';
 import { launch, stopServer } from '../../../stack/control';
 import { stackPaths } from '../../../stack/paths';
 import type { ServerSpec } from '../../../stack/servers/types';

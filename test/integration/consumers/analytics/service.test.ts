@@ -5,14 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { loadConfig } from '../../../../common/config';
-import { eventHeaders, type AnyEvent, type FinalStatus } from '../../../../common/events';
-import { createKafka, ensureTopics } from '../../../../common/kafka';
-import { createLogger } from '../../../../common/logger';
-import { connectMongo } from '../../../../common/mongo';
-import { dlqTopic } from '../../../../common/topics';
+import { loadConfig } from '../../../../core/config';
+import { eventHeaders, type AnyEvent, type FinalStatus } from '../../../../contracts/events';
+import { createKafka, ensureTopics } from '../../../../core/kafka/client';
+import { createLogger } from '../../../../core/logger';
+import { connectMongo } from '../../../../core/mongo/connection';
+import { dlqTopic } from '../../../../contracts/topics';
 import { startAnalyticsService, type AnalyticsService } from '../../../../consumers/analytics/service';
-import type { Summary } from '../../../../consumers/analytics/schemas';
+import type { Summary } from '../../../../contracts/http/analytics/schemas';
 import { createdEvent, lines, processedEvent } from '../../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { CURRENCIES, type AnyEvent, type FinalStatus } from '../../../../common/events';
-import { loadConfig } from '../../../../common/config';
-import { connectMongo } from '../../../../common/mongo';
+import { CURRENCIES, type AnyEvent, type FinalStatus } from '../../../../contracts/events';
+import { loadConfig } from '../../../../core/config';
+import { connectMongo } from '../../../../core/mongo/connection';
 import { rollupContribution } from '../../../../consumers/analytics/contribution';
 import { recordEvent } from '../../../../consumers/analytics/facts';
 import { latencyBucket, percentile } from '../../../../consumers/analytics/histogram';

@@ -7,19 +7,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Producer } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { loadConfig } from '../../../../common/config';
-import { readDlqHeaders } from '../../../../common/dlq';
-import { eventHeaders, type OrderProcessedV1 } from '../../../../common/events';
-import { createKafka, ensureTopics } from '../../../../common/kafka';
-import { createLogger } from '../../../../common/logger';
-import { connectMongo } from '../../../../common/mongo';
-import { dlqTopic } from '../../../../common/topics';
+import { loadConfig } from '../../../../core/config';
+import { readDlqHeaders } from '../../../../core/kafka/dlq';
+import { eventHeaders, type OrderProcessedV1 } from '../../../../contracts/events';
+import { createKafka, ensureTopics } from '../../../../core/kafka/client';
+import { createLogger } from '../../../../core/logger';
+import { connectMongo } from '../../../../core/mongo/connection';
+import { dlqTopic } from '../../../../contracts/topics';
 import {
   startNotificationService,
   type NotificationService,
 } from '../../../../consumers/notifications/service';
 import { SIGNATURE_HEADER, verifySignature } from '../../../../consumers/notifications/signature';
-import { connectSse, type SseClient, type SseEvent } from '../../../support/sse-client';
+import { connectSse, type SseClient, type SseEvent } from '../../../../core/http/sse-client';
 import { createdEvent, processedEvent } from '../../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { loadConfig } from '../../../../common/config';
-import type { OrderProcessedV1 } from '../../../../common/events';
-import { connectMongo } from '../../../../common/mongo';
-import { InvalidFieldError } from '../../../../consumers/notifications/errors';
+import { loadConfig } from '../../../../core/config';
+import type { OrderProcessedV1 } from '../../../../contracts/events';
+import { connectMongo } from '../../../../core/mongo/connection';
+import { InvalidFieldError } from '../../../../core/errors';
 import { createNotificationIndexes, notificationModel } from '../../../../consumers/notifications/models';
 import { createNotificationStore, type NotificationStore } from '../../../../consumers/notifications/store';
 

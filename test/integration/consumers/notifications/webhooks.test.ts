@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Connection } from 'mongoose';
-import { loadConfig } from '../../../../common/config';
-import type { OrderProcessedV1 } from '../../../../common/events';
-import { createLogger } from '../../../../common/logger';
-import { connectMongo } from '../../../../common/mongo';
+import { loadConfig } from '../../../../core/config';
+import type { OrderProcessedV1 } from '../../../../contracts/events';
+import { createLogger } from '../../../../core/logger';
+import { connectMongo } from '../../../../core/mongo/connection';
 import {
   createNotificationIndexes,
   webhookDeliveryModel,

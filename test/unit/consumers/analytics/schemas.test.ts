@@ -1,4 +1,4 @@
-import { SummaryQuery, TimeseriesQuery, TopSkusQuery } from '../../../../consumers/analytics/schemas';
+import { SummaryQuery, TimeseriesQuery, TopSkusQuery } from '../../../../contracts/http/analytics/schemas';
 
 const problems = (result: {
   success: boolean;

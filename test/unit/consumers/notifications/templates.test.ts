@@ -1,4 +1,4 @@
-import type { OrderProcessedV1 } from '../../../../common/events';
+import type { OrderProcessedV1 } from '../../../../contracts/events';
 import { formatMoney, renderNotification } from '../../../../consumers/notifications/templates';
 
 const ORDER_ID = '3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b';

@@ -1,0 +1,120 @@
+import type { z } from 'zod';
+import { error, jsonContent, parameter, queryParameters, type Json } from '../openapi-builders';
+import {
+  DeliveriesQuery,
+  HistoryQuery,
+  Notification,
+  NotificationPage,
+  RegisteredWebhook,
+  RegisterWebhookRequest,
+  StreamQuery,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryList,
+  WebhookList,
+  WebhooksQuery,
+} from './schemas';
+
+export const NOTIFICATION_COMPONENTS: Record<string, z.ZodType> = {
+  Notification,
+  NotificationPage,
+  RegisterWebhookRequest,
+  RegisteredWebhook,
+  Webhook,
+  WebhookList,
+  WebhookDelivery,
+  WebhookDeliveryList,
+};
+
+const webhookId = parameter('id', 'path', Webhook.shape.id);
+
+/** The notification service's endpoints, served at `url`. */
+export function notificationPaths(url: string): Record<string, Json> {
+  const servers = [{ url, description: 'notification service' }];
+  return {
+    '/notifications/stream': {
+      servers,
+      get: {
+        summary: "Server-Sent Events: a customer's (or an order's) notifications as they happen",
+        description:
+          'Events: `notification` (data: a Notification) and `ready` (caught up, now live); `: heartbeat` ' +
+          'comments keep the connection open. Every event id is a stream position: reconnect with it as ' +
+          'Last-Event-ID (EventSource does) to receive exactly what was missed, from any replica.',
+        operationId: 'streamNotifications',
+        parameters: [
+          ...queryParameters(StreamQuery),
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'Resume after this event id.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'An event stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          '400': error('validation_failed'),
+        },
+      },
+    },
+    '/notifications': {
+      servers,
+      get: {
+        summary: "A customer's notifications, newest first",
+        operationId: 'listNotifications',
+        parameters: queryParameters(HistoryQuery),
+        responses: {
+          '200': { description: 'A page', ...jsonContent('NotificationPage') },
+          '400': error('validation_failed'),
+        },
+      },
+    },
+    '/webhooks': {
+      servers,
+      post: {
+        summary: "Deliver a customer's notifications to a URL",
+        description:
+          'Each delivery is a POST of `{ id, type, createdAt, data: Notification }` with headers Webhook-Id ' +
+          '(the notification id: dedupe on it), Webhook-Delivery, Webhook-Attempt and ' +
+          'Webhook-Signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>`. ' +
+          'A non-2xx answer or a timeout is retried with exponential backoff.',
+        operationId: 'registerWebhook',
+        requestBody: { required: true, ...jsonContent('RegisterWebhookRequest') },
+        responses: {
+          '201': {
+            description: 'Registered; the secret is shown only here',
+            ...jsonContent('RegisteredWebhook'),
+          },
+          '400': error('validation_failed, malformed_json'),
+        },
+      },
+      get: {
+        summary: "A customer's active webhooks",
+        operationId: 'listWebhooks',
+        parameters: queryParameters(WebhooksQuery),
+        responses: { '200': { description: 'Webhooks', ...jsonContent('WebhookList') } },
+      },
+    },
+    '/webhooks/{id}': {
+      servers,
+      delete: {
+        summary: 'Stop delivering to a webhook (its delivery log stays readable)',
+        operationId: 'deleteWebhook',
+        parameters: [webhookId],
+        responses: { '204': { description: 'Deleted' }, '404': error('not_found') },
+      },
+    },
+    '/webhooks/{id}/deliveries': {
+      servers,
+      get: {
+        summary: "A webhook's delivery log, newest first",
+        operationId: 'listWebhookDeliveries',
+        parameters: [webhookId, ...queryParameters(DeliveriesQuery)],
+        responses: { '200': { description: 'Deliveries', ...jsonContent('WebhookDeliveryList') } },
+      },
+    },
+  };
+}

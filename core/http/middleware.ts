@@ -1,0 +1,83 @@
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { isDatabaseError } from '../mongo/connection';
+import { ApiError } from './errors';
+
+/** What body-parser attaches to the errors it raises. */
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  limit?: number;
+  length?: number;
+}
+
+function bodyError(err: BodyParserError, limitBytes: number): ApiError | BodyParserError {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, 'malformed_json', `request body is not valid JSON: ${err.message}`);
+    case 'entity.too.large':
+      return new ApiError(
+        413,
+        'payload_too_large',
+        `request body exceeds the limit of ${limitBytes} bytes` +
+          (err.length === undefined ? '' : ` (received ${err.length} bytes)`),
+      );
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported_media_type', err.message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new ApiError(400, 'bad_request', err.message);
+    default:
+      return err;
+  }
+}
+
+/**
+ * Parses a JSON body of at most `limitBytes`. A body of any other type is refused with 415 before it is read; a
+ * request without a body passes with `req.body` undefined, for the schema to accept (optional body) or name it.
+ * Non-object JSON is let through (`strict: false`) so the schema, not the parser, says what was expected.
+ */
+export function jsonBody(limitBytes: number): RequestHandler {
+  const parse = express.json({ limit: limitBytes, strict: false, type: () => true });
+  return (req, res, next) => {
+    // null: no body at all; false: a body of another type. An empty body has no type to check.
+    const type = req.is('application/json');
+    if (type === null || req.get('content-length') === '0') return next();
+    if (type === false) {
+      return next(
+        new ApiError(
+          415,
+          'unsupported_media_type',
+          `expected Content-Type application/json, received ${req.get('content-type') ?? 'none'}`,
+        ),
+      );
+    }
+    parse(req, res, (err?: unknown) => next(err ? bodyError(err as BodyParserError, limitBytes) : undefined));
+  };
+}
+
+export const unknownRoute: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`));
+};
+
+/** Every error becomes JSON; only the unexpected ones are logged, with the error, and answered without internals. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err); // express closes the connection
+    if (err instanceof ApiError) {
+      res.set(err.headers).status(err.status).json(err.body());
+      return;
+    }
+    if (isDatabaseError(err)) {
+      logger.error({ err, method: req.method, path: req.path }, 'database unavailable');
+      res
+        .set('Retry-After', '1')
+        .status(503)
+        .json({ error: 'unavailable', message: 'the order store is unavailable; retry shortly' });
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: 'internal', message: 'internal error' });
+  };
+}

@@ -1,0 +1,85 @@
+import type { Connection as TemporalConnection } from '@temporalio/client';
+import type { Admin } from 'kafkajs';
+import type { Connection as MongoConnection } from 'mongoose';
+import type { ReadinessReport } from '../contracts/http/common';
+import { consumerLag } from './kafka/client';
+import { temporalServerVersion } from './temporal/connection';
+import { withTimeout } from './timeout';
+
+/** One dependency check: resolves with an optional detail when the dependency answers, throws when it does not. */
+export type Check = () => Promise<string | undefined>;
+
+async function run(work: Check, ms: number): Promise<{ ok: boolean; detail?: string }> {
+  try {
+    const detail = await withTimeout(work(), ms);
+    return detail === undefined ? { ok: true } : { ok: true, detail };
+  } catch (err) {
+    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * A Kafka admin client shared by the probes: connected on first use, and afresh after any failure. One client,
+ * reused: a probe every few seconds must not open a new connection each time.
+ */
+export type KafkaAdminAccess = <T>(work: (admin: Admin) => Promise<T>) => Promise<T>;
+
+export function kafkaAdminAccess(admin: Admin): KafkaAdminAccess {
+  let connecting: Promise<void> | undefined;
+  return async (work) => {
+    try {
+      connecting ??= admin.connect();
+      await connecting;
+      return await work(admin);
+    } catch (err) {
+      connecting = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw err;
+    }
+  };
+}
+
+export function kafkaCheck(access: KafkaAdminAccess): Check {
+  return () => access(async (admin) => `${(await admin.describeCluster()).brokers.length} broker(s)`);
+}
+
+export function mongoCheck(mongo: MongoConnection): Check {
+  return async () => {
+    if (!mongo.db) throw new Error('not connected');
+    await mongo.db.admin().ping();
+    return undefined;
+  };
+}
+
+export function temporalCheck(temporal: TemporalConnection, timeoutMs: number): Check {
+  return () => temporal.withDeadline(Date.now() + timeoutMs, () => temporalServerVersion(temporal));
+}
+
+export interface ReadinessDeps {
+  checks: Record<string, Check>;
+  timeoutMs: number;
+  /** A consumer group whose lag the report shows. Lag is information, not a condition: a backlog is still ready. */
+  lag?: { access: KafkaAdminAccess; groupId: string; topics: readonly string[] };
+}
+
+/** A readiness probe: every dependency checked in parallel, each within the timeout; ready when all answer. */
+export function createReadiness({ checks, timeoutMs, lag }: ReadinessDeps): () => Promise<ReadinessReport> {
+  return async () => {
+    const names = Object.keys(checks);
+    const [results, consumerLagReport] = await Promise.all([
+      Promise.all(names.map((name) => run(checks[name]!, timeoutMs))),
+      lag
+        ? withTimeout(
+            lag.access((admin) => consumerLag(admin, lag.groupId, lag.topics)),
+            timeoutMs,
+          ).catch(() => undefined)
+        : undefined,
+    ]);
+    const report: ReadinessReport = {
+      ok: results.every((r) => r.ok),
+      checks: Object.fromEntries(names.map((name, i) => [name, results[i]!])),
+    };
+    if (consumerLagReport) report.consumerLag = consumerLagReport;
+    return report;
+  };
+}

@@ -1,0 +1,125 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { ORDER_STATUSES, type FailureReason, type OrderLine, type OrderStatus } from '../../contracts/events';
+import { failureReasonSchema, orderLineSchema } from './mongo-schemas';
+
+/**
+ * An accepted order. `publishState` says whether its `order-created` is out; the outbox relay publishes pending
+ * ones and marks them published. The relay finds them through `order_outbox` (below), a collection that holds
+ * only what is in flight, so finding the pending orders never means reading every order ever accepted.
+ */
+export interface OrderDoc {
+  _id: string; // orderId
+  customerId: string;
+  email: string;
+  currency: string;
+  items: OrderLine[];
+  totalCents: number;
+  status: OrderStatus;
+  reason: FailureReason | null;
+  steps: string[];
+  idempotencyKey: string | null;
+  /** sha256 of the normalised request, to refuse a reused Idempotency-Key with a different body. */
+  requestHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+  publishState: 'pending' | 'published';
+  publishAttempts: number;
+  publishedAt: Date | null;
+  lastPublishError: string | null;
+  runId: string | null;
+  /** Runs started by operator retries, so a repeated retry request can recognise its own run. */
+  retryRunIds?: string[];
+}
+
+/** What a new order is made of; everything else starts as an accepted order whose `order-created` is pending. */
+export interface NewOrder {
+  _id: string;
+  customerId: string;
+  email: string;
+  currency: string;
+  items: OrderLine[];
+  totalCents: number;
+  idempotencyKey: string | null;
+  requestHash: string;
+  createdAt: Date;
+}
+
+/** A freshly accepted order, as the API stores it. */
+export function newOrder(fields: NewOrder): OrderDoc {
+  return {
+    ...fields,
+    status: 'accepted',
+    reason: null,
+    steps: [],
+    updatedAt: fields.createdAt,
+    publishState: 'pending',
+    publishAttempts: 0,
+    publishedAt: null,
+    lastPublishError: null,
+    runId: null,
+  };
+}
+
+const orderSchema = new Schema<OrderDoc>(
+  {
+    _id: { type: String, required: true },
+    customerId: { type: String, required: true },
+    email: { type: String, required: true },
+    currency: { type: String, required: true },
+    items: { type: [orderLineSchema], required: true },
+    totalCents: { type: Number, required: true },
+    status: { type: String, enum: ORDER_STATUSES, required: true },
+    reason: { type: failureReasonSchema, default: null },
+    steps: { type: [String], default: [] },
+    idempotencyKey: { type: String, default: null },
+    requestHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    publishState: { type: String, enum: ['pending', 'published'], required: true },
+    publishAttempts: { type: Number, default: 0 },
+    publishedAt: { type: Date, default: null },
+    lastPublishError: { type: String, default: null },
+    runId: { type: String, default: null },
+    retryRunIds: { type: [String], default: undefined },
+  },
+  { collection: 'orders', versionKey: false, autoIndex: false },
+);
+
+// Listing: newest first, optionally by customer and/or status; _id breaks ties for stable cursors.
+orderSchema.index({ createdAt: -1, _id: -1 });
+orderSchema.index({ customerId: 1, createdAt: -1, _id: -1 });
+orderSchema.index({ status: 1, createdAt: -1, _id: -1 });
+// The outbox relay's sweep: pending orders, oldest first.
+orderSchema.index({ publishState: 1, createdAt: 1 });
+
+export type OrderModel = Model<OrderDoc>;
+
+export function orderModel(connection: Connection): OrderModel {
+  return (
+    (connection.models.Order as OrderModel | undefined) ?? connection.model<OrderDoc>('Order', orderSchema)
+  );
+}
+
+/**
+ * The outbox's work list: one entry per order whose `order-created` may not be out yet, written by the API BEFORE
+ * the order (so no accepted order lacks one) and deleted by the relay once the order is published. An entry whose
+ * order was never stored (the API failed between the two writes, and answered no 2xx) is dropped after a while.
+ */
+export interface OutboxEntryDoc {
+  _id: string; // orderId
+  createdAt: Date;
+}
+
+const outboxSchema = new Schema<OutboxEntryDoc>(
+  { _id: { type: String, required: true }, createdAt: { type: Date, required: true } },
+  { collection: 'order_outbox', versionKey: false, autoIndex: false },
+);
+
+export type OutboxModel = Model<OutboxEntryDoc>;
+
+export function outboxModel(connection: Connection): OutboxModel {
+  return (
+    (connection.models.OutboxEntry as OutboxModel | undefined) ??
+    connection.model<OutboxEntryDoc>('OutboxEntry', outboxSchema)
+  );
+}

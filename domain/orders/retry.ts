@@ -1,0 +1,148 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { orderCreatedEvent } from './order-created-event';
+import { processOrderStartOptions } from './workflow-start';
+import type { OrderDoc, OrderModel } from './order-model';
+import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../../contracts/order-workflow';
+
+const NOT_RETRYABLE_STATUSES = new Set(['completed', 'rejected', 'cancelled']);
+
+/** Temporal run states a retry may follow: the run ended without an outcome of its own. */
+const RETRYABLE_RUN_STATES = new Set(['FAILED', 'TIMED_OUT', 'TERMINATED']);
+
+export type RetryResult =
+  | { orderId: string; outcome: 'retried'; runId: string }
+  /** A retry of this order is already running (a repeated request): nothing new was started. */
+  | { orderId: string; outcome: 'already-retrying'; runId: string }
+  | { orderId: string; outcome: 'refused'; reason: string }
+  | { orderId: string; outcome: 'not-found' };
+
+export interface RetryDeps {
+  client: Client;
+  orders: OrderModel;
+}
+
+/**
+ * Retries a failed order: a new run of its workflow under the same workflow id (Temporal allows that only after a
+ * failed, timed-out or terminated run), with the order's original input. Idempotent: asking again while that
+ * retry runs, or racing another request, starts nothing more.
+ */
+export async function retryOrder({ client, orders }: RetryDeps, orderId: string): Promise<RetryResult> {
+  const order = await orders.findById(orderId).lean<OrderDoc>();
+  if (!order) return { orderId, outcome: 'not-found' };
+
+  // A final outcome other than failed is recorded just before its run closes: it is the answer, even while the run
+  // is still open.
+  if (NOT_RETRYABLE_STATUSES.has(order.status)) {
+    return {
+      orderId,
+      outcome: 'refused',
+      reason: `order is ${order.status}: only a failed order can be retried`,
+    };
+  }
+
+  const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+  let run: { runId: string; status: string };
+  try {
+    const description = await handle.describe();
+    run = { runId: description.runId, status: description.status.name };
+  } catch {
+    return {
+      orderId,
+      outcome: 'refused',
+      reason: `order is ${order.status}: its workflow has not started yet`,
+    };
+  }
+  if (run.status === 'RUNNING') {
+    if (order.retryRunIds?.includes(run.runId))
+      return { orderId, outcome: 'already-retrying', runId: run.runId };
+    // The workflow records `failed` just before its run fails: for a moment the order is failed, the run open.
+    const reason =
+      order.status === 'failed'
+        ? 'order is failed but its run is still closing; retry in a moment'
+        : 'order is processing: only a failed order can be retried';
+    return { orderId, outcome: 'refused', reason };
+  }
+  if (!RETRYABLE_RUN_STATES.has(run.status)) {
+    return {
+      orderId,
+      outcome: 'refused',
+      reason: `order is ${order.status}: only a failed order can be retried`,
+    };
+  }
+
+  const options = {
+    ...processOrderStartOptions(orderCreatedEvent(order), ORDERS_TASK_QUEUE),
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+  };
+  let runId: string;
+  try {
+    runId = (await client.workflow.start(PROCESS_ORDER_WORKFLOW, options)).firstExecutionRunId;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // Another request retried it first.
+    const current = await handle.describe();
+    return { orderId, outcome: 'already-retrying', runId: current.runId };
+  }
+  // Remembered so a repeated request can tell "my retry is running" from "the first run is still running".
+  await orders.updateOne({ _id: orderId }, { $push: { retryRunIds: runId } });
+  // Readers see the order in flight at once, not its old outcome; only from `failed`, so a retry run quick enough to
+  // have recorded its own status already is not set back.
+  await orders.updateOne(
+    { _id: orderId, status: 'failed' },
+    { $set: { status: 'processing', reason: null, updatedAt: new Date() } },
+  );
+  return { orderId, outcome: 'retried', runId };
+}
+
+export interface FailedOrderFilter {
+  /** Failed at or after (the order's last update). */
+  since?: Date;
+  until?: Date;
+  /** The failure's type, e.g. GatewayUnavailable. */
+  failureType?: string;
+  limit: number;
+}
+
+export interface BulkRetryReport {
+  matched: number;
+  retried: number;
+  alreadyRetrying: number;
+  refused: { orderId: string; reason: string }[];
+}
+
+const BULK_CONCURRENCY = 8;
+
+/** Retries every failed order matching the filter, a few at a time, and says what happened to them. */
+export async function retryFailedOrders(
+  deps: RetryDeps,
+  filter: FailedOrderFilter,
+): Promise<BulkRetryReport> {
+  const query: Record<string, unknown> = { status: 'failed' };
+  if (filter.since || filter.until) {
+    query.updatedAt = {
+      ...(filter.since ? { $gte: filter.since } : {}),
+      ...(filter.until ? { $lt: filter.until } : {}),
+    };
+  }
+  if (filter.failureType) query['reason.type'] = filter.failureType;
+  const failed = await deps.orders
+    .find(query)
+    .select({ _id: 1 })
+    .limit(filter.limit)
+    .lean<{ _id: string }[]>();
+
+  const results: RetryResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < failed.length) results.push(await retryOrder(deps, failed[next++]!._id));
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, failed.length) }, worker));
+  const report: BulkRetryReport = { matched: failed.length, retried: 0, alreadyRetrying: 0, refused: [] };
+  for (const r of results) {
+    if (r.outcome === 'retried') report.retried++;
+    else if (r.outcome === 'already-retrying') report.alreadyRetrying++;
+    else if (r.outcome === 'refused') report.refused.push({ orderId: r.orderId, reason: r.reason });
+  }
+  return report;
+}

@@ -1,0 +1,73 @@
+import type { WorkflowStartOptions } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { OrderCreatedV1, OrderStatus } from '../../contracts/events';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../contracts/search-attributes';
+import { orderWorkflowId, type ProcessOrderInput } from '../../contracts/order-workflow';
+import type { processOrder } from '../../workflows/process-order';
+
+/** Type only (no workflow code is loaded here): `args` is checked against the workflow's real signature. */
+export type ProcessOrderWorkflow = typeof processOrder;
+
+/** What the Web UI shows in a workflow's list row without opening its history. */
+export interface OrderMemo {
+  orderId: string;
+  customerId: string;
+  totalCents: number;
+  currency: string;
+  /** Order lines. */
+  items: number;
+}
+
+export function processOrderInput(event: OrderCreatedV1): ProcessOrderInput {
+  return {
+    orderId: event.orderId,
+    customerId: event.customerId,
+    email: event.email,
+    currency: event.currency,
+    items: event.items,
+    totalCents: event.totalCents,
+    // Processing time is measured from the moment the API made the order durable, not from when we saw it.
+    acceptedAt: event.occurredAt,
+  };
+}
+
+export function orderMemo(event: OrderCreatedV1): OrderMemo {
+  return {
+    orderId: event.orderId,
+    customerId: event.customerId,
+    totalCents: event.totalCents,
+    currency: event.currency,
+    items: event.items.length,
+  };
+}
+
+/** "Order 3 items, 129.00 EUR for customer c-42": integer arithmetic, since money is never a float here. */
+export function orderSummary(event: OrderCreatedV1): string {
+  const lines = event.items.length;
+  const major = Math.trunc(event.totalCents / 100);
+  const minor = String(event.totalCents % 100).padStart(2, '0');
+  return `Order ${lines} ${lines === 1 ? 'item' : 'items'}, ${major}.${minor} ${event.currency} for customer ${event.customerId}`;
+}
+
+export function processOrderStartOptions(
+  event: OrderCreatedV1,
+  taskQueue: string,
+): WorkflowStartOptions<ProcessOrderWorkflow> {
+  return {
+    workflowId: orderWorkflowId(event.orderId),
+    taskQueue,
+    args: [processOrderInput(event)],
+    // One run per order, ever, from this path: a redelivery after the run closed must not start a second one
+    // (operator retries of failed orders start new runs through their own path).
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    // FAIL rather than USE_EXISTING: the client then tells a duplicate apart (WorkflowExecutionAlreadyStartedError)
+    // from a fresh start, which the bridge counts and logs.
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    typedSearchAttributes: [
+      { key: CUSTOMER_ID, value: event.customerId },
+      { key: ORDER_STATUS, value: 'accepted' satisfies OrderStatus },
+    ],
+    memo: { ...orderMemo(event) },
+    staticSummary: orderSummary(event),
+  };
+}

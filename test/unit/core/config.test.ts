@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../../core/config';
+
+describe('loadConfig', () => {
+  it('defaults to the local stack on loopback and marks nothing external', () => {
+    const config = loadConfig({});
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.temporal.address).toBe('127.0.0.1:7233');
+    expect(config.temporal.uiUrl).toBe('http://127.0.0.1:8233');
+    expect(config.mongo.url).toBe('mongodb://127.0.0.1:27017/orders');
+    expect(config.kafka.topicPartitions).toBe(6);
+    expect([config.kafka.external, config.temporal.external, config.mongo.external]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect(config.stack.dir).toBe(path.join(config.stack.repoRoot, '.stack'));
+  });
+
+  it('treats a given server address as external, and only that one', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      MONGO_URL: 'mongodb://db.internal:27017/x',
+    });
+    expect(config.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.kafka.external).toBe(true);
+    expect(config.mongo.external).toBe(true);
+    expect(config.temporal.external).toBe(false);
+  });
+
+  it('derives default addresses from the stack ports, so two checkouts can run side by side', () => {
+    const config = loadConfig({
+      STACK_KAFKA_PORT: '19092',
+      STACK_TEMPORAL_PORT: '17233',
+      STACK_MONGO_PORT: '37017',
+    });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(config.temporal.address).toBe('127.0.0.1:17233');
+    expect(config.mongo.url).toBe('mongodb://127.0.0.1:37017/orders');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ KAFKA_BROKERS: '', LOG_LEVEL: '' }).kafka.external).toBe(false);
+  });
+
+  it.each([
+    [{ KAFKA_TOPIC_PARTITIONS: 'six' }, /KAFKA_TOPIC_PARTITIONS: .*received "six"/],
+    [{ KAFKA_TOPIC_PARTITIONS: '0' }, /KAFKA_TOPIC_PARTITIONS: .*received "0"/],
+    [{ STACK_KAFKA_PORT: '70000' }, /STACK_KAFKA_PORT: .*received "70000"/],
+    [{ TEMPORAL_ADDRESS: 'localhost' }, /TEMPORAL_ADDRESS: expected host:port \(received "localhost"\)/],
+    [{ MONGO_URL: 'postgres://x' }, /MONGO_URL: expected a mongodb:\/\/ .*received "postgres:\/\/x"/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: .*received "loud"/],
+    [{ KAFKA_BROKERS: 'a:1,b' }, /KAFKA_BROKERS: .*bad entry "b"/],
+    [{ WORKERS_ORDERS: '40' }, /WORKERS_ORDERS: expected a whole number of processes 0-32 \(received "40"\)/],
+  ])('rejects %j naming the variable, the expectation and what it received', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reports every bad variable at once', () => {
+    try {
+      loadConfig({ KAFKA_TOPIC_PARTITIONS: 'x', STACK_MONGO_PORT: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'KAFKA_TOPIC_PARTITIONS',
+        'STACK_MONGO_PORT',
+      ]);
+    }
+  });
+});
