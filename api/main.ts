@@ -6,9 +6,14 @@ import { orderModel } from '../domain/orders/order-model';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
 import { createApp } from './app';
-import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck, temporalCheck } from '../core/readiness';
-
-const READINESS_TIMEOUT_MS = 2_000;
+import {
+  createReadiness,
+  kafkaAdminAccess,
+  kafkaCheck,
+  mongoCheck,
+  READINESS_TIMEOUT_MS,
+  temporalCheck,
+} from '../core/readiness';
 
 runProcess('api', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
@@ -32,9 +37,8 @@ runProcess('api', async (config, logger) => {
       checks: {
         kafka: kafkaCheck(kafkaAdminAccess(kafkaAdmin)),
         mongo: mongoCheck(mongo),
-        temporal: temporalCheck(temporal.connection, READINESS_TIMEOUT_MS),
+        temporal: temporalCheck(temporal.connection),
       },
-      timeoutMs: READINESS_TIMEOUT_MS,
     }),
   });
 

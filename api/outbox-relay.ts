@@ -2,6 +2,7 @@ import type { Producer } from 'kafkajs';
 import { eventHeaders, eventKey, type OrderCreatedV1 } from '../contracts/events';
 import type { Logger } from '../core/logger';
 import { isDuplicateKey } from '../core/mongo/connection';
+import { PollLoop } from '../core/poll-loop';
 import { outboxModel, type OrderDoc, type OrderModel, type OutboxModel } from '../domain/orders/order-model';
 import { TOPICS } from '../contracts/topics';
 import { orderCreatedEvent } from '../domain/orders/order-created-event';
@@ -20,6 +21,7 @@ export interface OutboxRelayDeps {
   sweepMs?: number;
 }
 
+/** The longest wait between passes while Kafka keeps failing. */
 const MAX_BACKOFF_MS = 5_000;
 /** An outbox entry older than this with no order behind it is an API write that never completed. */
 const ORPHAN_AFTER_MS = 5 * 60_000;
@@ -32,30 +34,30 @@ const DEFAULT_SWEEP_MS = 5 * 60_000;
  * between send and mark publishes it again with the same deterministic eventId, which consumers dedupe.
  */
 export class OutboxRelay {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
   private connected = false;
-  private failures = 0;
   private lastSweep = 0;
   private readonly outbox: OutboxModel;
+  private readonly loop: PollLoop;
 
   constructor(private readonly deps: OutboxRelayDeps) {
     this.outbox = outboxModel(deps.orders.db);
+    this.loop = new PollLoop({
+      name: 'outbox',
+      pollMs: deps.pollMs,
+      maxBackoffMs: MAX_BACKOFF_MS,
+      logger: deps.logger,
+      // A full batch: more are probably waiting.
+      pass: async () => (await this.publishPending()) === deps.batchSize,
+    });
   }
 
   start(): void {
-    if (this.loop) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Lets the batch in flight finish (sent and marked, or recorded as failed), then returns. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = undefined;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass: publishes up to batchSize pending orders, oldest first. Returns how many; throws if Kafka failed. */
@@ -158,36 +160,5 @@ export class OutboxRelay {
         this.deps.orders.updateOne({ _id }, { $inc: { publishAttempts: 1 }, $set: { lastPublishError } }),
       ),
     );
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let delay = this.deps.pollMs;
-      try {
-        const published = await this.publishPending();
-        this.failures = 0;
-        if (published === this.deps.batchSize) delay = 0; // more are probably waiting
-      } catch (err) {
-        this.failures += 1;
-        delay = Math.min(MAX_BACKOFF_MS, this.deps.pollMs * 2 ** this.failures);
-        const message = err instanceof Error ? err.message : String(err);
-        this.deps.logger.error(
-          { error: message, failures: this.failures, retryInMs: delay },
-          'outbox pass failed',
-        );
-      }
-      if (this.running && delay > 0) await this.sleep(delay);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../core/config';
+import { loadStackConfig } from '../stack/config';
 import { createKafka } from '../core/kafka/client';
 import { createLogger } from '../core/logger';
 import { TOPICS } from '../contracts/topics';
@@ -191,7 +191,7 @@ function evaluate(
 
 async function main(argv: string[]): Promise<number> {
   const opts = parse(argv);
-  const config = loadConfig();
+  const config = loadStackConfig();
   const run = `bench-${randomUUID().slice(0, 8)}`;
   const log = (l: string) => console.log(l);
   const logger = createLogger('bench', 'warn');

@@ -12,10 +12,11 @@ import type { Logger } from '../core/logger';
 import { newOrder } from '../domain/orders/order-model';
 import { priceOrder } from '../domain/catalogue/pricing';
 import { connectSse, type SseClient } from '../core/http/sse-client';
-import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW } from '../contracts/order-workflow';
+import { PROCESS_ORDER_WORKFLOW } from '../contracts/order-workflow';
 import { openLoop, type OpenLoopResult } from './load';
 import { Probe, settle, type PhaseUsage, type Watched } from './probe';
 import { distribution, round1, type Distribution } from './stats';
+import { TASK_QUEUES } from '../contracts/task-queues';
 
 export interface PhaseResult {
   phase: string;
@@ -336,7 +337,7 @@ export async function temporalPhase(
       const started = performance.now();
       await ctx.temporal.workflow.start(
         PROCESS_ORDER_WORKFLOW,
-        processOrderStartOptions(orderCreatedEvent(order), ORDERS_TASK_QUEUE),
+        processOrderStartOptions(orderCreatedEvent(order), TASK_QUEUES.orders),
       );
       t.acceptMs = performance.now() - started;
     },

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Admin } from 'kafkajs';
 import type { Client } from '@temporalio/client';
 import { consumerLag } from '../core/kafka/client';
+import { ALL_TASK_QUEUES } from '../contracts/task-queues';
 import { describeTaskQueues } from '../core/temporal/task-queue-stats';
 import { round1 } from './stats';
 
@@ -164,7 +165,7 @@ export async function backlogSample(watched: Watched): Promise<BacklogSample> {
         return [g.groupId, lag ? Object.values(lag).reduce((s, t) => s + t.total, 0) : -1] as const;
       }),
     ),
-    describeTaskQueues(watched.temporal, watched.namespace).catch(() => []),
+    describeTaskQueues(watched.temporal, watched.namespace, ALL_TASK_QUEUES).catch(() => []),
   ]);
   return {
     at,

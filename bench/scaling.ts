@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../core/config';
+import { loadStackConfig } from '../stack/config';
 import { FINAL_STATUSES } from '../contracts/events';
 import { connectMongo } from '../core/mongo/connection';
 import { appProcesses, databaseUrl, startApp, type StartedApp } from '../stack/app';
@@ -38,10 +38,10 @@ async function run(
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
   const db = `bench_scaling_${randomUUID().slice(0, 8)}`;
-  const mongoUrl = databaseUrl(loadConfig(), db);
-  const processes = appProcesses(loadConfig({ ...process.env, WORKERS_PAYMENTS: String(workers) })).filter(
-    (p) => p.name !== 'notifications' && p.name !== 'analytics',
-  );
+  const mongoUrl = databaseUrl(loadStackConfig(), db);
+  const processes = appProcesses(
+    loadStackConfig({ ...process.env, WORKERS_PAYMENTS: String(workers) }),
+  ).filter((p) => p.name !== 'notifications' && p.name !== 'analytics');
   let app: StartedApp | undefined;
   try {
     app = await startApp(processes, {
@@ -98,7 +98,7 @@ async function run(
     }
     const seconds = (Date.now() - started) / 1000;
 
-    const conn = await connectMongo({ ...loadConfig().mongo, url: mongoUrl });
+    const conn = await connectMongo({ ...loadStackConfig().mongo, url: mongoUrl });
     const charges = await conn
       .collection<{ _id: string }>('payment_ledger')
       .find({ _id: { $in: ids } })
@@ -130,7 +130,7 @@ async function main() {
     throw new Error('--gateway-ms: expected a positive whole number');
 
   const results: RunResult[] = [];
-  await withStack(loadConfig(), async () => {
+  await withStack(loadStackConfig(), async () => {
     results.push(await run('1 payments worker', 1, orders, gatewayMs, false));
     results.push(await run('3 payments workers', 3, orders, gatewayMs, false));
     results.push(await run('3 payments workers, one killed -9 mid-burst', 3, orders, gatewayMs, true));

@@ -3,7 +3,7 @@
  * ports, a database and consumer groups of the run's own (stopped and cleaned up afterwards).
  */
 import fs from 'node:fs';
-import type { Config } from '../core/config';
+import type { StackConfig } from '../stack/config';
 import { TOPICS } from '../contracts/topics';
 import { appPidFile, appPids, startIsolatedApp } from '../stack/app';
 import { SERVER_NAMES, stackPaths } from '../stack/paths';
@@ -36,7 +36,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function serverPids(config: Config): Map<string, number> {
+function serverPids(config: StackConfig): Map<string, number> {
   const pids = new Map<string, number>();
   for (const name of SERVER_NAMES) {
     const pid = readState(stackPaths(config).state(name))?.childPid;
@@ -53,20 +53,20 @@ function groupsOf(bridge: string, notifications: string, analytics: string): Tar
   ];
 }
 
-function databaseTimingsUrl(config: Config): string | undefined {
+function databaseTimingsUrl(config: StackConfig): string | undefined {
   return config.mongo.external
     ? undefined
     : `http://127.0.0.1:${config.stack.ports.mongoDebug}/debug/commands`;
 }
 
-function temporalMetricsUrl(config: Config): string | undefined {
+function temporalMetricsUrl(config: StackConfig): string | undefined {
   return config.temporal.external
     ? undefined
     : `http://127.0.0.1:${config.stack.ports.temporalMetrics}/metrics`;
 }
 
 export async function findOrStartTarget(
-  config: Config,
+  config: StackConfig,
   run: string,
   log: (line: string) => void,
   /** Profile every process the bench starts (`node --cpu-prof`), writing into this folder. */

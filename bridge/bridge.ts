@@ -1,21 +1,13 @@
-import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Backoff } from '../core/backoff';
 import { EventConsumer, type HandlerFailure } from '../core/kafka/event-consumer';
 import { parseEvent, type OrderCreatedV1 } from '../contracts/events';
 import type { Logger } from '../core/logger';
 import { TOPICS } from '../contracts/topics';
-import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../contracts/order-workflow';
-import { processOrderStartOptions, type ProcessOrderWorkflow } from '../domain/orders/workflow-start';
+import { PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../contracts/order-workflow';
+import { processOrderStartOptions, type WorkflowStarter } from '../domain/orders/workflow-start';
 import { classifyStartFailure } from '../core/temporal/start-failures';
-
-/** The part of a Temporal `Client` the bridge uses; a real Client fits, and tests can wrap one. */
-export interface WorkflowStarter {
-  workflow: {
-    start(workflowType: string, options: WorkflowStartOptions<ProcessOrderWorkflow>): Promise<unknown>;
-  };
-  withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R>;
-}
+import { TASK_QUEUES } from '../contracts/task-queues';
 
 export interface BridgeDeps {
   kafka: Kafka;
@@ -53,7 +45,7 @@ export class OrderBridge {
 
   constructor(deps: BridgeDeps) {
     const topic = deps.topic ?? TOPICS.orderCreated;
-    const taskQueue = deps.taskQueue ?? ORDERS_TASK_QUEUE;
+    const taskQueue = deps.taskQueue ?? TASK_QUEUES.orders;
     const startTimeoutMs = deps.startTimeoutMs ?? 10_000;
     const log = deps.logger.child({ component: 'bridge', topic, taskQueue });
 

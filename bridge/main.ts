@@ -1,13 +1,13 @@
 import { createKafka } from '../core/kafka/client';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
-import { ORDERS_TASK_QUEUE } from '../contracts/order-workflow';
 import { OrderBridge } from './bridge';
+import { TASK_QUEUES } from '../contracts/task-queues';
 
 runProcess('bridge', async (config, logger) => {
   const kafka = createKafka(config.kafka, logger);
   const { client, connection } = await connectTemporal(config.temporal);
-  const bridge = new OrderBridge({ kafka, client, logger, ...config.bridge, taskQueue: ORDERS_TASK_QUEUE });
+  const bridge = new OrderBridge({ kafka, client, logger, ...config.bridge, taskQueue: TASK_QUEUES.orders });
   try {
     await bridge.start();
   } catch (err) {
@@ -16,7 +16,7 @@ runProcess('bridge', async (config, logger) => {
     throw err;
   }
   return {
-    info: { groupId: config.bridge.groupId, taskQueue: ORDERS_TASK_QUEUE },
+    info: { groupId: config.bridge.groupId, taskQueue: TASK_QUEUES.orders },
     async stop() {
       await bridge.stop();
       await connection.close();

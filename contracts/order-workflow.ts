@@ -1,11 +1,11 @@
 /**
- * What the outside world (API, bridge, operators) knows about the order workflow: its id, task queue, input,
- * status query and cancel signal. Safe to import from workflow code and from clients alike.
+ * What the outside world (API, bridge, operators) knows about the order workflow: its type, id, input, result,
+ * status query and cancel signal (its task queue is in task-queues.ts). Safe to import from workflow code and
+ * from clients alike.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { FailureReason, OrderLine, OrderStatus } from './events';
 
-export const ORDERS_TASK_QUEUE = 'orders';
 export const PROCESS_ORDER_WORKFLOW = 'processOrder';
 
 export const ORDER_WORKFLOW_PREFIX = 'order-';
@@ -43,6 +43,9 @@ export interface ProcessOrderResult {
   reason: FailureReason | null;
   steps: OrderStep[];
 }
+
+/** The workflow's signature, for clients that start it by name (`PROCESS_ORDER_WORKFLOW`) with typed arguments. */
+export type ProcessOrderWorkflow = (input: ProcessOrderInput) => Promise<ProcessOrderResult>;
 
 export const statusQuery = defineQuery<OrderState>('status');
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');

@@ -6,6 +6,9 @@ import { consumerLag } from './kafka/client';
 import { temporalServerVersion } from './temporal/connection';
 import { withTimeout } from './timeout';
 
+/** How long a probe waits for one dependency: a readiness probe must answer quickly, not wait out an outage. */
+export const READINESS_TIMEOUT_MS = 2_000;
+
 /** One dependency check: resolves with an optional detail when the dependency answers, throws when it does not. */
 export type Check = () => Promise<string | undefined>;
 
@@ -51,19 +54,24 @@ export function mongoCheck(mongo: MongoConnection): Check {
   };
 }
 
-export function temporalCheck(temporal: TemporalConnection, timeoutMs: number): Check {
+export function temporalCheck(temporal: TemporalConnection, timeoutMs = READINESS_TIMEOUT_MS): Check {
   return () => temporal.withDeadline(Date.now() + timeoutMs, () => temporalServerVersion(temporal));
 }
 
 export interface ReadinessDeps {
   checks: Record<string, Check>;
-  timeoutMs: number;
+  /** Per check; READINESS_TIMEOUT_MS by default. */
+  timeoutMs?: number;
   /** A consumer group whose lag the report shows. Lag is information, not a condition: a backlog is still ready. */
   lag?: { access: KafkaAdminAccess; groupId: string; topics: readonly string[] };
 }
 
 /** A readiness probe: every dependency checked in parallel, each within the timeout; ready when all answer. */
-export function createReadiness({ checks, timeoutMs, lag }: ReadinessDeps): () => Promise<ReadinessReport> {
+export function createReadiness({
+  checks,
+  timeoutMs = READINESS_TIMEOUT_MS,
+  lag,
+}: ReadinessDeps): () => Promise<ReadinessReport> {
   return async () => {
     const names = Object.keys(checks);
     const [results, consumerLagReport] = await Promise.all([

@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import type { WorkflowStarter } from '../bridge/bridge';
-import { processOrderStartOptions } from '../domain/orders/workflow-start';
+import { processOrderStartOptions, type WorkflowStarter } from '../domain/orders/workflow-start';
 import { classifyStartFailure } from '../core/temporal/start-failures';
 import { EventValidationError, parseEvent } from '../contracts/events';
 import { TOPICS } from '../contracts/topics';
-import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW } from '../contracts/order-workflow';
+import { PROCESS_ORDER_WORKFLOW } from '../contracts/order-workflow';
 import { readTopic, type Start } from '../core/kafka/topic-reader';
+import { TASK_QUEUES } from '../contracts/task-queues';
 
 export interface ReconcileReport {
   /** Messages read. */
@@ -34,7 +34,7 @@ export interface ReconcileOptions {
  */
 export async function reconcile(opts: ReconcileOptions): Promise<ReconcileReport> {
   const report: ReconcileReport = { seen: 0, existing: 0, started: 0, invalid: 0 };
-  const taskQueue = opts.taskQueue ?? ORDERS_TASK_QUEUE;
+  const taskQueue = opts.taskQueue ?? TASK_QUEUES.orders;
   await readTopic(
     opts.kafka,
     opts.topic ?? TOPICS.orderCreated,

@@ -2,12 +2,13 @@
  * Runs the system's own processes locally (api, outbox relay, bridge, notifications, analytics, one worker process
  * per task queue, each replicated as configured), the way docker-compose runs them as services: each is a real
  * process of its own, restarted if it dies, stopped with SIGTERM so it can drain. A process counts as ready when it says so over IPC
- * (common/process.ts).
+ * (core/process.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../core/config';
+import type { StackConfig } from './config';
 import { createKafka } from '../core/kafka/client';
 import { connectMongo } from '../core/mongo/connection';
 import { freePort } from './control';
@@ -159,7 +160,7 @@ export function appPids(app: StartedApp): Map<string, number> {
 }
 
 /** Where `npm start` records the pid of each process it runs, for tools that measure them (npm run bench). */
-export function appPidFile(config: Config): string {
+export function appPidFile(config: StackConfig): string {
   return path.join(stackPaths(config).run, 'app-pids.json');
 }
 
@@ -184,7 +185,7 @@ export interface IsolatedApp extends StartedApp {
  * topics is skipped (the groups start at the end).
  */
 export async function startIsolatedApp(
-  config: Config,
+  config: StackConfig,
   run: string,
   opts: Pick<StartOptions, 'env' | 'nodeArgs' | 'output'> = {},
 ): Promise<IsolatedApp> {

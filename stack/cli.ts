@@ -12,7 +12,8 @@
  * Servers: kafka, temporal, mongo (alias ferretdb). A server whose address is given in the environment
  * (KAFKA_BROKERS, TEMPORAL_ADDRESS, MONGO_URL) is the user's: it is probed and provisioned, never started.
  */
-import { ConfigError, loadConfig } from '../core/config';
+import { ConfigError } from '../core/config';
+import { loadStackConfig } from './config';
 import { down, exec, logs, reset, selectServers, status, up, UsageError } from './commands';
 import { SERVER_NAMES } from './paths';
 import { MissingPrerequisite } from './prereqs';
@@ -20,7 +21,7 @@ import { stackServers } from './servers';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const config = loadConfig();
+  const config = loadStackConfig();
   const all = stackServers(config);
   const dashDash = rest.indexOf('--');
   const args = dashDash >= 0 ? rest.slice(0, dashDash) : rest;

@@ -1,7 +1,7 @@
 /** The stack commands, callable from other scripts (npm start, tests) as well as from the CLI. */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import type { Config } from '../core/config';
+import type { StackConfig } from './config';
 import { launch, logTail, portInUse, probeOnce, stopServer, supervisorState, waitReady } from './control';
 import { SERVER_NAMES, stackPaths, type ServerName, type StackPaths } from './paths';
 import { stackServers } from './servers';
@@ -57,7 +57,7 @@ interface UpResult {
   started: boolean;
 }
 
-async function upOne(config: Config, paths: StackPaths, server: ServerSpec): Promise<UpResult> {
+async function upOne(config: StackConfig, paths: StackPaths, server: ServerSpec): Promise<UpResult> {
   const t0 = Date.now();
   const fail = (message: string, withLog = true): UpResult => {
     console.error(line(server, { status: 'FAILED', time: message }));
@@ -130,7 +130,7 @@ async function upOne(config: Config, paths: StackPaths, server: ServerSpec): Pro
   return { server, ok: true, started: true };
 }
 
-export async function up(config: Config, servers: ServerSpec[]): Promise<UpResult[]> {
+export async function up(config: StackConfig, servers: ServerSpec[]): Promise<UpResult[]> {
   const paths = stackPaths(config);
   const t0 = Date.now();
   const results = await Promise.all(
@@ -157,7 +157,7 @@ export async function up(config: Config, servers: ServerSpec[]): Promise<UpResul
   return results;
 }
 
-export async function status(config: Config, servers: ServerSpec[]): Promise<boolean> {
+export async function status(config: StackConfig, servers: ServerSpec[]): Promise<boolean> {
   const paths = stackPaths(config);
   const healthy = await Promise.all(
     servers.map(async (server) => {
@@ -188,7 +188,7 @@ export async function status(config: Config, servers: ServerSpec[]): Promise<boo
   return healthy.every(Boolean);
 }
 
-export async function down(config: Config, servers: ServerSpec[]): Promise<boolean> {
+export async function down(config: StackConfig, servers: ServerSpec[]): Promise<boolean> {
   const paths = stackPaths(config);
   const results = await Promise.all(
     servers.map(async (server) => {
@@ -210,7 +210,7 @@ export async function down(config: Config, servers: ServerSpec[]): Promise<boole
   return results.every(Boolean);
 }
 
-export async function reset(config: Config): Promise<void> {
+export async function reset(config: StackConfig): Promise<void> {
   const paths = stackPaths(config);
   await down(config, selectServers(stackServers(config), []));
   fs.rmSync(paths.dataRoot, { recursive: true, force: true });
@@ -218,7 +218,7 @@ export async function reset(config: Config): Promise<void> {
   console.log(`wiped ${paths.dataRoot}`);
 }
 
-export function logs(config: Config, servers: ServerSpec[], lines: number): void {
+export function logs(config: StackConfig, servers: ServerSpec[], lines: number): void {
   const paths = stackPaths(config);
   for (const server of servers) {
     console.log(`==> ${paths.log(server.name)} <==`);
@@ -230,7 +230,7 @@ export function logs(config: Config, servers: ServerSpec[], lines: number): void
  * Brings the whole stack up, runs `body`, then stops exactly the servers this call started and fails if any of
  * their processes outlive the stop. Returns body's exit code (1 when the stack did not come up).
  */
-export async function withStack(config: Config, body: () => Promise<number>): Promise<number> {
+export async function withStack(config: StackConfig, body: () => Promise<number>): Promise<number> {
   const results = await up(config, selectServers(stackServers(config), []));
   const started = results.filter((r) => r.started).map((r) => r.server);
   let code = 1;
@@ -257,7 +257,7 @@ export async function withStack(config: Config, body: () => Promise<number>): Pr
 }
 
 /** Runs a command with the stack up, then stops exactly the servers this call started. */
-export async function exec(config: Config, argv: string[]): Promise<number> {
+export async function exec(config: StackConfig, argv: string[]): Promise<number> {
   if (argv.length === 0) throw new UsageError('exec needs a command: stack exec -- <command...>');
   return withStack(
     config,

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../core/config';
+import { loadStackConfig } from './config';
 import { run } from './exec';
 import { stackPaths } from './paths';
 import { buildGoModule, goModuleHash } from './go-build';
@@ -15,7 +15,7 @@ import { buildGoModule, goModuleHash } from './go-build';
 const SRC = path.join(__dirname, 'compose-check');
 
 export async function composeCheckBinary(): Promise<string> {
-  const binary = path.join(stackPaths(loadConfig()).install, `compose-check-${goModuleHash(SRC)}`);
+  const binary = path.join(stackPaths(loadStackConfig()).install, `compose-check-${goModuleHash(SRC)}`);
   if (!fs.existsSync(binary)) await buildGoModule(SRC, binary, 'building the compose validator');
   return binary;
 }

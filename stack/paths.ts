@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { Config } from '../core/config';
+import type { StackConfig } from './config';
 
 export type ServerName = 'kafka' | 'temporal' | 'mongo';
 export const SERVER_NAMES: readonly ServerName[] = ['kafka', 'temporal', 'mongo'];
 
 /** Everything the stack writes lives under one git-ignored folder (default: .stack/). */
-export function stackPaths(config: Config) {
+export function stackPaths(config: StackConfig) {
   const root = config.stack.dir;
   return {
     root,

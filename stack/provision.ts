@@ -1,4 +1,5 @@
-import { loadConfig, type Config } from '../core/config';
+import type { Config } from '../core/config';
+import { loadStackConfig } from './config';
 import { createKafka, ensureTopics } from '../core/kafka/client';
 import { createLogger } from '../core/logger';
 import { connectTemporal, ensureSearchAttributes } from '../core/temporal/connection';
@@ -45,7 +46,7 @@ async function retrying<T>(
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadStackConfig();
   const logger = createLogger('provision', config.logLevel);
   const deadline = Date.now() + config.stack.readyTimeoutMs;
   const done = await Promise.all([

@@ -4,14 +4,14 @@
  */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadConfig, type Config } from '../core/config';
+import { loadStackConfig, type StackConfig } from './config';
 import fs from 'node:fs';
 import { appPidFile, appPids, appProcesses, startApp } from './app';
 import { withStack } from './commands';
 import { stackPaths } from './paths';
 
 /** Runs every process until Ctrl-C; the stack is already up. */
-async function runSystem(config: Config): Promise<number> {
+async function runSystem(config: StackConfig): Promise<number> {
   // One bundle for every orders worker: they start in a second instead of each bundling the sources.
   const bundle = path.join(stackPaths(config).run, 'workflow-bundle.js');
   const built = spawnSync(
@@ -59,7 +59,7 @@ async function runSystem(config: Config): Promise<number> {
 }
 
 function main(): Promise<number> {
-  const config = loadConfig();
+  const config = loadStackConfig();
   return withStack(config, () => runSystem(config));
 }
 

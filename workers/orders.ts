@@ -5,15 +5,15 @@ import { seedStock } from '../domain/stock/stock-model';
 import { connectMongo } from '../core/mongo/connection';
 import { orderModel } from '../domain/orders/order-model';
 import { runProcess } from '../core/process';
-import { ORDERS_TASK_QUEUE } from '../contracts/order-workflow';
 import { startWorker } from './run-worker';
+import { TASK_QUEUES } from '../contracts/task-queues';
 
 runProcess('worker-orders', async (config, logger) => {
   const connection = await connectMongo(config.mongo);
   const seeded = await seedStock(connection);
   if (seeded > 0) logger.info({ seeded }, 'seeded demo stock');
   return startWorker(config, logger, {
-    taskQueue: ORDERS_TASK_QUEUE,
+    taskQueue: TASK_QUEUES.orders,
     workflows: true,
     activities: {
       ...createOrderActivities({ orders: orderModel(connection) }),

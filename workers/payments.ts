@@ -2,10 +2,10 @@
 import { createPaymentActivities } from '../activities/payments/activities';
 import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { SimulatedGateway } from '../domain/payments/simulated-gateway';
-import { PAYMENTS_TASK_QUEUE } from '../activities/payments/task-queue';
 import { connectMongo } from '../core/mongo/connection';
 import { runProcess } from '../core/process';
 import { startWorker } from './run-worker';
+import { TASK_QUEUES } from '../contracts/task-queues';
 
 runProcess('worker-payments', async (config, logger) => {
   const connection = await connectMongo(config.mongo);
@@ -15,7 +15,7 @@ runProcess('worker-payments', async (config, logger) => {
     gatewaySwitch: new GatewaySwitch(connection),
   });
   return startWorker(config, logger, {
-    taskQueue: PAYMENTS_TASK_QUEUE,
+    taskQueue: TASK_QUEUES.payments,
     workflows: false,
     activities: createPaymentActivities({ gateway }),
     options: {

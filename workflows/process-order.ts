@@ -21,19 +21,17 @@ import type { FailureReason, FinalStatus } from '../contracts/events';
 import { ORDER_STATUS } from '../contracts/search-attributes';
 import type { OrderActivities } from '../activities/orders/activities';
 import type { PaymentActivities } from '../activities/payments/activities';
-import type { PublishActivities } from '../activities/order-events/activities';
+import type { OrderEventsActivities } from '../activities/order-events/activities';
 import type { StockActivities } from '../activities/stock/activities';
-import { PAYMENTS_TASK_QUEUE } from '../activities/payments/task-queue';
-import { ORDER_EVENTS_TASK_QUEUE } from '../activities/publish/task-queue';
 import {
   cancelSignal,
-  ORDERS_TASK_QUEUE,
   statusQuery,
   type OrderState,
   type OrderStep,
   type ProcessOrderInput,
   type ProcessOrderResult,
 } from '../contracts/order-workflow';
+import { TASK_QUEUES } from '../contracts/task-queues';
 
 /** Failure types that are the business saying no: the order is rejected, nothing is retried. */
 export const BUSINESS_FAILURES = ['InvalidOrder', 'OutOfStock', 'PaymentDeclined'] as const;
@@ -83,7 +81,7 @@ function orderSteps(local: boolean) {
   const proxy = <A extends object>(options: StepOptions) =>
     local
       ? proxyLocalActivities<A>(options)
-      : proxyActivities<A>({ ...options, taskQueue: ORDERS_TASK_QUEUE });
+      : proxyActivities<A>({ ...options, taskQueue: TASK_QUEUES.orders });
   const { validateOrder } = proxy<OrderActivities>(VALIDATE);
   const { recordOrderStatus } = proxy<OrderActivities>(RECORD);
   const { reserveStock, releaseStock, commitStock } = proxy<StockActivities>(STOCK);
@@ -91,7 +89,7 @@ function orderSteps(local: boolean) {
 }
 
 const { chargePayment } = proxyActivities<PaymentActivities>({
-  taskQueue: PAYMENTS_TASK_QUEUE,
+  taskQueue: TASK_QUEUES.payments,
   startToCloseTimeout: '20 seconds',
   retry: {
     initialInterval: '1 second',
@@ -102,7 +100,7 @@ const { chargePayment } = proxyActivities<PaymentActivities>({
 });
 
 const { refundPayment } = proxyActivities<PaymentActivities>({
-  taskQueue: PAYMENTS_TASK_QUEUE,
+  taskQueue: TASK_QUEUES.payments,
   startToCloseTimeout: '20 seconds',
   retry: {
     initialInterval: '1 second',
@@ -112,8 +110,8 @@ const { refundPayment } = proxyActivities<PaymentActivities>({
   },
 });
 
-const { publishOrderProcessed } = proxyActivities<PublishActivities>({
-  taskQueue: ORDER_EVENTS_TASK_QUEUE,
+const { publishOrderProcessed } = proxyActivities<OrderEventsActivities>({
+  taskQueue: TASK_QUEUES.orderEvents,
   startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '500 milliseconds',

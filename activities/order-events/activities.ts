@@ -29,7 +29,7 @@ export interface OrderProcessedInput {
  * Emits `order-processed`. The eventId is derived from (orderId, runId, status): a retried publish is a duplicate
  * consumers drop, while a later run's outcome (an operator retry) is a new event that supersedes the old one.
  */
-export function createPublishActivities({ producer }: { producer: Producer }) {
+export function createOrderEventsActivities({ producer }: { producer: Producer }) {
   return {
     async publishOrderProcessed(input: OrderProcessedInput): Promise<{ eventId: string }> {
       const event = OrderProcessedV1.parse({
@@ -58,4 +58,4 @@ export function createPublishActivities({ producer }: { producer: Producer }) {
   };
 }
 
-export type PublishActivities = ReturnType<typeof createPublishActivities>;
+export type OrderEventsActivities = ReturnType<typeof createOrderEventsActivities>;

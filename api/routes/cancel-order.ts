@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import { cancelSignal, type OrderState } from '../../contracts/order-workflow';
-import type { AppDeps } from '../app';
-import { ApiError, parseOrThrow } from '../../core/http/errors';
+import type { AppDeps, RegisterRoutes } from '../deps';
+import { ApiError, parseOrThrow, unavailable } from '../../core/http/errors';
 import { CancelRequest, type CancelAccepted } from '../../contracts/http/orders/schemas';
 import { inspectWorkflow, isWorkflowNotFound, orderHandle, queryState } from '../workflow-status';
-import { findOrder, isFinal } from './read-orders';
+import { isFinalStatus } from '../../domain/orders/status';
+import { findOrder } from '../order-lookup';
 
 const TEMPORAL_BUDGET_MS = 3_000;
 /** How long to wait for the workflow to decide on the cancel before answering with "requested". */
@@ -13,10 +14,7 @@ const DECISION_WAIT_MS = 5_000;
 const POLL_MS = 100;
 
 const notCancellable = (message: string) => new ApiError(409, 'not_cancellable', message);
-const temporalUnavailable = () =>
-  new ApiError(503, 'unavailable', 'the workflow service did not answer; retry shortly', undefined, {
-    'Retry-After': '1',
-  });
+const temporalUnavailable = () => unavailable('the workflow service did not answer; retry shortly');
 
 /** Polls the status query until the workflow has accepted or refused the cancel, or the wait is over. */
 async function awaitDecision(client: Client, orderId: string, before: OrderState): Promise<OrderState> {
@@ -42,7 +40,7 @@ export function cancelOrder({ orders, temporal: { client }, logger }: AppDeps): 
   return async (req, res) => {
     const { reason } = parseOrThrow(CancelRequest, req.body ?? {});
     const order = await findOrder(orders, req.params);
-    if (isFinal(order.status)) throw notCancellable(`order is ${order.status}`);
+    if (isFinalStatus(order.status)) throw notCancellable(`order is ${order.status}`);
     const log = logger.child({ orderId: order._id });
 
     let view;
@@ -64,7 +62,7 @@ export function cancelOrder({ orders, temporal: { client }, logger }: AppDeps): 
     if (view.kind === 'closed') throw notCancellable(`order is ${view.live.status}`);
 
     let state = view.state;
-    if (isFinal(state.status)) throw notCancellable(`order is ${state.status}`);
+    if (isFinalStatus(state.status)) throw notCancellable(`order is ${state.status}`);
     if (state.cancel.state === 'refused')
       throw notCancellable(state.cancel.reason ?? 'payment already captured');
     if (state.cancel.state !== 'accepted') {
@@ -94,3 +92,7 @@ export function cancelOrder({ orders, temporal: { client }, logger }: AppDeps): 
     res.status(202).json(body);
   };
 }
+
+export const cancelOrderRoutes: RegisterRoutes = (router, deps) => {
+  router.post('/orders/:id/cancel', deps.json, cancelOrder(deps));
+};

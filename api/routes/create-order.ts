@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import { newOrder, outboxModel, type OrderDoc } from '../../domain/orders/order-model';
 import { priceOrder } from '../../domain/catalogue/pricing';
-import type { AppDeps } from '../app';
-import { ApiError, parseOrThrow, validationFailed } from '../../core/http/errors';
+import type { AppDeps, RegisterRoutes } from '../deps';
+import { ApiError, parseOrThrow, unavailable, validationFailed } from '../../core/http/errors';
 import { isDatabaseError, isDuplicateKey } from '../../core/mongo/connection';
 import { orderIdFor, requestHash } from '../order-id';
 import { acceptedOrder } from '../order-view';
@@ -71,11 +71,7 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
     } catch (err) {
       if (!isDuplicateKey(err)) {
         log.error({ err }, 'order not stored');
-        if (isDatabaseError(err)) {
-          throw new ApiError(503, 'unavailable', 'the order store is unavailable; retry shortly', undefined, {
-            'Retry-After': '1',
-          });
-        }
+        if (isDatabaseError(err)) throw unavailable('the order store is unavailable; retry shortly');
         throw err;
       }
       // Only a derived id can collide: this is a retry of an Idempotency-Key, or a misuse of one.
@@ -105,3 +101,7 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
     res.status(202).location(`/orders/${stored._id}`).json(acceptedOrder(config, stored));
   };
 }
+
+export const createOrderRoutes: RegisterRoutes = (router, deps) => {
+  router.post('/orders', deps.json, createOrder(deps));
+};

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { RegisterRoutes } from '../deps';
 import type { GatewaySwitch } from '../../domain/payments/gateway-switch';
 import { parseOrThrow } from '../../core/http/errors';
 import type { Logger } from '../../core/logger';
@@ -20,3 +21,8 @@ export function setGateway(gateway: GatewaySwitch, logger: Logger): RequestHandl
     res.json(state);
   };
 }
+
+export const paymentGatewayRoutes: RegisterRoutes = (router, { gatewaySwitch, logger, json }) => {
+  router.get('/ops/payment-gateway', gatewayState(gatewaySwitch));
+  router.put('/ops/payment-gateway', json, setGateway(gatewaySwitch, logger));
+};

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { retryFailedOrders, retryOrder } from '../../domain/orders/retry';
-import type { AppDeps } from '../app';
+import type { AppDeps, RegisterRoutes } from '../deps';
 import { OrderIdParams, RetryFailedRequest } from '../../contracts/http/orders/schemas';
 
 /** POST /orders/:id/retry: a new run of a failed order; 409 with the reason for any other order. */
@@ -35,3 +35,8 @@ export function retryFailed({ orders, temporal: { client }, logger }: AppDeps): 
     res.json(report);
   };
 }
+
+export const retryOrderRoutes: RegisterRoutes = (router, deps) => {
+  router.post('/orders/retry', deps.json, retryFailed(deps));
+  router.post('/orders/:id/retry', retryOne(deps));
+};

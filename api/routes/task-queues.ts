@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
-import { ApiError } from '../../core/http/errors';
+import { unavailable } from '../../core/http/errors';
+import { ALL_TASK_QUEUES } from '../../contracts/task-queues';
 import { describeTaskQueues } from '../../core/temporal/task-queue-stats';
-import type { AppDeps } from '../app';
+import type { AppDeps, RegisterRoutes } from '../deps';
 
 const TEMPORAL_BUDGET_MS = 3_000;
 
@@ -10,20 +11,16 @@ export function taskQueues({ config, temporal: { client }, logger }: AppDeps): R
   return async (_req, res) => {
     try {
       const queues = await client.withDeadline(Date.now() + TEMPORAL_BUDGET_MS, () =>
-        describeTaskQueues(client, config.temporal.namespace),
+        describeTaskQueues(client, config.temporal.namespace, ALL_TASK_QUEUES),
       );
       res.json({ queues });
     } catch (err) {
       logger.warn({ err }, 'task queues could not be described');
-      throw new ApiError(
-        503,
-        'unavailable',
-        'the workflow service did not answer; retry shortly',
-        undefined,
-        {
-          'Retry-After': '1',
-        },
-      );
+      throw unavailable('the workflow service did not answer; retry shortly');
     }
   };
 }
+
+export const taskQueueRoutes: RegisterRoutes = (router, deps) => {
+  router.get('/ops/task-queues', taskQueues(deps));
+};

@@ -3,7 +3,8 @@ import { latencyBucket } from './histogram';
 import { encodeKey } from './keys';
 import type { CountedStatus, ReplacedOutcome } from './models';
 import type { Counting } from './outcomes';
-import { floorTo, minuteKey, parseInstant } from './time';
+import { floorTo } from '../../contracts/http/analytics/ranges';
+import { minuteKey, parseInstant } from './time';
 
 /** Reason type counted when a non-completed order carries no reason. */
 export const UNKNOWN_REASON = 'Unknown';

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { FINAL_STATUSES, type FailureReason, type FinalStatus, type OrderLine } from '../../contracts/events';
+import { OUTCOME_ROLES, type OutcomeRole } from '../../contracts/http/analytics/schemas';
 import { failureReasonSchema, orderLineSchema } from '../../domain/orders/mongo-schemas';
 
 /**
@@ -7,15 +8,6 @@ import { failureReasonSchema, orderLineSchema } from '../../domain/orders/mongo-
  * rollups per (stream, partition, hour) that reports add up. Both are maintained with single-document
  * conditional writes only (see store.ts), because FerretDB has no transactions.
  */
-
-/**
- * How an order-processed event stands against the outcome already in its fact, decided when it is recorded:
- * - `first`: the order had no outcome yet;
- * - `supersedes`: it is later than the stored outcome (a retry's new run): it replaces it in every figure;
- * - `superseded`: the stored outcome is later: it changes no figure.
- */
-export const OUTCOME_ROLES = ['first', 'supersedes', 'superseded'] as const;
-export type OutcomeRole = (typeof OUTCOME_ROLES)[number];
 
 /** An order's final outcome as a fact stores it: in its processed part, and in what a superseding event replaced. */
 export interface StoredOutcome {

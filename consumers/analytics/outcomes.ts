@@ -1,6 +1,8 @@
 import type { AnyEvent, OrderCreatedV1, OrderProcessedV1 } from '../../contracts/events';
-import type { CreatedPart, FactDoc, OutcomeRole, ProcessedPart, ReplacedOutcome } from './models';
-import { floorTo, parseInstant } from './time';
+import type { OutcomeRole } from '../../contracts/http/analytics/schemas';
+import type { CreatedPart, FactDoc, ProcessedPart, ReplacedOutcome } from './models';
+import { floorTo } from '../../contracts/http/analytics/ranges';
+import { parseInstant } from './time';
 
 /**
  * How an event changes its order's fact, decided from the fact as read. The change is written as the fact's next

@@ -2,7 +2,12 @@ import { FINAL_STATUSES, type Currency, type FinalStatus } from '../../contracts
 import { addBucketCounts, percentile } from './histogram';
 import { decodeKey } from './keys';
 import type { FactDoc, MinuteCounters, RollupDoc } from './models';
-import { bucketStarts, type TimeseriesMetric } from '../../contracts/http/analytics/ranges';
+import {
+  bucketStarts,
+  MINUTE_MS,
+  type BucketSize,
+  type TimeseriesMetric,
+} from '../../contracts/http/analytics/ranges';
 import type {
   ByCurrency,
   FactView,
@@ -12,7 +17,6 @@ import type {
   Timeseries,
   TopSku,
 } from '../../contracts/http/analytics/schemas';
-import { MINUTE_MS, type BucketSize } from './time';
 
 /**
  * Reports are sums over rollup documents, done here in code: the documents of a range are few (streams ×

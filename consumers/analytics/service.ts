@@ -24,8 +24,6 @@ export interface AnalyticsService {
   stop(): Promise<void>;
 }
 
-const READINESS_TIMEOUT_MS = 2_000;
-
 /**
  * The analytics service, wired: one consumer group over `order-created` and `order-processed` applies every event
  * to per-order facts and rollups exactly once in effect (store.ts), and a small REST API reports from them.
@@ -69,7 +67,6 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
     logger,
     readiness: createReadiness({
       checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
-      timeoutMs: READINESS_TIMEOUT_MS,
       lag: { access: adminAccess, groupId, topics: [...typeOf.keys()] },
     }),
   });

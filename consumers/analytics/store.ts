@@ -3,12 +3,11 @@ import type { AnyEvent } from '../../contracts/events';
 import { rollupContribution } from './contribution';
 import { latestFact, recordEvent } from './facts';
 import { analyticsModels, createAnalyticsIndexes, rawCollection, type RollupDoc } from './models';
-import { rangeProblem, timeseriesProblem } from '../../contracts/http/analytics/ranges';
+import { ceilTo, floorTo, rangeProblem, timeseriesProblem } from '../../contracts/http/analytics/ranges';
 import { factView, summarize, timeseriesOf, topSkusOf, type SeriesRequest } from './reports';
 import { applyContribution } from './rollups';
 import type { FactView, Summary, Timeseries, TopSku } from '../../contracts/http/analytics/schemas';
 import { checkSource, type EventSource } from './source';
-import { ceilTo, floorTo } from './time';
 
 /**
  * - `applied`: this call added the event to the figures (or, for an outcome superseded by a later one already

@@ -1,10 +1,9 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
-import { parseOrThrow, ApiError, validationFailed } from '../../core/http/errors';
+import express, { type Express } from 'express';
+import { parseOrThrow, ApiError } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
 import { errorHandler, jsonBody, unknownRoute } from '../../core/http/middleware';
 import type { ReadinessReport } from '../../contracts/http/common';
 import type { Logger } from '../../core/logger';
-import { InvalidFieldError } from '../../core/errors';
 import type { WebhookDeliveryDoc, WebhookDoc } from './models';
 import {
   DeliveriesQuery,
@@ -68,15 +67,9 @@ export function createNotificationsApp(deps: NotificationsAppDeps): Express {
   });
 
   app.use(unknownRoute);
-  app.use(fieldErrors);
   app.use(errorHandler(deps.logger));
   return app;
 }
-
-/** The store's own validation errors become the same 400 as a request schema's. */
-const fieldErrors: ErrorRequestHandler = (err: unknown, _req, _res, next) => {
-  next(err instanceof InvalidFieldError ? validationFailed([err.detail()]) : err);
-};
 
 function notFound(id: string): ApiError {
   return new ApiError(404, 'not_found', `no webhook ${id}`);

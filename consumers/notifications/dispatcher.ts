@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { backoffDelay, type Backoff } from '../../core/backoff';
 import type { Logger } from '../../core/logger';
+import { PollLoop } from '../../core/poll-loop';
 import { InvalidFieldError } from '../../core/errors';
 import {
   NO_LEASE,
@@ -11,8 +12,7 @@ import {
   type WebhookDeliveryDoc,
   type WebhookDoc,
 } from './models';
-import { SIGNATURE_HEADER, signPayload } from './signature';
-import { notificationView, type NotificationView } from './view';
+import { sendWebhook } from './webhook-request';
 
 export interface DispatcherOptions {
   /** How often to look for due deliveries when idle. */
@@ -43,27 +43,9 @@ export interface DispatcherDeps {
   now?: () => number;
 }
 
-/** The request body of every webhook call; `id` is stable across attempts, so receivers can dedupe on it. */
-export interface WebhookPayload {
-  id: string;
-  type: 'order.notification';
-  createdAt: string;
-  data: NotificationView;
-}
-
-export function webhookPayload(notification: NotificationDoc): WebhookPayload {
-  return {
-    id: notification._id,
-    type: 'order.notification',
-    createdAt: notification.createdAt.toISOString(),
-    data: notificationView(notification),
-  };
-}
-
 /** On top of the request timeout, how long stop() waits for the outcome of in-flight sends to be recorded. */
 const STOP_GRACE_MS = 5_000;
 const MAX_POLL_BACKOFF_MS = 10_000;
-const ERROR_SNIPPET_CHARS = 200;
 
 /**
  * Sends queued webhook deliveries. Any number of replicas may run: each attempt is claimed with one conditional
@@ -77,12 +59,9 @@ export class WebhookDispatcher {
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
   private readonly logger: Logger;
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PollLoop;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly perWebhook = new Map<string, number>();
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
 
   constructor(deps: DispatcherDeps) {
     this.options = checkOptions(deps.options);
@@ -90,20 +69,25 @@ export class WebhookDispatcher {
     this.logger = deps.logger;
     this.fetch = deps.fetch ?? fetch;
     this.now = deps.now ?? Date.now;
+    this.loop = new PollLoop({
+      name: 'webhook dispatch',
+      pollMs: this.options.pollMs,
+      maxBackoffMs: MAX_POLL_BACKOFF_MS,
+      logger: this.logger,
+      pass: async () => {
+        const { found, started, limit } = await this.dispatchDue();
+        return started > 0 && found === limit; // more are probably due
+      },
+    });
   }
 
   start(): void {
-    if (this.loop) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Stops claiming, then waits (bounded) for sends in flight to finish and be recorded. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-    this.loop = undefined;
+    await this.loop.stop();
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
@@ -119,25 +103,7 @@ export class WebhookDispatcher {
 
   /** Looks for due deliveries now rather than at the next poll, e.g. right after enqueueing. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      let wait = this.options.pollMs;
-      try {
-        const { found, started, limit } = await this.dispatchDue();
-        failures = 0;
-        if (started > 0 && found === limit) wait = 0; // more are probably due
-      } catch (err) {
-        failures += 1;
-        wait = Math.min(MAX_POLL_BACKOFF_MS, this.options.pollMs * 2 ** failures);
-        this.logger.error({ err, failures, retryInMs: wait }, 'webhook dispatch pass failed');
-      }
-      if (this.running && wait > 0) await this.sleep(wait);
-    }
+    this.loop.wake();
   }
 
   /** Claims and starts up to the free slots' worth of due deliveries. */
@@ -159,7 +125,7 @@ export class WebhookDispatcher {
 
     let started = 0;
     for (const delivery of due) {
-      if (!this.running) break;
+      if (!this.loop.isRunning) break;
       if ((this.perWebhook.get(delivery.webhookId) ?? 0) >= this.options.maxPerWebhook) continue;
       const lease = await this.claim(delivery);
       if (!lease) continue; // another replica got it first
@@ -225,7 +191,18 @@ export class WebhookDispatcher {
       return;
     }
 
-    const { statusCode, error, durationMs } = await this.send(delivery, webhook, notification, attempt);
+    const { statusCode, error, durationMs } = await sendWebhook(
+      {
+        url: delivery.url,
+        secret: webhook.secret,
+        notification,
+        deliveryId: delivery._id,
+        attempt,
+        timestamp: Math.floor(this.now() / 1000),
+        timeoutMs: this.options.timeoutMs,
+      },
+      this.fetch,
+    );
     const at = new Date(this.now());
     const entry: DeliveryAttempt = {
       at,
@@ -244,46 +221,6 @@ export class WebhookDispatcher {
       const retryInMs = backoffDelay(attempt, this.options.backoff);
       await this.record(delivery, lease, { nextAttemptAt: new Date(at.getTime() + retryInMs) }, entry, true);
       log.warn({ statusCode, error, retryInMs }, 'webhook attempt failed; will retry');
-    }
-  }
-
-  private async send(
-    delivery: WebhookDeliveryDoc,
-    webhook: WebhookDoc,
-    notification: NotificationDoc,
-    attempt: number,
-  ): Promise<{ statusCode?: number; error?: string; durationMs: number }> {
-    const body = JSON.stringify(webhookPayload(notification));
-    const headers = {
-      'Content-Type': 'application/json',
-      'Webhook-Id': notification._id,
-      'Webhook-Delivery': delivery._id,
-      'Webhook-Attempt': String(attempt),
-      [SIGNATURE_HEADER]: signPayload(webhook.secret, Math.floor(this.now() / 1000), body),
-    };
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    try {
-      const response = await this.fetch(delivery.url, {
-        method: 'POST',
-        headers,
-        body,
-        // A redirect is the endpoint's misconfiguration to fix, not ours to follow with a signed body.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      if (response.status >= 200 && response.status < 300) {
-        await response.body?.cancel().catch(() => undefined);
-        return { statusCode: response.status, durationMs: elapsed() };
-      }
-      const snippet = await readSnippet(response);
-      return {
-        statusCode: response.status,
-        error: `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`,
-        durationMs: elapsed(),
-      };
-    } catch (err) {
-      return { error: describeSendError(err, this.options.timeoutMs), durationMs: elapsed() };
     }
   }
 
@@ -306,23 +243,6 @@ export class WebhookDispatcher {
     if (result.matchedCount === 0) {
       this.logger.warn({ deliveryId: delivery._id }, 'lease expired before the outcome was recorded');
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
   }
 }
 
@@ -349,34 +269,4 @@ function checkOptions(options: DispatcherOptions): Required<DispatcherOptions> {
   const maxPerWebhook = options.maxPerWebhook ?? Math.max(1, Math.floor(options.concurrency / 2));
   positive('maxPerWebhook', maxPerWebhook);
   return { ...options, maxPerWebhook };
-}
-
-/** The first characters of an error response, so the delivery log tells the customer what their endpoint said. */
-async function readSnippet(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < ERROR_SNIPPET_CHARS) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // A body cut short still leaves the status code to report.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return text.slice(0, ERROR_SNIPPET_CHARS).trim();
-}
-
-function describeSendError(err: unknown, timeoutMs: number): string {
-  // Duck-typed rather than instanceof: fetch's errors may come from another realm (a VM context, a test runner).
-  const { name, message, cause } = (err ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
-  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  if (typeof message !== 'string') return String(err);
-  // fetch reports network failures as "fetch failed" and keeps the reason (ECONNREFUSED, DNS, TLS) in `cause`.
-  const reason = (cause as { message?: unknown } | undefined)?.message;
-  return typeof reason === 'string' ? `${message}: ${reason}` : message;
 }

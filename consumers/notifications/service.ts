@@ -29,8 +29,6 @@ export interface NotificationService {
   stop(): Promise<void>;
 }
 
-const READINESS_TIMEOUT_MS = 2_000;
-
 /**
  * The notification service, wired: a durable consumer (its group shared by every replica) stores each
  * notification once and queues its webhook deliveries; a live feed per replica pushes notifications to the SSE
@@ -80,7 +78,6 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     logger,
     readiness: createReadiness({
       checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
-      timeoutMs: READINESS_TIMEOUT_MS,
       lag: { access: adminAccess, groupId, topics: [topic] },
     }),
   });

@@ -1,5 +1,5 @@
 import type { Connection, QueryFilter } from 'mongoose';
-import { decodeCursor, encodeCursor } from '../../core/mongo/keyset-page';
+import { keysetPage, type Page } from '../../core/mongo/keyset-page';
 import type { OrderProcessedV1 } from '../../contracts/events';
 import { isDuplicateKey } from '../../core/mongo/connection';
 import { InvalidFieldError } from '../../core/errors';
@@ -20,11 +20,7 @@ export interface HistoryQuery {
   cursor?: string;
 }
 
-export interface HistoryPage {
-  items: NotificationDoc[];
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export type HistoryPage = Page<NotificationDoc>;
 
 export interface AfterQuery {
   customerId?: string;
@@ -83,29 +79,14 @@ export function createNotificationStore(connection: Connection, opts: { now?: ()
   }
 
   async function history(query: HistoryQuery): Promise<HistoryPage> {
-    const limit = pageSize(query.limit);
-    const filter: QueryFilter<NotificationDoc> = { customerId: query.customerId };
-    if (query.cursor !== undefined) {
-      const after = decodeCursor(query.cursor);
-      if (!after) throw new InvalidFieldError('cursor', 'the nextCursor of a previous page', query.cursor);
-      filter.$or = [
-        { createdAt: { $lt: after.createdAt } },
-        { createdAt: after.createdAt, _id: { $lt: after.id } },
-      ];
-    }
-    // One more than asked tells whether another page exists without a count.
-    const docs = await notifications
-      .find(filter)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(limit + 1)
-      .lean<NotificationDoc[]>();
-    const items = docs.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor:
-        docs.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null,
-    };
+    return keysetPage(
+      notifications,
+      { customerId: query.customerId },
+      {
+        limit: pageSize(query.limit),
+        cursor: query.cursor,
+      },
+    );
   }
 
   /** What a resuming stream missed, in Kafka order within each partition (partition, then offset). */

@@ -10,11 +10,6 @@ import {
   type WebhookDoc,
 } from './models';
 
-export { signPayload, verifySignature, SIGNATURE_HEADER, DEFAULT_TOLERANCE_SEC } from './signature';
-export { WebhookDispatcher, webhookPayload } from './dispatcher';
-export { backoffDelay } from '../../core/backoff';
-export type { DispatcherDeps, DispatcherOptions, WebhookPayload } from './dispatcher';
-
 export interface RegisterWebhook {
   customerId: string;
   url: string;

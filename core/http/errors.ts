@@ -76,6 +76,11 @@ export function summarise(details: readonly ErrorDetail[]): string {
   return parts.join('; ');
 }
 
+/** 503 with Retry-After: a dependency did not answer; the same request is worth repeating shortly. */
+export function unavailable(message: string): ApiError {
+  return new ApiError(503, 'unavailable', message, undefined, { 'Retry-After': '1' });
+}
+
 export function validationFailed(details: ErrorDetail[]): ApiError {
   return new ApiError(400, 'validation_failed', `invalid request: ${summarise(details)}`, details);
 }

@@ -1,7 +1,8 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { isDatabaseError } from '../mongo/connection';
-import { ApiError } from './errors';
+import { InvalidFieldError } from '../errors';
+import { ApiError, unavailable, validationFailed } from './errors';
 
 /** What body-parser attaches to the errors it raises. */
 interface BodyParserError extends Error {
@@ -65,17 +66,13 @@ export const unknownRoute: RequestHandler = (req, _res, next) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err); // express closes the connection
-    if (err instanceof ApiError) {
-      res.set(err.headers).status(err.status).json(err.body());
-      return;
-    }
+    const send = (e: ApiError) => void res.set(e.headers).status(e.status).json(e.body());
+    if (err instanceof ApiError) return send(err);
+    // A value a store refused names its field like a request schema would.
+    if (err instanceof InvalidFieldError) return send(validationFailed([err.detail()]));
     if (isDatabaseError(err)) {
       logger.error({ err, method: req.method, path: req.path }, 'database unavailable');
-      res
-        .set('Retry-After', '1')
-        .status(503)
-        .json({ error: 'unavailable', message: 'the order store is unavailable; retry shortly' });
-      return;
+      return send(unavailable('the order store is unavailable; retry shortly'));
     }
     logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     res.status(500).json({ error: 'internal', message: 'internal error' });

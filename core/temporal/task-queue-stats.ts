@@ -1,17 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ORDER_EVENTS_TASK_QUEUE } from '../../activities/publish/task-queue';
-import { PAYMENTS_TASK_QUEUE } from '../../activities/payments/task-queue';
-import { ORDERS_TASK_QUEUE } from '../../contracts/order-workflow';
 
 const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
-
-/** Every task queue of the system, and whether workflow tasks run on it besides activities. */
-export const TASK_QUEUES = [
-  { name: ORDERS_TASK_QUEUE, workflows: true },
-  { name: PAYMENTS_TASK_QUEUE, workflows: false },
-  { name: ORDER_EVENTS_TASK_QUEUE, workflows: false },
-] as const;
 
 /** A poller Temporal has not heard from for this long is counted as gone. */
 const ACTIVE_POLLER_SECONDS = 60;
@@ -71,7 +61,7 @@ function queueStats(r: Describe, nowSeconds: number): QueueStats {
 export async function describeTaskQueues(
   client: Client,
   namespace: string,
-  queues: readonly { name: string; workflows: boolean }[] = TASK_QUEUES,
+  queues: readonly { name: string; workflows: boolean }[],
 ): Promise<TaskQueueReport[]> {
   const describe = (name: string, type: temporal.api.enums.v1.TaskQueueType) =>
     client.workflowService.describeTaskQueue({

@@ -3,7 +3,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@te
 import { orderCreatedEvent } from './order-created-event';
 import { processOrderStartOptions } from './workflow-start';
 import type { OrderDoc, OrderModel } from './order-model';
-import { ORDERS_TASK_QUEUE, PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../../contracts/order-workflow';
+import { PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../../contracts/order-workflow';
+import { TASK_QUEUES } from '../../contracts/task-queues';
 
 const NOT_RETRYABLE_STATUSES = new Set(['completed', 'rejected', 'cancelled']);
 
@@ -72,7 +73,7 @@ export async function retryOrder({ client, orders }: RetryDeps, orderId: string)
   }
 
   const options = {
-    ...processOrderStartOptions(orderCreatedEvent(order), ORDERS_TASK_QUEUE),
+    ...processOrderStartOptions(orderCreatedEvent(order), TASK_QUEUES.orders),
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
   };
   let runId: string;

@@ -2,11 +2,19 @@ import type { WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { OrderCreatedV1, OrderStatus } from '../../contracts/events';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../contracts/search-attributes';
-import { orderWorkflowId, type ProcessOrderInput } from '../../contracts/order-workflow';
-import type { processOrder } from '../../workflows/process-order';
+import {
+  orderWorkflowId,
+  type ProcessOrderInput,
+  type ProcessOrderWorkflow,
+} from '../../contracts/order-workflow';
 
-/** Type only (no workflow code is loaded here): `args` is checked against the workflow's real signature. */
-export type ProcessOrderWorkflow = typeof processOrder;
+/** The part of a Temporal `Client` that starts order workflows; a real Client fits, and tests can wrap one. */
+export interface WorkflowStarter {
+  workflow: {
+    start(workflowType: string, options: WorkflowStartOptions<ProcessOrderWorkflow>): Promise<unknown>;
+  };
+  withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R>;
+}
 
 /** What the Web UI shows in a workflow's list row without opening its history. */
 export interface OrderMemo {

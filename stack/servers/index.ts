@@ -1,11 +1,11 @@
-import type { Config } from '../../core/config';
+import type { StackConfig } from '../config';
 import { stackPaths, type ServerName } from '../paths';
 import { kafkaServer } from './kafka';
 import { mongoServer } from './mongo';
 import { temporalServer } from './temporal';
 import type { ServerSpec } from './types';
 
-export function stackServers(config: Config): Record<ServerName, ServerSpec> {
+export function stackServers(config: StackConfig): Record<ServerName, ServerSpec> {
   const ctx = { config, paths: stackPaths(config) };
   return { kafka: kafkaServer(ctx), temporal: temporalServer(ctx), mongo: mongoServer(ctx) };
 }

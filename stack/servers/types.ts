@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config';
+import type { StackConfig } from '../config';
 import type { ServerName, StackPaths } from '../paths';
 
 export interface ProbeResult {
@@ -39,6 +39,6 @@ export interface ServerSpec {
 }
 
 export interface ServerContext {
-  config: Config;
+  config: StackConfig;
   paths: StackPaths;
 }

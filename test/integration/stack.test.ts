@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../core/config';
+import { loadStackConfig } from '../../stack/config';
 import { createKafka } from '../../core/kafka/client';
 import { connectMongo } from '../../core/mongo/connection';
 import { connectTemporal } from '../../core/temporal/connection';
@@ -14,7 +14,7 @@ import { stackPaths } from '../../stack/paths';
 import { isAlive, readState } from '../../stack/state';
 import { REPO_ROOT, stackCli } from '../support/stack-cli';
 
-const config = loadConfig();
+const config = loadStackConfig();
 
 describe('local stack', () => {
   it('reports every server healthy, one line each, exit 0', () => {

@@ -28,14 +28,11 @@ import {
   PAYMENT_DECLINED,
   type ChargeInput,
 } from '../../activities/payments/activities';
-import { PAYMENTS_TASK_QUEUE } from '../../activities/payments/task-queue';
 import type { OrderProcessedInput } from '../../activities/order-events/activities';
-import { ORDER_EVENTS_TASK_QUEUE } from '../../activities/publish/task-queue';
 import { OUT_OF_STOCK, type StockRequest } from '../../activities/stock/activities';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../contracts/search-attributes';
 import {
   cancelSignal,
-  ORDERS_TASK_QUEUE,
   orderWorkflowId,
   PROCESS_ORDER_WORKFLOW,
   statusQuery,
@@ -46,6 +43,7 @@ import type { processOrder } from '../../workflows/process-order';
 import { privateTemporal } from './temporal-env';
 import { quietTemporalRuntime } from './temporal-runtime';
 import { orderInput } from './order-events';
+import { TASK_QUEUES } from '../../contracts/task-queues';
 
 const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
 
@@ -157,7 +155,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>): Promise<v
 async function recordAll(env: TestWorkflowEnvironment, world: FakeWorld): Promise<void> {
   const start = (input: ProcessOrderInput, options: { retry?: boolean } = {}): Promise<Handle> =>
     env.client.workflow.start<typeof processOrder>(PROCESS_ORDER_WORKFLOW, {
-      taskQueue: ORDERS_TASK_QUEUE,
+      taskQueue: TASK_QUEUES.orders,
       workflowId: orderWorkflowId(input.orderId),
       args: [input],
       typedSearchAttributes: [
@@ -223,9 +221,9 @@ async function main(): Promise<void> {
     const world = new FakeWorld();
     const workers = await Promise.all(
       [
-        { taskQueue: ORDERS_TASK_QUEUE, workflowsPath: require.resolve('../../workflows') },
-        { taskQueue: PAYMENTS_TASK_QUEUE },
-        { taskQueue: ORDER_EVENTS_TASK_QUEUE },
+        { taskQueue: TASK_QUEUES.orders, workflowsPath: require.resolve('../../workflows') },
+        { taskQueue: TASK_QUEUES.payments },
+        { taskQueue: TASK_QUEUES.orderEvents },
       ].map((options) =>
         Worker.create({ connection: env.nativeConnection, activities: world.activities, ...options }),
       ),

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../../core/config';
+import { loadStackConfig } from '../../stack/config';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { stackServers } from '../../stack/servers';
 
@@ -9,7 +9,7 @@ import { stackServers } from '../../stack/servers';
  * workers of a running system.
  */
 export async function privateTemporal(): Promise<TestWorkflowEnvironment> {
-  const temporal = stackServers(loadConfig()).temporal;
+  const temporal = stackServers(loadStackConfig()).temporal;
   if (!temporal.isInstalled()) await temporal.install();
   return TestWorkflowEnvironment.createLocal({
     server: {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Cents, Currency, FailureReason, FinalStatus, OrderId, OrderLine } from '../../events';
-import { OUTCOME_ROLES } from '../../../consumers/analytics/models';
 import { rangeProblem, TIMESERIES_METRICS, timeseriesProblem } from './ranges';
 
 /**
@@ -8,6 +7,15 @@ import { rangeProblem, TIMESERIES_METRICS, timeseriesProblem } from './ranges';
  * they can become the `problem` of a validation error) and response schemas, for validation and for OpenAPI.
  * Query schemas output what the store's report functions take.
  */
+
+/**
+ * How an order-processed event stands against the outcome already in its fact, decided when it is recorded:
+ * - `first`: the order had no outcome yet;
+ * - `supersedes`: it is later than the stored outcome (a retry's new run): it replaces it in every figure;
+ * - `superseded`: the stored outcome is later: it changes no figure.
+ */
+export const OUTCOME_ROLES = ['first', 'supersedes', 'superseded'] as const;
+export type OutcomeRole = (typeof OUTCOME_ROLES)[number];
 
 const INSTANT = 'expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z';
 const LIMIT = 'expected a whole number 1-100';

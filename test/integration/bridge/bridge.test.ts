@@ -5,7 +5,8 @@ import { Client, Connection, WorkflowNotFoundError, type WorkflowExecutionInfo }
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { KafkaMessage, Message } from 'kafkajs';
 import pino from 'pino';
-import { OrderBridge, type BridgeDeps, type WorkflowStarter } from '../../../bridge/bridge';
+import { OrderBridge, type BridgeDeps } from '../../../bridge/bridge';
+import type { WorkflowStarter } from '../../../domain/orders/workflow-start';
 import { loadConfig } from '../../../core/config';
 import { readDlqHeaders } from '../../../core/kafka/dlq';
 import { eventHeaders, type OrderCreatedV1 } from '../../../contracts/events';

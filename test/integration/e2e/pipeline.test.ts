@@ -4,7 +4,7 @@
  * to an SSE client and the analytics figures.
  */
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../../core/config';
+import { loadStackConfig } from '../../../stack/config';
 import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../contracts/events';
 import { createKafka } from '../../../core/kafka/client';
 import { priceOrder } from '../../../domain/catalogue/pricing';
@@ -19,7 +19,7 @@ import { stackCli } from '../../support/stack-cli';
 
 jest.setTimeout(600_000);
 
-const config = loadConfig();
+const config = loadStackConfig();
 const RUN = randomUUID().slice(0, 8);
 const DECLINED = `e2e-${RUN}-declined`;
 
@@ -87,7 +87,7 @@ describe('order pipeline end to end', () => {
   beforeAll(async () => {
     processedFrom = await endOffsets(TOPICS.orderProcessed);
     deadFrom = await endOffsets(dlqTopic(TOPICS.orderCreated));
-    app = await startIsolatedApp(loadConfig({}), `e2e-${RUN}`, {
+    app = await startIsolatedApp(loadStackConfig({}), `e2e-${RUN}`, {
       env: {
         PAYMENT_DECLINE_CUSTOMERS: DECLINED,
         PAYMENT_LATENCY_MS: '5',

@@ -4,14 +4,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { OrderStatusUpdate } from '../../../activities/orders/activities';
 import type { ChargeInput } from '../../../activities/payments/activities';
-import { PAYMENTS_TASK_QUEUE } from '../../../activities/payments/task-queue';
 import type { OrderProcessedInput } from '../../../activities/order-events/activities';
-import { ORDER_EVENTS_TASK_QUEUE } from '../../../activities/publish/task-queue';
 import type { StockRequest } from '../../../activities/stock/activities';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../../contracts/search-attributes';
 import {
   cancelSignal,
-  ORDERS_TASK_QUEUE,
   orderWorkflowId,
   statusQuery,
   type OrderState,
@@ -20,6 +17,7 @@ import {
 import { privateTemporal } from '../../support/temporal-env';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';
 import { orderInput } from '../../support/order-events';
+import { TASK_QUEUES } from '../../../contracts/task-queues';
 
 /**
  * The order workflow against a real (private) Temporal server, with in-memory activities whose behaviour each
@@ -109,9 +107,9 @@ describe('processOrder workflow', () => {
   ) {
     const workers = await Promise.all(
       [
-        { taskQueue: ORDERS_TASK_QUEUE, workflowsPath: require.resolve('../../../workflows') },
-        { taskQueue: PAYMENTS_TASK_QUEUE },
-        { taskQueue: ORDER_EVENTS_TASK_QUEUE },
+        { taskQueue: TASK_QUEUES.orders, workflowsPath: require.resolve('../../../workflows') },
+        { taskQueue: TASK_QUEUES.payments },
+        { taskQueue: TASK_QUEUES.orderEvents },
       ].map((options) =>
         Worker.create({ connection: env.nativeConnection, activities: world.activities, ...options }),
       ),
@@ -130,7 +128,7 @@ describe('processOrder workflow', () => {
 
   const start = (input: ProcessOrderInput, workflowId: string, workflowTaskTimeout?: number) =>
     env.client.workflow.start('processOrder', {
-      taskQueue: ORDERS_TASK_QUEUE,
+      taskQueue: TASK_QUEUES.orders,
       workflowId,
       args: [input],
       typedSearchAttributes: [{ key: CUSTOMER_ID, value: input.customerId }],

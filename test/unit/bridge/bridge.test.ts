@@ -9,7 +9,8 @@ import type {
   ProducerRecord,
 } from 'kafkajs';
 import pino from 'pino';
-import { OrderBridge, type WorkflowStarter } from '../../../bridge/bridge';
+import { OrderBridge } from '../../../bridge/bridge';
+import type { WorkflowStarter } from '../../../domain/orders/workflow-start';
 import type { ProcessOrderInput } from '../../../contracts/order-workflow';
 import { orderCreatedEvent, orderCreatedMessage, rawMessage } from '../../support/order-created-fixtures';
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderEventSchema, schemaFileName, SCHEMAS_DIR } from '../../../contracts/json-schemas';
+import { renderEventSchema, schemaFileName } from '../../../contracts/json-schemas';
+import { SCHEMAS_DIR } from '../../../stack/write-schemas';
 import { EVENTS, eventIdFor, OrderCreatedV1, parseEvent, type EventType } from '../../../contracts/events';
 
 describe('event contracts', () => {

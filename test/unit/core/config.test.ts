@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ConfigError, loadConfig } from '../../../core/config';
 
 describe('loadConfig', () => {
@@ -14,7 +13,6 @@ describe('loadConfig', () => {
       false,
       false,
     ]);
-    expect(config.stack.dir).toBe(path.join(config.stack.repoRoot, '.stack'));
   });
 
   it('treats a given server address as external, and only that one', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../../core/config';
+import { loadStackConfig } from '../../../stack/config';
 import { launch, stopServer } from '../../../stack/control';
 import { stackPaths } from '../../../stack/paths';
 import type { ServerSpec } from '../../../stack/servers/types';
@@ -28,7 +28,7 @@ describe('stack supervisor (real processes, no servers)', () => {
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-supervisor-'));
-    paths = stackPaths(loadConfig({ STACK_DIR: dir }));
+    paths = stackPaths(loadStackConfig({ STACK_DIR: dir }));
   });
 
   afterEach(async () => {

@@ -12,13 +12,9 @@ import {
   type WebhookDeliveryDoc,
 } from '../../../../consumers/notifications/models';
 import { createNotificationStore, type NotificationStore } from '../../../../consumers/notifications/store';
-import {
-  createWebhookRegistry,
-  verifySignature,
-  WebhookDispatcher,
-  type DispatcherOptions,
-  type WebhookRegistry,
-} from '../../../../consumers/notifications/webhooks';
+import { WebhookDispatcher, type DispatcherOptions } from '../../../../consumers/notifications/dispatcher';
+import { verifySignature } from '../../../../consumers/notifications/signature';
+import { createWebhookRegistry, type WebhookRegistry } from '../../../../consumers/notifications/webhooks';
 
 interface Received {
   headers: http.IncomingHttpHeaders;

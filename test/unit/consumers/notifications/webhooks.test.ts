@@ -1,4 +1,5 @@
-import { backoffDelay, signPayload, verifySignature } from '../../../../consumers/notifications/webhooks';
+import { signPayload, verifySignature } from '../../../../consumers/notifications/signature';
+import { backoffDelay } from '../../../../core/backoff';
 
 describe('webhook signatures', () => {
   const secret = 'whsec-0123456789abcdef';

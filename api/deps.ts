@@ -1,0 +1,26 @@
+import type { Client } from '@temporalio/client';
+import type { RequestHandler, Router } from 'express';
+import type { ReadinessReport } from '../contracts/http/common';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
+import type { OrderModel } from '../domain/orders/order-model';
+import type { GatewaySwitch } from '../domain/payments/gateway-switch';
+
+/** Everything the order API depends on, passed in, so tests run it against whatever they choose. */
+export interface AppDeps {
+  config: Config;
+  orders: OrderModel;
+  temporal: { client: Client };
+  readiness: () => Promise<ReadinessReport>;
+  /** The simulated payment gateway's operator switch. */
+  gatewaySwitch: GatewaySwitch;
+  logger: Logger;
+}
+
+/** What a route module is handed: the dependencies, and the JSON body parser with the API's size limit. */
+export interface RouteDeps extends AppDeps {
+  json: RequestHandler;
+}
+
+/** Each route module registers its endpoints on the router it is handed. */
+export type RegisterRoutes = (router: Router, deps: RouteDeps) => void;
