@@ -15,13 +15,14 @@ export function orderLinks(config: Config, orderId: string): OrderView['links'] 
 }
 
 /**
- * The 202 answer to POST /orders. Built from the stored document alone, so an idempotent replay answers with
- * exactly the body of the first response whatever has happened to the order since.
+ * The 202 answer to POST /orders, built from the stored document: a new order is `accepted`; an idempotent replay
+ * answers the same order with the status it has now (a client retrying a POST whose answer it lost learns where
+ * the order is, not where it was).
  */
 export function acceptedOrder(config: Config, order: OrderDoc): AcceptedOrder {
   return {
     orderId: order._id,
-    status: 'accepted',
+    status: order.status,
     customerId: order.customerId,
     totalCents: order.totalCents,
     currency: order.currency as Currency,

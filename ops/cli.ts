@@ -1,161 +1,256 @@
 /**
- * Operator commands: `npm run orders -- <command>`.
- *
- *   retry <orderId>                                  retry one failed order (a new run, same workflow id)
- *   retry --failed [--since T] [--until T] [--type X] [--limit N]
- *                                                    retry every failed order that matches
- *   gateway on|off [--reason "..."]                  switch the simulated payment gateway (off: charges fail)
- *   gateway                                          show the switch
- *   replay --from <time|offset> [--to <time>]        start the workflows missing for order-created messages
- *   dlq list <topic>                                 dead letters of a topic, with their error
- *   dlq replay <topic> [--id p:o [--value JSON | --value-file F]]
- *                                                    re-publish dead letters (one, possibly corrected) to the topic
- *
- * Times are ISO 8601. Exit status: 0 done, 1 refused or failed, 2 bad usage.
+ * Operator commands: `npm run orders -- <command>`; `npm run orders -- --help` lists them, `<command> --help`
+ * explains one. Exit status: 0 done, 1 refused or failed, 2 bad usage.
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import { GatewaySwitch } from '../domain/payments/gateway-switch';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../core/config';
 import { createKafka } from '../core/kafka/client';
+import type { Start } from '../core/kafka/topic-reader';
 import { connectMongo } from '../core/mongo/connection';
-import { orderModel } from '../domain/orders/order-model';
 import { connectTemporal } from '../core/temporal/connection';
+import { orderModel } from '../domain/orders/order-model';
+import { retryFailedOrders, retryOrder } from '../domain/orders/retry';
+import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { listDeadLetters, replayDeadLetters } from './dlq';
 import { reconcile } from './reconcile';
-import { retryFailedOrders, retryOrder } from '../domain/orders/retry';
-import type { Start } from '../core/kafka/topic-reader';
 
+const USAGE_ERROR = 2;
+
+/** Bad usage found after parsing (commander's own parse errors exit with the same status). */
 class UsageError extends Error {}
 
-function instant(value: string | undefined, option: string): Date | undefined {
-  if (value === undefined) return undefined;
+function instant(value: string): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new UsageError(
-      `${option}: expected an ISO 8601 time such as 2026-01-31T12:00:00Z (received ${JSON.stringify(value)})`,
-    );
+    throw new InvalidArgumentError('expected an ISO 8601 time such as 2026-01-31T12:00:00Z');
   }
   return date;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      failed: { type: 'boolean' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      type: { type: 'string' },
-      limit: { type: 'string' },
-      reason: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      id: { type: 'string' },
-      value: { type: 'string' },
-      'value-file': { type: 'string' },
-    },
-  });
-  const [command, arg] = positionals;
-  const config = loadConfig();
-  const mongo = await connectMongo(config.mongo);
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+  return n;
+}
+
+function timeOrOffset(value: string): Start {
+  return /^\d+$/.test(value) ? { offset: BigInt(value) } : { time: instant(value) };
+}
+
+/** Opens what a command needs and closes it whatever happens; the command's exit status is its result. */
+async function withMongo<T>(
+  work: (mongo: Awaited<ReturnType<typeof connectMongo>>) => Promise<T>,
+): Promise<T> {
+  const mongo = await connectMongo(loadConfig().mongo);
   try {
-    switch (command) {
-      case 'gateway': {
-        const gateway = new GatewaySwitch(mongo);
-        if (arg !== undefined && arg !== 'on' && arg !== 'off')
-          throw new UsageError(`gateway: expected on or off (received ${arg})`);
-        const state =
-          arg === undefined ? await gateway.state() : await gateway.set(arg === 'on', values.reason ?? null);
-        console.log(JSON.stringify(state));
-        return 0;
-      }
-      case 'retry': {
-        const temporal = await connectTemporal(config.temporal);
-        const deps = { client: temporal.client, orders: orderModel(mongo) };
-        try {
-          if (values.failed) {
-            const limit = values.limit === undefined ? 1000 : Number(values.limit);
-            if (!Number.isInteger(limit) || limit < 1)
-              throw new UsageError(`--limit: expected a whole number >= 1 (received ${values.limit})`);
-            const report = await retryFailedOrders(deps, {
-              since: instant(values.since, '--since'),
-              until: instant(values.until, '--until'),
-              failureType: values.type,
-              limit,
-            });
-            console.log(
-              `matched ${report.matched}, retried ${report.retried}, already retrying ${report.alreadyRetrying}, refused ${report.refused.length}`,
-            );
-            for (const r of report.refused) console.log(`  ${r.orderId}: ${r.reason}`);
-            return 0;
-          }
-          if (!arg) throw new UsageError('retry: expected an orderId, or --failed');
-          const result = await retryOrder(deps, arg);
-          console.log(JSON.stringify(result));
-          return result.outcome === 'retried' || result.outcome === 'already-retrying' ? 0 : 1;
-        } finally {
-          await temporal.connection.close();
-        }
-      }
-      case 'replay': {
-        if (values.from === undefined) throw new UsageError('replay: expected --from <time|offset>');
-        const start: Start = /^\d+$/.test(values.from)
-          ? { offset: BigInt(values.from) }
-          : { time: instant(values.from, '--from')! };
-        const temporal = await connectTemporal(config.temporal);
-        try {
-          const report = await reconcile({
-            kafka: createKafka(config.kafka),
-            client: temporal.client,
-            start,
-            end: instant(values.to, '--to'),
-          });
-          console.log(
-            `seen ${report.seen}, already running or done ${report.existing}, started ${report.started}, invalid ${report.invalid}`,
-          );
-          return 0;
-        } finally {
-          await temporal.connection.close();
-        }
-      }
-      case 'dlq': {
-        const topic = positionals[2];
-        if ((arg !== 'list' && arg !== 'replay') || !topic) {
-          throw new UsageError('dlq: expected `dlq list <topic>` or `dlq replay <topic> [--id p:o]`');
-        }
-        const kafka = createKafka(config.kafka);
-        if (arg === 'list') {
-          for (const l of await listDeadLetters(kafka, topic)) {
-            const why = l.letter
-              ? `${l.letter.failedAt} ${l.letter.consumer} from ${l.letter.originalTopic}/${l.letter.originalPartition}:${l.letter.originalOffset}: ${l.letter.error}`
-              : `(${l.problem})`;
-            console.log(`${l.id}  key=${l.key ?? '-'}  ${why}`);
-          }
-          return 0;
-        }
-        const value = values['value-file'] ? fs.readFileSync(values['value-file'], 'utf8') : values.value;
-        const replayed = await replayDeadLetters(kafka, topic, { id: values.id, value });
-        console.log(`replayed ${replayed.length}: ${replayed.join(', ')}`);
-        return 0;
-      }
-      default:
-        throw new UsageError(
-          `unknown command ${command ?? '(none)'}; expected retry, gateway, replay or dlq`,
-        );
-    }
+    return await work(mongo);
   } finally {
     await mongo.close();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`orders: ${(err as Error).message}`);
-    process.exit(
-      err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1,
+async function withTemporal<T>(
+  work: (client: Awaited<ReturnType<typeof connectTemporal>>['client']) => Promise<T>,
+) {
+  const temporal = await connectTemporal(loadConfig().temporal);
+  try {
+    return await work(temporal.client);
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
+/** What a command that ran to the end decided: 0 done, 1 refused (an error of its own throws instead). */
+export interface Outcome {
+  exitCode: number;
+}
+
+export function program(outcome: Outcome = { exitCode: 0 }): Command {
+  const cli = new Command('npm run orders --')
+    .description(
+      'Operator commands for the order pipeline: retry, replay, dead letters, the payment gateway.',
+    )
+    // Before any command is added, so every one inherits them: parse errors throw, and name the fix.
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      '\nTimes are ISO 8601 (2026-01-31T12:00:00Z). Exit status: 0 done, 1 refused or failed, 2 bad usage.',
     );
-  },
-);
+
+  cli
+    .command('retry')
+    .summary('retry one failed order, or every failed order that matches')
+    .description(
+      'Retry a failed order: a new run of its workflow under the same workflow id, with its original input.\n' +
+        'Only a failed order can be retried; asking again while its retry runs starts nothing more.',
+    )
+    .argument('[orderId]', 'the order to retry')
+    .option('--failed', 'retry every failed order that matches the filters below')
+    .option('--since <time>', 'only orders that failed at or after this time', instant)
+    .option('--until <time>', 'only orders that failed before this time', instant)
+    .option('--type <failureType>', 'only orders that failed with this reason type, e.g. GatewayUnavailable')
+    .option('--limit <n>', 'at most this many orders', wholeNumber, 1000)
+    .action(
+      async (
+        orderId: string | undefined,
+        opts: { failed?: boolean; since?: Date; until?: Date; type?: string; limit: number },
+      ) => {
+        if (!opts.failed && orderId === undefined)
+          throw new UsageError('retry: expected an orderId, or --failed');
+        if (opts.failed && orderId !== undefined)
+          throw new UsageError('retry: expected an orderId or --failed, not both');
+        await withMongo((mongo) =>
+          withTemporal(async (client) => {
+            const deps = { client, orders: orderModel(mongo) };
+            if (opts.failed) {
+              const report = await retryFailedOrders(deps, {
+                since: opts.since,
+                until: opts.until,
+                failureType: opts.type,
+                limit: opts.limit,
+              });
+              console.log(
+                `matched ${report.matched}, retried ${report.retried}, already retrying ${report.alreadyRetrying}, refused ${report.refused.length}`,
+              );
+              for (const r of report.refused) console.log(`  ${r.orderId}: ${r.reason}`);
+              return;
+            }
+            const result = await retryOrder(deps, orderId!);
+            console.log(JSON.stringify(result));
+            if (result.outcome !== 'retried' && result.outcome !== 'already-retrying') outcome.exitCode = 1;
+          }),
+        );
+      },
+    );
+
+  cli
+    .command('gateway')
+    .summary('show or switch the simulated payment gateway')
+    .description(
+      'Without an argument, show the switch. `off` makes every charge and refund fail as a gateway outage (orders\n' +
+        'then end failed once their retries are used up); `on` brings it back.',
+    )
+    .addArgument(new Argument('[state]', 'on or off').choices(['on', 'off']))
+    .option('--reason <text>', 'why, shown with the switch')
+    .action(async (state: 'on' | 'off' | undefined, opts: { reason?: string }) => {
+      await withMongo(async (mongo) => {
+        const gateway = new GatewaySwitch(mongo);
+        const result =
+          state === undefined
+            ? await gateway.state()
+            : await gateway.set(state === 'on', opts.reason ?? null);
+        console.log(JSON.stringify(result));
+      });
+    });
+
+  cli
+    .command('replay')
+    .summary('start the workflows missing for order-created messages')
+    .description(
+      'Re-read order-created and start the workflow of every order that has none (after a bridge outage, or a\n' +
+        "loss of Temporal's data), exactly as the bridge would: an order whose workflow exists, running or closed,\n" +
+        'is left alone, so replaying twice starts nothing the second time. No service offsets are moved.',
+    )
+    .addOption(
+      new Option('--from <time|offset>', 'where to start: a time, or an offset in every partition')
+        .argParser(timeOrOffset)
+        .makeOptionMandatory(),
+    )
+    .option('--to <time>', 'stop before messages from this time on', instant)
+    .action(async (opts: { from: Start; to?: Date }) => {
+      const config = loadConfig();
+      await withTemporal(async (client) => {
+        const report = await reconcile({
+          kafka: createKafka(config.kafka),
+          client,
+          start: opts.from,
+          end: opts.to,
+        });
+        console.log(
+          `seen ${report.seen}, already running or done ${report.existing}, started ${report.started}, invalid ${report.invalid}`,
+        );
+      });
+    });
+
+  const dlq = cli
+    .command('dlq')
+    .summary('list or replay the dead letters of a topic')
+    .description(
+      'Dead letters are the messages a consumer gave up on, kept in <topic>.dlq with why and where from.',
+    );
+
+  dlq
+    .command('list')
+    .description("list <topic>.dlq: each message's id (partition:offset), key, consumer, origin and error")
+    .argument('<topic>', 'the topic whose dead letters to list, e.g. order-created')
+    .action(async (topic: string) => {
+      const letters = await listDeadLetters(createKafka(loadConfig().kafka), topic);
+      if (letters.length === 0) {
+        console.log(`${topic}.dlq is empty`);
+        return;
+      }
+      for (const l of letters) {
+        const why = l.letter
+          ? `${l.letter.failedAt} ${l.letter.consumer} from ${l.letter.originalTopic}/${l.letter.originalPartition}:${l.letter.originalOffset}: ${l.letter.error}`
+          : `(${l.problem})`;
+        console.log(`${l.id}  key=${l.key ?? '-'}  ${why}`);
+      }
+      console.log(`${letters.length} dead letter${letters.length === 1 ? '' : 's'} in ${topic}.dlq`);
+    });
+
+  dlq
+    .command('replay')
+    .description(
+      'Re-publish dead letters to the topic they came from, for its consumers to process again (they dedupe on\n' +
+        'eventId, so replaying one that was in fact processed changes nothing).',
+    )
+    .argument('<topic>', 'the topic whose dead letters to replay, e.g. order-created')
+    .option('--id <partition:offset>', 'only this dead letter (all of them without it)')
+    .addOption(
+      new Option('--value <json>', 'publish this corrected value instead (needs --id)').conflicts(
+        'valueFile',
+      ),
+    )
+    .option('--value-file <file>', 'publish the corrected value in this file instead (needs --id)')
+    .action(async (topic: string, opts: { id?: string; value?: string; valueFile?: string }) => {
+      const value = opts.valueFile !== undefined ? fs.readFileSync(opts.valueFile, 'utf8') : opts.value;
+      if (value !== undefined && opts.id === undefined) {
+        throw new UsageError('dlq replay: a corrected value replaces one dead letter: give its --id too');
+      }
+      const replayed = await replayDeadLetters(createKafka(loadConfig().kafka), topic, {
+        id: opts.id,
+        value,
+      });
+      console.log(`replayed ${replayed.length}${replayed.length > 0 ? `: ${replayed.join(', ')}` : ''}`);
+    });
+
+  return cli;
+}
+
+/** Runs the CLI; resolves with its exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const outcome: Outcome = { exitCode: 0 };
+  const cli = program(outcome);
+  // No command at all: show what there is, as --help does.
+  if (argv.length === 0) {
+    cli.outputHelp();
+    return 0;
+  }
+  try {
+    await cli.parseAsync(argv, { from: 'user' });
+    return outcome.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version "exit" with code 0; every other commander error is bad usage (already printed).
+      return err.exitCode === 0 ? 0 : USAGE_ERROR;
+    }
+    console.error(`orders: ${(err as Error).message}`);
+    return err instanceof UsageError ? USAGE_ERROR : 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

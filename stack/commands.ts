@@ -105,7 +105,7 @@ async function upOne(config: StackConfig, paths: StackPaths, server: ServerSpec)
 
   if (!server.isInstalled()) {
     const ti = Date.now();
-    console.log(`${server.name.padEnd(9)} installing…`);
+    console.log(`${server.name.padEnd(9)} installing ${server.label}…`);
     await server.install();
     console.log(`${server.name.padEnd(9)} installed in ${seconds(Date.now() - ti)}`);
   }

@@ -10,8 +10,54 @@ export class CommandError extends Error {
   }
 }
 
-/** Runs a command to completion, capturing its output; throws with the output's tail on failure. */
+/** A step that takes longer than this says, now and then, that it is still at work. */
+export const PROGRESS_AFTER_MS = 5_000;
+export const PROGRESS_EVERY_MS = 15_000;
+
+/**
+ * Calls `report` with the elapsed time once `work` has taken PROGRESS_AFTER_MS, then every PROGRESS_EVERY_MS, until
+ * it settles: a first install compiles and downloads for minutes, and silence would look like a hang.
+ */
+export async function withProgress<T>(
+  work: Promise<T>,
+  report: (elapsedMs: number) => void,
+  timing = { afterMs: PROGRESS_AFTER_MS, everyMs: PROGRESS_EVERY_MS },
+): Promise<T> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (delay: number) => {
+    timer = setTimeout(() => {
+      report(Date.now() - started);
+      tick(timing.everyMs);
+    }, delay);
+  };
+  tick(timing.afterMs);
+  try {
+    return await work;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** "1 min 05 s" or "42 s". */
+export function elapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/**
+ * Runs a command to completion, capturing its output; throws with the output's tail on failure. One that takes
+ * more than a few seconds prints "<what>… <elapsed>" now and then.
+ */
 export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; what: string },
+): Promise<string> {
+  return withProgress(runQuietly(cmd, args, opts), (ms) => console.log(`  … ${opts.what}: ${elapsed(ms)}`));
+}
+
+function runQuietly(
   cmd: string,
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; what: string },

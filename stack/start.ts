@@ -14,6 +14,7 @@ import { stackPaths } from './paths';
 async function runSystem(config: StackConfig): Promise<number> {
   // One bundle for every orders worker: they start in a second instead of each bundling the sources.
   const bundle = path.join(stackPaths(config).run, 'workflow-bundle.js');
+  console.log('building the workflow bundle…');
   const built = spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(__dirname, '..', 'workers', 'build-bundle.ts'), bundle],

@@ -15,6 +15,14 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
  * activity and workflow logs, forwarded core logs) come out as the same JSON as everything else. A line about an
  * order workflow also gets the orderId, so one filter finds every line about an order.
  */
+/**
+ * SDK lines that describe this system working as designed, at the level they deserve: the payments and
+ * order-events workers run activities only, so the SDK's warning that they poll no workflow tasks is just a fact.
+ */
+const EXPECTED: Readonly<Record<string, LogLevel>> = {
+  'No workflows registered, not polling for workflow tasks': 'INFO',
+};
+
 export function temporalLogger(logger: Logger): TemporalLogger {
   const sdk = logger.child({ component: 'temporal-sdk' });
   const log = (level: LogLevel, message: string, meta: LogMetadata = {}) => {
@@ -23,7 +31,7 @@ export function temporalLogger(logger: Logger): TemporalLogger {
       typeof workflowId === 'string' && workflowId.startsWith(ORDER_WORKFLOW_PREFIX)
         ? workflowId.slice(ORDER_WORKFLOW_PREFIX.length)
         : undefined;
-    sdk[LEVELS[level]](orderId ? { orderId, ...meta } : meta, message);
+    sdk[LEVELS[EXPECTED[message] ?? level]](orderId ? { orderId, ...meta } : meta, message);
   };
   return {
     log,

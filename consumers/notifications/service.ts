@@ -11,7 +11,7 @@ import { createNotificationsApp } from './app';
 import { WebhookDispatcher } from './dispatcher';
 import { LiveFeed } from './live-feed';
 import { createNotificationIndexes } from './models';
-import { createNotificationStore } from './store';
+import { createNotificationStore, storeOutcome } from './store';
 import { notificationStreams, type NotificationStreams } from './stream';
 import { createWebhookRegistry } from './webhooks';
 
@@ -63,7 +63,7 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     handle: async (event, position) => {
       const { notification, created } = await store.store(event, position);
       if ((await webhooks.enqueueDeliveries(notification)) > 0) dispatcher.wake();
-      return created ? 'stored' : 'duplicate';
+      return storeOutcome(notification, created, position);
     },
     classify: databaseFailure,
   });

@@ -36,6 +36,27 @@ export interface AfterQuery {
 
 export const MAX_PAGE = 500;
 
+/**
+ * What storing a consumed message's notification came to, for the durable consumer's counters:
+ * - `stored`: this call wrote it;
+ * - `alreadyStored`: it was written from this very message before (by a replica's live feed, which stores what it
+ *   announces, or by an earlier delivery of the message);
+ * - `duplicate`: it was written from another message: this one is a second copy of the event.
+ */
+export type StoreOutcome = 'stored' | 'alreadyStored' | 'duplicate';
+
+export function storeOutcome(
+  notification: NotificationDoc,
+  created: boolean,
+  from: EventSource,
+): StoreOutcome {
+  if (created) return 'stored';
+  const { source } = notification;
+  const same =
+    source.topic === from.topic && source.partition === from.partition && source.offset === from.offset;
+  return same ? 'alreadyStored' : 'duplicate';
+}
+
 export type NotificationStore = ReturnType<typeof createNotificationStore>;
 
 /**

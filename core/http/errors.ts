@@ -29,6 +29,39 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out === '' ? 'body' : out;
 }
 
+/** The most of a received value a 400 echoes: enough to recognise it, never the whole of a large body. */
+export const ECHO_MAX_CHARS = 256;
+
+/**
+ * What a 400 says it received: the value itself when short, else a cut-down string, "(an array of N items)" or
+ * "(an object with N fields)", so a 1,000-line order or a 5 KB id is not sent back whole.
+ */
+export function echo(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.length <= ECHO_MAX_CHARS
+      ? value
+      : `${value.slice(0, ECHO_MAX_CHARS)}… (${value.length} characters)`;
+  }
+  const json = JSON.stringify(value);
+  if (json === undefined || json.length <= ECHO_MAX_CHARS) return value;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (Array.isArray(value)) return `(an array of ${count(value.length, 'item')})`;
+  if (typeof value === 'object' && value !== null)
+    return `(an object with ${count(Object.keys(value).length, 'field')})`;
+  return `${json.slice(0, ECHO_MAX_CHARS)}…`;
+}
+
+/** The value at `path` in what the client sent, when it is there: what it sent, before any coercion. */
+function sentAt(sent: unknown, path: readonly PropertyKey[]): { value: unknown } | undefined {
+  let at: unknown = sent;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || !Object.prototype.hasOwnProperty.call(at, key))
+      return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return { value: at };
+}
+
 function preview(value: unknown): string {
   const json = JSON.stringify(value);
   return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
@@ -38,17 +71,19 @@ function preview(value: unknown): string {
  * One detail per offending value and problem; an unknown field becomes its own detail so every one is named, and
  * checks sharing a message (-1.5 fails both "whole" and "positive") are reported once.
  */
-export function issueDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
+export function issueDetails(issues: readonly z.core.$ZodIssue[], sent?: unknown): ErrorDetail[] {
   const seen = new Set<string>();
-  return issues.flatMap(toDetails).filter((d) => {
-    const id = `${d.field}\u0000${d.problem}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  return issues
+    .flatMap((issue) => toDetails(issue, sent))
+    .filter((d) => {
+      const id = `${d.field}\u0000${d.problem}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
 }
 
-function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
+function toDetails(issue: z.core.$ZodIssue, sent: unknown): ErrorDetail[] {
   if (issue.code === 'unrecognized_keys') {
     const parent = issue.input as Record<string, unknown> | undefined;
     return issue.keys.map((key) => ({
@@ -59,11 +94,13 @@ function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
   }
   // JSON has no undefined: an undefined input is a field the client left out.
   const missing = issue.input === undefined;
+  // A coerced query parameter's input is the coerced value (NaN for ?limit=abc): report what was sent instead.
+  const received = sentAt(sent, issue.path)?.value ?? issue.input;
   return [
     {
       field: fieldPath(issue.path),
       problem: missing && issue.code === 'invalid_type' ? `required: ${issue.message}` : issue.message,
-      ...(missing ? {} : { received: issue.input }),
+      ...(missing ? {} : { received }),
     },
   ];
 }
@@ -82,12 +119,13 @@ export function unavailable(message: string): ApiError {
 }
 
 export function validationFailed(details: ErrorDetail[]): ApiError {
-  return new ApiError(400, 'validation_failed', `invalid request: ${summarise(details)}`, details);
+  const echoed = details.map((d) => (d.received === undefined ? d : { ...d, received: echo(d.received) }));
+  return new ApiError(400, 'validation_failed', `invalid request: ${summarise(echoed)}`, echoed);
 }
 
 /** Validates `value` against `schema`, throwing a 400 that names every problem. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value, { reportInput: true });
-  if (!result.success) throw validationFailed(issueDetails(result.error.issues));
+  if (!result.success) throw validationFailed(issueDetails(result.error.issues, value));
   return result.data;
 }

@@ -12,13 +12,32 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Answers a broker gives while it is starting, or moving a group's coordinator or a partition's leader. kafkajs logs
+ * each such response as an error and then retries it, as it should: they are expected (every fresh Kafka gives them
+ * for its first seconds), so they are logged at debug; a request that keeps failing still fails loudly upstream.
+ */
+const TRANSIENT_BROKER_ANSWERS: ReadonlySet<string> = new Set([
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+]);
+
+/** The pino level of a kafkajs log entry. */
+export function kafkaLogLevel({ namespace, level, log }: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
+  const error = (log as { error?: unknown }).error;
+  if (namespace === 'Connection' && typeof error === 'string' && TRANSIENT_BROKER_ANSWERS.has(error))
+    return 'debug';
+  return LEVELS[level] ?? 'info';
+}
+
 /** kafkajs logs through the process logger instead of its own console format. */
 function kafkaLogCreator(logger: Logger) {
-  return () =>
-    ({ namespace, level, log }: LogEntry) => {
-      const { message, ...extra } = log;
-      logger[LEVELS[level] ?? 'info']({ namespace, ...extra }, message);
-    };
+  return () => (entry: LogEntry) => {
+    const { message, ...extra } = entry.log;
+    logger[kafkaLogLevel(entry)]({ namespace: entry.namespace, ...extra }, message);
+  };
 }
 
 export function createKafka(

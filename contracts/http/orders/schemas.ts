@@ -133,7 +133,9 @@ export const CancelState = z.object({
 
 export const AcceptedOrder = z.object({
   orderId: OrderId,
-  status: z.literal('accepted'),
+  status: OrderStatus.describe(
+    'accepted for a new order; a replay with the same Idempotency-Key answers the status the order has now.',
+  ),
   customerId: z.string(),
   totalCents: Cents,
   currency: Currency,

@@ -86,7 +86,7 @@ describe('POST /orders validation', () => {
     [
       'more than 100 items',
       { ...valid, items: Array.from({ length: 101 }, () => ({ sku: 'KB-001', quantity: 1 })) },
-      { field: 'items', problem: /1-100 items/, received: expect.any(Array) },
+      { field: 'items', problem: /1-100 items/, received: '(an array of 101 items)' },
     ],
     [
       'an unknown field',
@@ -242,6 +242,19 @@ describe('POST /orders idempotency', () => {
     expect(await api.orders.countDocuments({ customerId: customer })).toBe(1);
   });
 
+  it('answers a replay with the status the order has now, not the one it was accepted with', async () => {
+    const customer = newCustomer();
+    const first = AcceptedOrder.parse(
+      (await post(orderRequest(customer)).set('Idempotency-Key', 'later')).body,
+    );
+    expect(first.status).toBe('accepted');
+    await api.orders.updateOne({ _id: first.orderId }, { $set: { status: 'completed' } });
+    const again = await post(orderRequest(customer)).set('Idempotency-Key', 'later');
+    expect(again.status).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(AcceptedOrder.parse(again.body)).toEqual({ ...first, status: 'completed' });
+  });
+
   it('maps concurrent retries to one order', async () => {
     const customer = newCustomer();
     const responses = await Promise.all(
@@ -328,6 +341,15 @@ describe('GET /orders/:id', () => {
     const err = expectError(res, 400, 'validation_failed');
     expect(err.details).toEqual([{ field: 'id', problem: 'expected a UUID', received: '12345' }]);
   });
+
+  it('echoes a very long id cut down, not whole', async () => {
+    const res = await request(api.app).get(`/orders/${'x'.repeat(5_000)}`);
+    const err = expectError(res, 400, 'validation_failed');
+    expect(err.details).toEqual([
+      { field: 'id', problem: 'expected a UUID', received: `${'x'.repeat(256)}… (5000 characters)` },
+    ]);
+    expect(res.text.length).toBeLessThan(1_000);
+  });
 });
 
 describe('GET /orders', () => {
@@ -409,6 +431,13 @@ describe('GET /orders', () => {
   ])('400s %s, naming the parameter', async (_what, query, field) => {
     const err = expectError(await list(query), 400, 'validation_failed');
     expect(err.details!.map((d) => d.field)).toEqual([field]);
+  });
+  it('reports a parameter as it was sent: ?limit=abc received "abc"', async () => {
+    const err = expectError(await list({ limit: 'abc' }), 400, 'validation_failed');
+    expect(err.details).toEqual([
+      { field: 'limit', problem: 'expected a whole number 1-100', received: 'abc' },
+    ]);
+    expect(err.message).toContain('(received "abc")');
   });
 });
 

@@ -11,6 +11,7 @@ import { eventHeaders } from '../../../contracts/events';
 import { createKafka, ensureTopics } from '../../../core/kafka/client';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { dlqTopic } from '../../../contracts/topics';
+import { main } from '../../../ops/cli';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
 import { reconcile, type ReconcileOptions } from '../../../ops/reconcile';
 import { readTopic } from '../../../core/kafka/topic-reader';
@@ -78,6 +79,19 @@ describe('operator tools (real Kafka and Temporal)', () => {
     // A window that ends before the orders were sent sees none of them.
     const none = await reconcileWindow({ start: { beginning: true }, end: before });
     expect(none.seen).toBe(0);
+  });
+
+  it('`npm run orders -- dlq list` says so when a dead-letter topic is empty', async () => {
+    const lines: string[] = [];
+    const log = jest
+      .spyOn(console, 'log')
+      .mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      expect(await main(['dlq', 'list', topic])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    expect(lines).toEqual([`${dlqTopic(topic)} is empty`]);
   });
 
   it('lists dead letters with their error and re-publishes a corrected one to its topic', async () => {

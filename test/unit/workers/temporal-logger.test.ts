@@ -39,4 +39,16 @@ describe('temporalLogger', () => {
     ]);
     expect(lines[2]).not.toHaveProperty('orderId');
   });
+
+  it('logs the activity-only workers\' "no workflows registered" at info: it is how they are built, not a problem', () => {
+    const { lines, logger } = capture();
+    temporalLogger(logger).warn('No workflows registered, not polling for workflow tasks', {
+      taskQueue: 'payments',
+    });
+    temporalLogger(logger).warn('Activity failed', { taskQueue: 'payments' });
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [30, 'No workflows registered, not polling for workflow tasks'],
+      [40, 'Activity failed'],
+    ]);
+  });
 });

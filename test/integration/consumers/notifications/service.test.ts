@@ -176,12 +176,24 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
     const dee = `dee-${RUN}`;
     const client = await stream(a, `customerId=${dee}`);
     await ready(client);
+    const counts = () => {
+      const sum = (key: string) => replicas.reduce((n, r) => n + (r.consumer.stats()[key] ?? 0), 0);
+      return { stored: sum('stored') + sum('alreadyStored'), duplicate: sum('duplicate') };
+    };
+    const before = counts();
     const event = processedFor(dee);
     await publish([event]);
     await publish([event]);
     await client.waitFor('1', (ev) => ev.some((e) => e.event === 'notification'));
     await new Promise((r) => setTimeout(r, 1_500));
     expect(ids(notifications(client))).toEqual([event.eventId]);
+    // The first copy counts as stored (whether the durable consumer or a live feed wrote it), the second as the
+    // duplicate it is.
+    const after = counts();
+    expect({ stored: after.stored - before.stored, duplicate: after.duplicate - before.duplicate }).toEqual({
+      stored: 1,
+      duplicate: 1,
+    });
 
     const res = await fetch(`${a.url}/notifications?customerId=${dee}`);
     const page = (await res.json()) as { items: { id: string }[]; nextCursor: string | null };

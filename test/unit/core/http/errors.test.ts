@@ -1,4 +1,4 @@
-import { ApiError, fieldPath, parseOrThrow } from '../../../../core/http/errors';
+import { ApiError, ECHO_MAX_CHARS, fieldPath, parseOrThrow } from '../../../../core/http/errors';
 import { CreateOrderRequest, ListOrdersQuery } from '../../../../contracts/http/orders/schemas';
 
 function validationError(schema: Parameters<typeof parseOrThrow>[0], value: unknown): ApiError {
@@ -85,7 +85,7 @@ describe('validation errors', () => {
     expect(err.message).toContain('currency: expected one of EUR, USD, GBP (received "JPY")');
   });
 
-  it('name query parameters bare, with the raw value coerced where it was parsed', () => {
+  it('name query parameters bare, with the value as it was sent, before coercion', () => {
     const err = validationError(ListOrdersQuery, { limit: '500', status: 'lost' });
     expect(err.details).toEqual([
       {
@@ -93,8 +93,43 @@ describe('validation errors', () => {
         problem: 'expected one of accepted, processing, completed, rejected, cancelled, failed',
         received: 'lost',
       },
-      { field: 'limit', problem: 'expected a whole number 1-100', received: 500 },
+      { field: 'limit', problem: 'expected a whole number 1-100', received: '500' },
     ]);
+  });
+
+  it('report a parameter that is not a number as sent (?limit=abc), not as the null its NaN would become', () => {
+    const err = validationError(ListOrdersQuery, { limit: 'abc' });
+    expect(err.details).toEqual([
+      { field: 'limit', problem: 'expected a whole number 1-100', received: 'abc' },
+    ]);
+    expect(err.message).toBe('invalid request: limit: expected a whole number 1-100 (received "abc")');
+  });
+
+  it('echo a long value cut down, and a large array or object by its size only', () => {
+    const longSku = 'S'.repeat(5_000);
+    const tooMany = Array.from({ length: 1_000 }, () => ({ sku: 'KB-001', quantity: 1 }));
+    const err = validationError(CreateOrderRequest, {
+      ...valid,
+      customerId: 'c'.repeat(5_000),
+      items: tooMany,
+      extra: { a: 'x'.repeat(300) },
+    });
+    expect(err.details).toEqual([
+      {
+        field: 'customerId',
+        problem: 'expected a string of 1-100 characters',
+        received: `${'c'.repeat(ECHO_MAX_CHARS)}… (5000 characters)`,
+      },
+      { field: 'items', problem: 'expected an array of 1-100 items', received: '(an array of 1000 items)' },
+      { field: 'extra', problem: 'unknown field', received: '(an object with 1 field)' },
+    ]);
+    expect(JSON.stringify(err.body()).length).toBeLessThan(2_000);
+    // A short value is echoed as it is.
+    const sku = validationError(CreateOrderRequest, {
+      ...valid,
+      items: [{ sku: longSku.slice(0, 65), quantity: 1 }],
+    });
+    expect(sku.details![0]!.received).toBe(longSku.slice(0, 65));
   });
 
   it('pass a valid value through, parsed', () => {
