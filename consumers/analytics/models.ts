@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { FINAL_STATUSES, type FailureReason, type FinalStatus, type OrderLine } from '../../contracts/events';
 import { OUTCOME_ROLES, type OutcomeRole } from '../../contracts/http/analytics/schemas';
 import { failureReasonSchema, orderLineSchema } from '../../domain/orders/mongo-schemas';
+import { modelOn } from '../../core/mongo/connection';
 
 /**
  * Analytics state: one fact per order (what each of its events said, and which events were applied where) and
@@ -232,12 +233,8 @@ export interface AnalyticsModels {
 
 export function analyticsModels(connection: Connection): AnalyticsModels {
   return {
-    facts:
-      (connection.models.AnalyticsFact as FactModel | undefined) ??
-      connection.model<FactDoc>('AnalyticsFact', factSchema),
-    rollups:
-      (connection.models.AnalyticsRollup as RollupModel | undefined) ??
-      connection.model<RollupDoc>('AnalyticsRollup', rollupSchema),
+    facts: modelOn(connection, 'AnalyticsFact', factSchema),
+    rollups: modelOn(connection, 'AnalyticsRollup', rollupSchema),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { FINAL_STATUSES, type FailureReason, type FinalStatus } from '../../contracts/events';
 import { failureReasonSchema } from '../../domain/orders/mongo-schemas';
+import { modelOn } from '../../core/mongo/connection';
 
 /** Where the event behind a notification was read: lets an SSE stream resume after a Kafka position. */
 export interface NotificationSource {
@@ -162,24 +163,15 @@ export type WebhookModel = Model<WebhookDoc>;
 export type WebhookDeliveryModel = Model<WebhookDeliveryDoc>;
 
 export function notificationModel(connection: Connection): NotificationModel {
-  return (
-    (connection.models.Notification as NotificationModel | undefined) ??
-    connection.model<NotificationDoc>('Notification', notificationSchema)
-  );
+  return modelOn(connection, 'Notification', notificationSchema);
 }
 
 export function webhookModel(connection: Connection): WebhookModel {
-  return (
-    (connection.models.Webhook as WebhookModel | undefined) ??
-    connection.model<WebhookDoc>('Webhook', webhookSchema)
-  );
+  return modelOn(connection, 'Webhook', webhookSchema);
 }
 
 export function webhookDeliveryModel(connection: Connection): WebhookDeliveryModel {
-  return (
-    (connection.models.WebhookDelivery as WebhookDeliveryModel | undefined) ??
-    connection.model<WebhookDeliveryDoc>('WebhookDelivery', deliverySchema)
-  );
+  return modelOn(connection, 'WebhookDelivery', deliverySchema);
 }
 
 export interface NotificationModels {

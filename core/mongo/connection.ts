@@ -1,4 +1,4 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import type { Config } from '../config';
 import type { HandlerFailure } from '../kafka/event-consumer';
 
@@ -16,6 +16,11 @@ export async function connectMongo(
     retryWrites: false,
   });
   return connection.asPromise();
+}
+
+/** The connection's model of `name`, compiled from `schema` on first use (mongoose refuses to compile one twice). */
+export function modelOn<T>(connection: Connection, name: string, schema: Schema<T>): Model<T> {
+  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
 }
 
 export interface MongoServerInfo {

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { ORDER_STATUSES, type FailureReason, type OrderLine, type OrderStatus } from '../../contracts/events';
 import { failureReasonSchema, orderLineSchema } from './mongo-schemas';
+import { modelOn } from '../../core/mongo/connection';
 
 /**
  * An accepted order. `publishState` says whether its `order-created` is out; the outbox relay publishes pending
@@ -95,9 +96,7 @@ orderSchema.index({ publishState: 1, createdAt: 1 });
 export type OrderModel = Model<OrderDoc>;
 
 export function orderModel(connection: Connection): OrderModel {
-  return (
-    (connection.models.Order as OrderModel | undefined) ?? connection.model<OrderDoc>('Order', orderSchema)
-  );
+  return modelOn(connection, 'Order', orderSchema);
 }
 
 /**
@@ -118,8 +117,5 @@ const outboxSchema = new Schema<OutboxEntryDoc>(
 export type OutboxModel = Model<OutboxEntryDoc>;
 
 export function outboxModel(connection: Connection): OutboxModel {
-  return (
-    (connection.models.OutboxEntry as OutboxModel | undefined) ??
-    connection.model<OutboxEntryDoc>('OutboxEntry', outboxSchema)
-  );
+  return modelOn(connection, 'OutboxEntry', outboxSchema);
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { KafkaMessage } from 'kafkajs';
 import {
+  eventHeaders,
   eventIdFor,
   OrderCreatedV1,
   OrderProcessedV1,
@@ -91,5 +93,40 @@ export function orderInput(orderId: string, overrides: Partial<ProcessOrderInput
     totalCents: 20700,
     acceptedAt: '2025-01-01T12:00:00.000Z',
     ...overrides,
+  };
+}
+
+/** A schema-valid order-created event of three lines, 129.00 EUR, with any field overridden. */
+export function orderCreatedEvent(overrides: Partial<OrderCreatedV1> = {}): OrderCreatedV1 {
+  const created = createdEvent({
+    orderId: overrides.orderId,
+    createdAt: '2025-03-01T10:15:30.000Z',
+    items: [
+      { sku: 'KB-01', name: 'Keyboard', quantity: 1, unitPriceCents: 8900, lineTotalCents: 8900 },
+      { sku: 'MS-02', name: 'Mouse', quantity: 2, unitPriceCents: 1500, lineTotalCents: 3000 },
+      { sku: 'PD-03', name: 'Mouse pad', quantity: 1, unitPriceCents: 1000, lineTotalCents: 1000 },
+    ],
+  });
+  return OrderCreatedV1.parse({ ...created, ...overrides });
+}
+
+/** The Kafka message the API's outbox would publish for the event. */
+export function orderCreatedMessage(event: OrderCreatedV1, offset: string): KafkaMessage {
+  return rawMessage(event.orderId, JSON.stringify(event), offset, eventHeaders(event));
+}
+
+export function rawMessage(
+  key: string,
+  value: string,
+  offset: string,
+  headers: Record<string, string> = {},
+): KafkaMessage {
+  return {
+    key: Buffer.from(key),
+    value: Buffer.from(value),
+    timestamp: String(Date.now()),
+    attributes: 0,
+    offset,
+    headers,
   };
 }

@@ -14,7 +14,7 @@ import { createKafka } from '../../../core/kafka/client';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../../contracts/search-attributes';
 import { connectTemporal } from '../../../core/temporal/connection';
 import type { ProcessOrderInput } from '../../../contracts/order-workflow';
-import { orderCreatedEvent } from '../../support/order-created-fixtures';
+import { orderCreatedEvent } from '../../support/order-events';
 
 const config = loadConfig();
 

@@ -15,7 +15,7 @@ import { main } from '../../../ops/cli';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
 import { reconcile, type ReconcileOptions } from '../../../ops/reconcile';
 import { readTopic } from '../../../core/kafka/topic-reader';
-import { orderCreatedEvent, rawMessage } from '../../support/order-created-fixtures';
+import { orderCreatedEvent, rawMessage } from '../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);
 const topic = `it-ops-${RUN}`;

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { OrderBridge } from '../../../bridge/bridge';
 import type { WorkflowStarter } from '../../../domain/orders/workflow-start';
 import type { ProcessOrderInput } from '../../../contracts/order-workflow';
-import { orderCreatedEvent, orderCreatedMessage, rawMessage } from '../../support/order-created-fixtures';
+import { orderCreatedEvent, orderCreatedMessage, rawMessage } from '../../support/order-events';
 
 const TOPIC = 'order-created';
 const PARTITION = 2;

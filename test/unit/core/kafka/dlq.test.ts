@@ -1,7 +1,7 @@
 import type { Producer, ProducerRecord } from 'kafkajs';
 import { DLQ_ERROR_MAX_CHARS, deadLetter, readDlqHeaders } from '../../../../core/kafka/dlq';
 import { EventValidationError } from '../../../../contracts/events';
-import { rawMessage } from '../../../support/order-created-fixtures';
+import { rawMessage } from '../../../support/order-events';
 
 /** Records what would be sent; answers like a broker that took the message at offset 0. */
 function recordingProducer() {

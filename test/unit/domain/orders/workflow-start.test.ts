@@ -1,7 +1,7 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../../../contracts/search-attributes';
 import { processOrderStartOptions, orderSummary } from '../../../../domain/orders/workflow-start';
-import { orderCreatedEvent } from '../../../support/order-created-fixtures';
+import { orderCreatedEvent } from '../../../support/order-events';
 
 describe('processOrderStartOptions', () => {
   const event = orderCreatedEvent();
