@@ -1,31 +1,18 @@
 import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { closeServer, listen } from '../core/http/server';
-import { createKafka } from '../core/kafka/client';
 import { connectMongo } from '../core/mongo/connection';
 import { orderModel } from '../domain/orders/order-model';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
 import { createApp } from './app';
-import {
-  createReadiness,
-  kafkaAdminAccess,
-  kafkaCheck,
-  mongoCheck,
-  READINESS_TIMEOUT_MS,
-  temporalCheck,
-} from '../core/readiness';
+import { apiReadiness, probeKafkaAdmin } from './readiness';
 
 runProcess('api', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
   const orders = orderModel(mongo);
   await orders.createIndexes();
   const temporal = await connectTemporal(config.temporal);
-  // Short timeouts and no retries: a readiness probe must answer quickly, not wait out a broker.
-  const kafkaAdmin = createKafka(config.kafka, logger, {
-    connectionTimeout: READINESS_TIMEOUT_MS,
-    requestTimeout: READINESS_TIMEOUT_MS,
-    retry: { retries: 0 },
-  }).admin();
+  const kafkaAdmin = probeKafkaAdmin(config.kafka, logger);
 
   const app = createApp({
     config,
@@ -33,13 +20,7 @@ runProcess('api', async (config, logger) => {
     temporal,
     logger,
     gatewaySwitch: new GatewaySwitch(mongo),
-    readiness: createReadiness({
-      checks: {
-        kafka: kafkaCheck(kafkaAdminAccess(kafkaAdmin)),
-        mongo: mongoCheck(mongo),
-        temporal: temporalCheck(temporal.connection),
-      },
-    }),
+    readiness: apiReadiness({ mongo, kafkaAdmin, temporal: temporal.connection }),
   });
 
   const server = await listen(app, config.api.host, config.api.port);

@@ -59,23 +59,36 @@ export function temporalCheck(temporal: TemporalConnection, timeoutMs = READINES
 }
 
 export interface ReadinessDeps {
+  /** What the process cannot do its job without: any of these failing makes it not ready. */
   checks: Record<string, Check>;
+  /**
+   * Dependencies reported but not gating: the process still does its job while they are down (the API accepts
+   * orders into its outbox while Kafka or Temporal is), so a load balancer must keep sending it traffic.
+   */
+  reported?: Record<string, Check>;
   /** Per check; READINESS_TIMEOUT_MS by default. */
   timeoutMs?: number;
   /** A consumer group whose lag the report shows. Lag is information, not a condition: a backlog is still ready. */
   lag?: { access: KafkaAdminAccess; groupId: string; topics: readonly string[] };
 }
 
-/** A readiness probe: every dependency checked in parallel, each within the timeout; ready when all answer. */
+/**
+ * A readiness probe: every dependency checked in parallel, each within the timeout; ready when every gating one
+ * answers. Each check says whether it is `required`.
+ */
 export function createReadiness({
   checks,
+  reported = {},
   timeoutMs = READINESS_TIMEOUT_MS,
   lag,
 }: ReadinessDeps): () => Promise<ReadinessReport> {
+  const all = [
+    ...Object.entries(checks).map(([name, check]) => ({ name, check, required: true })),
+    ...Object.entries(reported).map(([name, check]) => ({ name, check, required: false })),
+  ];
   return async () => {
-    const names = Object.keys(checks);
     const [results, consumerLagReport] = await Promise.all([
-      Promise.all(names.map((name) => run(checks[name]!, timeoutMs))),
+      Promise.all(all.map(async ({ check, required }) => ({ required, ...(await run(check, timeoutMs)) }))),
       lag
         ? withTimeout(
             lag.access((admin) => consumerLag(admin, lag.groupId, lag.topics)),
@@ -84,8 +97,8 @@ export function createReadiness({
         : undefined,
     ]);
     const report: ReadinessReport = {
-      ok: results.every((r) => r.ok),
-      checks: Object.fromEntries(names.map((name, i) => [name, results[i]!])),
+      ok: results.every((r) => r.ok || !r.required),
+      checks: Object.fromEntries(all.map(({ name }, i) => [name, results[i]!])),
     };
     if (consumerLagReport) report.consumerLag = consumerLagReport;
     return report;

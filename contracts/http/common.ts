@@ -30,8 +30,17 @@ export const ConsumerLag = z
   .describe("Messages of each consumed topic not yet committed by this service's consumer group.");
 
 export const ReadinessReport = z.object({
-  ok: z.boolean(),
-  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+  ok: z.boolean().describe('Whether every required check passed: the instance should receive traffic.'),
+  checks: z.record(
+    z.string(),
+    z.object({
+      ok: z.boolean(),
+      required: z
+        .boolean()
+        .describe('false: reported only; the service does its job without it for a while (the API, Kafka).'),
+      detail: z.string().optional(),
+    }),
+  ),
   consumerLag: ConsumerLag.optional(),
 });
 export type ReadinessReport = z.infer<typeof ReadinessReport>;

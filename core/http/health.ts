@@ -15,7 +15,10 @@ export function readyz(readiness: () => Promise<ReadinessReport>, logger: Logger
       report = await readiness();
     } catch (err) {
       logger.warn({ err }, 'readiness check threw');
-      report = { ok: false, checks: { readiness: { ok: false, detail: (err as Error).message } } };
+      report = {
+        ok: false,
+        checks: { readiness: { ok: false, required: true, detail: (err as Error).message } },
+      };
     }
     res.status(report.ok ? 200 : 503).json(report);
   };

@@ -146,7 +146,7 @@ export function orderPaths(): Record<string, Json> {
     },
     '/readyz': {
       get: {
-        summary: 'Readiness: Kafka, Mongo and Temporal answer',
+        summary: 'Readiness: the order store answers (Kafka and Temporal are reported, not required)',
         operationId: 'readyz',
         responses: {
           '200': { description: 'Ready', ...jsonContent('ReadinessReport') },

@@ -9,6 +9,10 @@ import {
   ProductList,
   ReadinessReport,
 } from '../../../contracts/http/orders/schemas';
+import { Connection } from '@temporalio/client';
+import { createApp } from '../../../api/app';
+import { apiReadiness, probeKafkaAdmin } from '../../../api/readiness';
+import { connectMongo } from '../../../core/mongo/connection';
 import { CATALOGUE } from '../../../domain/catalogue/catalogue';
 import type { OrderDoc } from '../../../domain/orders/order-model';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
@@ -516,6 +520,45 @@ describe('health, docs and unknown routes', () => {
     expect(report.ok).toBe(true);
     expect(Object.keys(report.checks).sort()).toEqual(['kafka', 'mongo', 'temporal']);
     expect(Object.values(report.checks).every((c) => c.ok)).toBe(true);
+  });
+
+  it('GET /readyz stays 200 while Kafka and Temporal are down: they are reported, not gating', async () => {
+    const kafkaAdmin = probeKafkaAdmin({ ...api.config.kafka, brokers: ['127.0.0.1:1'] });
+    const temporal = Connection.lazy({ address: '127.0.0.1:1' });
+    const app = createApp({ ...api.deps, readiness: apiReadiness({ mongo: api.db, kafkaAdmin, temporal }) });
+    try {
+      const res = await request(app).get('/readyz');
+      expect(res.status).toBe(200);
+      const report = ReadinessReport.parse(res.body);
+      expect(report.ok).toBe(true);
+      expect(report.checks.mongo).toEqual({ ok: true, required: true });
+      expect(report.checks.kafka).toMatchObject({ ok: false, required: false });
+      expect(report.checks.temporal).toMatchObject({ ok: false, required: false });
+      // And it does accept orders meanwhile: the outbox holds them.
+      expect((await request(app).post('/orders').send(orderRequest(newCustomer()))).status).toBe(202);
+    } finally {
+      await kafkaAdmin.disconnect();
+      await temporal.close();
+    }
+  });
+
+  it('GET /readyz is 503 when its own database does not answer', async () => {
+    const gone = await connectMongo(api.config.mongo);
+    await gone.close();
+    const kafkaAdmin = probeKafkaAdmin(api.config.kafka);
+    const app = createApp({
+      ...api.deps,
+      readiness: apiReadiness({ mongo: gone, kafkaAdmin, temporal: api.temporal.connection }),
+    });
+    try {
+      const res = await request(app).get('/readyz');
+      expect(res.status).toBe(503);
+      const report = ReadinessReport.parse(res.body);
+      expect(report.ok).toBe(false);
+      expect(report.checks.mongo).toMatchObject({ ok: false, required: true });
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
   });
 
   it('GET /openapi.json is an OpenAPI 3.1 document generated from the route schemas', async () => {

@@ -3,15 +3,9 @@ import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import { GatewaySwitch } from '../../../domain/payments/gateway-switch';
 import { createApp } from '../../../api/app';
-import {
-  createReadiness,
-  kafkaAdminAccess,
-  kafkaCheck,
-  mongoCheck,
-  temporalCheck,
-} from '../../../core/readiness';
+import type { AppDeps } from '../../../api/deps';
+import { apiReadiness, probeKafkaAdmin } from '../../../api/readiness';
 import { loadConfig, type Config } from '../../../core/config';
-import { createKafka } from '../../../core/kafka/client';
 import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
@@ -19,6 +13,8 @@ import { connectTemporal } from '../../../core/temporal/connection';
 
 export interface ApiHarness {
   app: Express;
+  /** What the app was built with, for a test that builds one with a dependency of its own. */
+  deps: AppDeps;
   config: Config;
   orders: OrderModel;
   db: Connection;
@@ -37,27 +33,18 @@ export async function startApi(): Promise<ApiHarness> {
   const orders = orderModel(db);
   await orders.createIndexes();
   const temporal = await connectTemporal(config.temporal);
-  const kafkaAdmin = createKafka(config.kafka, undefined, {
-    connectionTimeout: 2_000,
-    retry: { retries: 0 },
-  }).admin();
-  const app = createApp({
+  const kafkaAdmin = probeKafkaAdmin(config.kafka);
+  const deps: AppDeps = {
     config,
     orders,
     temporal,
     logger: createLogger('it-api', 'silent'),
     gatewaySwitch: new GatewaySwitch(db),
-    readiness: createReadiness({
-      checks: {
-        kafka: kafkaCheck(kafkaAdminAccess(kafkaAdmin)),
-        mongo: mongoCheck(db),
-        temporal: temporalCheck(temporal.connection, 2_000),
-      },
-      timeoutMs: 2_000,
-    }),
-  });
+    readiness: apiReadiness({ mongo: db, kafkaAdmin, temporal: temporal.connection }),
+  };
   return {
-    app,
+    app: createApp(deps),
+    deps,
     config,
     orders,
     db,
