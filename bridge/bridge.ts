@@ -16,8 +16,6 @@ export interface BridgeDeps {
   groupId: string;
   /** How many partitions are worked on at once; messages within a partition stay in order. */
   partitionsConcurrency: number;
-  /** Start attempts per message before it is dead-lettered. */
-  maxAttempts: number;
   topic?: string;
   taskQueue?: string;
   /** Shared producer for dead letters; when absent the bridge creates (and closes) its own. */
@@ -69,11 +67,10 @@ export class OrderBridge {
         log.info(where, 'workflow started');
         return 'started';
       },
-      // An existing workflow never gets here: the handler counts it as done.
-      classify: (err): HandlerFailure => {
-        const failure = classifyStartFailure(err);
-        return failure === 'already-started' ? 'transient' : failure;
-      },
+      // An existing workflow never gets here (the handler counts it as done); a start that is not definitely
+      // invalid is waited out, however long, rather than dead-lettered.
+      classify: (err): HandlerFailure =>
+        classifyStartFailure(err) === 'permanent' ? 'permanent' : 'unavailable',
     });
   }
 

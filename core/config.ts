@@ -88,7 +88,6 @@ const envSchema = z.object({
 
   BRIDGE_GROUP_ID: z.string().min(1).default('order-bridge'),
   BRIDGE_PARTITIONS_CONCURRENCY: upTo(64).default(6),
-  BRIDGE_MAX_ATTEMPTS: upTo(100).default(5),
 
   // Processes per worker, as `npm start` runs them (docker compose uses --scale).
   WORKERS_ORDERS: replicas.default(1),
@@ -191,7 +190,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bridge: {
       groupId: e.BRIDGE_GROUP_ID,
       partitionsConcurrency: e.BRIDGE_PARTITIONS_CONCURRENCY,
-      maxAttempts: e.BRIDGE_MAX_ATTEMPTS,
     },
     notifications: {
       ...httpService(e.NOTIFICATIONS_HOST, e.NOTIFICATIONS_PORT, e.NOTIFICATIONS_PUBLIC_URL),

@@ -32,8 +32,8 @@ export interface EventConsumerDeps<T> {
   topics: readonly string[];
   /** How many partitions are worked on at once; messages within a partition stay in order. */
   partitionsConcurrency: number;
-  /** Attempts of a transiently failing message before it is dead-lettered. */
-  maxAttempts: number;
+  /** Attempts of a transiently failing message before it is dead-lettered (default 5). */
+  maxAttempts?: number;
   /**
    * Turns a message into what `handle` takes. Throwing EventValidationError dead-letters the message at once;
    * the message key is the orderId by contract, so even an unparseable message stays traceable to its order.
@@ -57,6 +57,7 @@ export interface EventConsumerDeps<T> {
 
 export type ConsumerStats = Record<string, number> & { deadLettered: number; retried: number };
 
+const DEFAULT_MAX_ATTEMPTS = 5;
 /** Longest stretch without a heartbeat while waiting to retry; well under the group's session timeout. */
 const HEARTBEAT_SLICE_MS = 1_000;
 /** In a long batch, commit finished work at least this often so a crash redelivers little. */
@@ -75,6 +76,7 @@ interface BatchControl {
  */
 export class EventConsumer<T> {
   private readonly backoff: Backoff;
+  private readonly maxAttempts: number;
   private readonly log: Logger;
   private readonly totals: ConsumerStats = { deadLettered: 0, retried: 0 };
   /** Wakes retry waits at once when stop() is called. */
@@ -84,6 +86,7 @@ export class EventConsumer<T> {
 
   constructor(private readonly deps: EventConsumerDeps<T>) {
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+    this.maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.log = deps.logger.child({ component: deps.name, groupId: deps.groupId });
   }
 
@@ -211,7 +214,7 @@ export class EventConsumer<T> {
         return await this.deps.handle(value, position);
       } catch (err) {
         const failure = this.deps.classify(err);
-        if (failure === 'permanent' || (failure === 'transient' && attempt >= this.deps.maxAttempts)) {
+        if (failure === 'permanent' || (failure === 'transient' && attempt >= this.maxAttempts)) {
           await this.deadLetter(position, message, err instanceof Error ? err : String(err));
           log.error({ err, attempt, failure }, 'message failed; dead-lettered');
           return 'deadLettered';
@@ -222,7 +225,7 @@ export class EventConsumer<T> {
             err,
             attempt,
             failure,
-            maxAttempts: failure === 'unavailable' ? null : this.deps.maxAttempts,
+            maxAttempts: failure === 'unavailable' ? null : this.maxAttempts,
             delayMs,
           },
           'message failed; will retry',

@@ -524,7 +524,8 @@ describe('health, docs and unknown routes', () => {
 
   it('GET /readyz stays 200 while Kafka and Temporal are down: they are reported, not gating', async () => {
     const kafkaAdmin = probeKafkaAdmin({ ...api.config.kafka, brokers: ['127.0.0.1:1'] });
-    const temporal = Connection.lazy({ address: '127.0.0.1:1' });
+    // No retry interceptor: the check fails at once, and no retry outlives the test's connection.
+    const temporal = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
     const app = createApp({ ...api.deps, readiness: apiReadiness({ mongo: api.db, kafkaAdmin, temporal }) });
     try {
       const res = await request(app).get('/readyz');

@@ -46,8 +46,8 @@ describe('classifyStartFailure', () => {
   it.each([
     ['a bare network error', new Error('socket hang up')],
     ['a thrown non-error', 'boom'],
-  ])('retries %s a bounded number of times', (_name, err) => {
-    expect(classifyStartFailure(err)).toBe('transient');
+  ])('waits out %s like an outage: nothing says the request itself is wrong', (_name, err) => {
+    expect(classifyStartFailure(err)).toBe('unavailable');
   });
 
   it.each([
