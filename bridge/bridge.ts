@@ -1,17 +1,20 @@
 import type { Kafka, Producer } from 'kafkajs';
+import { parseEvent, type OrderCreatedV1 } from '../contracts/events';
+import { orderWorkflowId } from '../contracts/order-workflow';
+import { TASK_QUEUES } from '../contracts/task-queues';
+import { TOPICS } from '../contracts/topics';
 import type { Backoff } from '../core/backoff';
 import { EventConsumer, type HandlerFailure } from '../core/kafka/event-consumer';
-import { parseEvent, type OrderCreatedV1 } from '../contracts/events';
 import type { Logger } from '../core/logger';
-import { TOPICS } from '../contracts/topics';
-import { PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../contracts/order-workflow';
-import { processOrderStartOptions, type WorkflowStarter } from '../domain/orders/workflow-start';
 import { classifyStartFailure } from '../core/temporal/start-failures';
-import { TASK_QUEUES } from '../contracts/task-queues';
+import { startOrder, UnknownOrderError, type StoredStatus } from '../domain/orders/start-order';
+import type { WorkflowStarter } from '../domain/orders/workflow-start';
 
 export interface BridgeDeps {
   kafka: Kafka;
   client: WorkflowStarter;
+  /** The order store's status of an order, asked before anything is started for it. */
+  status: StoredStatus;
   logger: Logger;
   groupId: string;
   /** How many partitions are worked on at once; messages within a partition stay in order. */
@@ -28,15 +31,18 @@ export interface BridgeDeps {
 export interface BridgeStats {
   started: number;
   alreadyStarted: number;
+  /** Orders whose stored outcome is final: not started again, whatever Temporal or Kafka still hold. */
+  alreadyFinal: number;
   deadLettered: number;
   /** Start attempts that failed transiently and were tried again. */
   retried: number;
 }
 
 /**
- * Consumes `order-created` and starts one ProcessOrder workflow per order. An offset is committed only after
- * Temporal acknowledged the start of its message's workflow (or the message was dead-lettered), so a crash
- * redelivers and the start is repeated, which Temporal dedupes by workflow id.
+ * Consumes `order-created` and starts one ProcessOrder workflow per order (domain/orders/start-order.ts: never for an
+ * order whose stored outcome is final). An offset is committed only after Temporal acknowledged the start of its
+ * message's workflow (or the message was dead-lettered), so a crash redelivers and the start is repeated, which
+ * Temporal dedupes by workflow id.
  */
 export class OrderBridge {
   private readonly consumer: EventConsumer<OrderCreatedV1>;
@@ -53,30 +59,34 @@ export class OrderBridge {
       topics: [topic],
       parse: (message) => parseEvent('order-created', message.value),
       handle: async (event) => {
-        const options = processOrderStartOptions(event, taskQueue);
+        const outcome = await startOrder({ ...deps, taskQueue, startTimeoutMs }, event);
         const where = { orderId: event.orderId, workflowId: orderWorkflowId(event.orderId) };
-        try {
-          await deps.client.withDeadline(Date.now() + startTimeoutMs, () =>
-            deps.client.workflow.start(PROCESS_ORDER_WORKFLOW, options),
-          );
-        } catch (err) {
-          if (classifyStartFailure(err) !== 'already-started') throw err;
-          log.info(where, 'workflow already started');
-          return 'alreadyStarted';
-        }
-        log.info(where, 'workflow started');
-        return 'started';
+        const said = {
+          started: 'workflow started',
+          alreadyStarted: 'workflow already started',
+          alreadyFinal: 'order already final; not started again',
+        } as const;
+        log.info(where, said[outcome]);
+        return outcome;
       },
-      // An existing workflow never gets here (the handler counts it as done); a start that is not definitely
-      // invalid is waited out, however long, rather than dead-lettered.
+      // Only an order the store does not have, or a start Temporal rejects as invalid, is dead-lettered; anything
+      // else (Temporal or the order store down, an error of unknown kind) is waited out, however long.
       classify: (err): HandlerFailure =>
-        classifyStartFailure(err) === 'permanent' ? 'permanent' : 'unavailable',
+        err instanceof UnknownOrderError || classifyStartFailure(err) === 'permanent'
+          ? 'permanent'
+          : 'unavailable',
     });
   }
 
   stats(): BridgeStats {
-    const { started = 0, alreadyStarted = 0, deadLettered, retried } = this.consumer.stats();
-    return { started, alreadyStarted, deadLettered, retried };
+    const {
+      started = 0,
+      alreadyStarted = 0,
+      alreadyFinal = 0,
+      deadLettered,
+      retried,
+    } = this.consumer.stats();
+    return { started, alreadyStarted, alreadyFinal, deadLettered, retried };
   }
 
   /** Resolves once the consumer has joined its group and fetching has begun. */

@@ -1,18 +1,31 @@
+import { TASK_QUEUES } from '../contracts/task-queues';
 import { createKafka } from '../core/kafka/client';
+import { connectMongo } from '../core/mongo/connection';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
+import { orderModel } from '../domain/orders/order-model';
+import { storedStatus } from '../domain/orders/start-order';
 import { OrderBridge } from './bridge';
-import { TASK_QUEUES } from '../contracts/task-queues';
 
 runProcess('bridge', async (config, logger) => {
   const kafka = createKafka(config.kafka, logger);
+  // The order store is asked before any start: a finished order is never started again.
+  const mongo = await connectMongo(config.mongo);
   const { client, connection } = await connectTemporal(config.temporal);
-  const bridge = new OrderBridge({ kafka, client, logger, ...config.bridge, taskQueue: TASK_QUEUES.orders });
+  const bridge = new OrderBridge({
+    kafka,
+    client,
+    status: storedStatus(orderModel(mongo)),
+    logger,
+    ...config.bridge,
+    taskQueue: TASK_QUEUES.orders,
+  });
   try {
     await bridge.start();
   } catch (err) {
     await bridge.stop().catch(() => undefined);
     await connection.close();
+    await mongo.close();
     throw err;
   }
   return {
@@ -20,6 +33,7 @@ runProcess('bridge', async (config, logger) => {
     async stop() {
       await bridge.stop();
       await connection.close();
+      await mongo.close();
     },
   };
 });

@@ -11,5 +11,9 @@ export function dlqTopic<T extends string>(topic: T): `${T}.dlq` {
   return `${topic}.dlq`;
 }
 
+export function isDlqTopic(topic: string): boolean {
+  return Object.values(TOPICS).some((t) => dlqTopic(t) === topic);
+}
+
 /** Every topic the system needs, created by provisioning (stack up, compose init job). */
 export const ALL_TOPICS: readonly string[] = Object.values(TOPICS).flatMap((t) => [t, dlqTopic(t)]);

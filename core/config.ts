@@ -44,6 +44,8 @@ const envSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('order-pipeline'),
   KAFKA_TOPIC_PARTITIONS: upTo(1000).default(6),
   KAFKA_REPLICATION_FACTOR: upTo(10).default(1),
+  KAFKA_RETENTION_DAYS: upTo(3650).default(30),
+  KAFKA_DLQ_RETENTION_DAYS: upTo(3650).default(90),
 
   TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -169,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       clientId: e.KAFKA_CLIENT_ID,
       topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      /**
+       * How long the topics keep messages, set explicitly on every topic by provisioning. Long, because
+       * order-created is what reconciliation re-reads and a dead letter waits for an operator; exactly once does
+       * not depend on it (the bridge asks the order store before starting anything).
+       */
+      retentionDays: { events: e.KAFKA_RETENTION_DAYS, deadLetters: e.KAFKA_DLQ_RETENTION_DAYS },
       /** true when KAFKA_BROKERS was given: the local stack does not start a broker. */
       external: e.KAFKA_BROKERS !== undefined,
     },

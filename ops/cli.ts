@@ -11,6 +11,7 @@ import { connectMongo } from '../core/mongo/connection';
 import { connectTemporal } from '../core/temporal/connection';
 import { orderModel } from '../domain/orders/order-model';
 import { retryFailedOrders, retryOrder } from '../domain/orders/retry';
+import { storedStatus } from '../domain/orders/start-order';
 import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { listDeadLetters, replayDeadLetters } from './dlq';
 import { reconcile } from './reconcile';
@@ -150,8 +151,8 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
     .summary('start the workflows missing for order-created messages')
     .description(
       'Re-read order-created and start the workflow of every order that has none (after a bridge outage, or a\n' +
-        "loss of Temporal's data), exactly as the bridge would: an order whose workflow exists, running or closed,\n" +
-        'is left alone, so replaying twice starts nothing the second time. No service offsets are moved.',
+        "loss of Temporal's data), exactly as the bridge would: an order whose stored outcome is final, or whose\n" +
+        'workflow exists, is left alone, so replaying twice starts nothing the second time. No offsets are moved.',
     )
     .addOption(
       new Option('--from <time|offset>', 'where to start: a time, or an offset in every partition')
@@ -161,17 +162,21 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
     .option('--to <time>', 'stop before messages from this time on', instant)
     .action(async (opts: { from: Start; to?: Date }) => {
       const config = loadConfig();
-      await withTemporal(async (client) => {
-        const report = await reconcile({
-          kafka: createKafka(config.kafka),
-          client,
-          start: opts.from,
-          end: opts.to,
-        });
-        console.log(
-          `seen ${report.seen}, already running or done ${report.existing}, started ${report.started}, invalid ${report.invalid}`,
-        );
-      });
+      await withMongo((mongo) =>
+        withTemporal(async (client) => {
+          const report = await reconcile({
+            kafka: createKafka(config.kafka),
+            client,
+            status: storedStatus(orderModel(mongo)),
+            start: opts.from,
+            end: opts.to,
+          });
+          console.log(
+            `seen ${report.seen}, already running ${report.existing}, already final ${report.final}, ` +
+              `started ${report.started}, unknown order ${report.unknown}, invalid ${report.invalid}`,
+          );
+        }),
+      );
     });
 
   const dlq = cli

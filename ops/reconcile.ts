@@ -1,9 +1,8 @@
 import type { Kafka } from 'kafkajs';
-import { processOrderStartOptions, type WorkflowStarter } from '../domain/orders/workflow-start';
-import { classifyStartFailure } from '../core/temporal/start-failures';
+import { startOrder, UnknownOrderError, type StoredStatus } from '../domain/orders/start-order';
+import type { WorkflowStarter } from '../domain/orders/workflow-start';
 import { EventValidationError, parseEvent } from '../contracts/events';
 import { TOPICS } from '../contracts/topics';
-import { PROCESS_ORDER_WORKFLOW } from '../contracts/order-workflow';
 import { readTopic, type Start } from '../core/kafka/topic-reader';
 import { TASK_QUEUES } from '../contracts/task-queues';
 
@@ -12,7 +11,11 @@ export interface ReconcileReport {
   seen: number;
   /** Orders whose workflow already existed (running or closed): left untouched. */
   existing: number;
+  /** Orders whose stored outcome is final: never started again, even when Temporal has forgotten them. */
+  final: number;
   started: number;
+  /** Valid events of orders the order store does not have (the bridge dead-letters those). */
+  unknown: number;
   /** Messages that are not valid order-created events (the bridge dead-letters those). */
   invalid: number;
 }
@@ -20,20 +23,24 @@ export interface ReconcileReport {
 export interface ReconcileOptions {
   kafka: Kafka;
   client: WorkflowStarter;
+  /** The order store's status of an order, asked before anything is started for it. */
+  status: StoredStatus;
   start: Start;
   end?: Date;
   topic?: string;
   taskQueue?: string;
 }
 
+const START_TIMEOUT_MS = 10_000;
+
 /**
  * Re-reads `order-created` and starts the workflows that are missing, e.g. after a bridge outage or a loss of
- * Temporal's data, exactly as the bridge would (one run per order, ever): an order that has a workflow, running or
- * closed, is left as it is, so running it twice starts nothing the second time. Reads with a throwaway group; the
- * bridge's offsets are not touched.
+ * Temporal's data, exactly as the bridge would (one run per order, ever): an order whose stored outcome is final, or
+ * that has a workflow, running or closed, is left as it is, so running it twice starts nothing the second time.
+ * Reads with a throwaway group; the bridge's offsets are not touched.
  */
 export async function reconcile(opts: ReconcileOptions): Promise<ReconcileReport> {
-  const report: ReconcileReport = { seen: 0, existing: 0, started: 0, invalid: 0 };
+  const report: ReconcileReport = { seen: 0, existing: 0, final: 0, started: 0, unknown: 0, invalid: 0 };
   const taskQueue = opts.taskQueue ?? TASK_QUEUES.orders;
   await readTopic(
     opts.kafka,
@@ -50,11 +57,13 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileReport
         return;
       }
       try {
-        await opts.client.workflow.start(PROCESS_ORDER_WORKFLOW, processOrderStartOptions(event, taskQueue));
-        report.started++;
+        const outcome = await startOrder({ ...opts, taskQueue, startTimeoutMs: START_TIMEOUT_MS }, event);
+        if (outcome === 'started') report.started++;
+        else if (outcome === 'alreadyStarted') report.existing++;
+        else report.final++;
       } catch (err) {
-        if (classifyStartFailure(err) !== 'already-started') throw err;
-        report.existing++;
+        if (!(err instanceof UnknownOrderError)) throw err;
+        report.unknown++;
       }
     },
   );

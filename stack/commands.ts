@@ -144,7 +144,7 @@ export async function up(config: StackConfig, servers: ServerSpec[]): Promise<Up
   for (const r of results.filter((r) => r.ok && r.server.provision)) {
     try {
       const created = await r.server.provision!();
-      if (created.length > 0) console.log(`${r.server.name.padEnd(9)} created ${created.join(', ')}`);
+      if (created.length > 0) console.log(`${r.server.name.padEnd(9)} provisioned ${created.join(', ')}`);
     } catch (err) {
       console.error(`${r.server.name.padEnd(9)} provisioning failed: ${(err as Error).message}`);
       r.ok = false;

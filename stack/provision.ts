@@ -3,19 +3,30 @@ import { loadStackConfig } from './config';
 import { createKafka, ensureTopics } from '../core/kafka/client';
 import { createLogger } from '../core/logger';
 import { connectTemporal, ensureSearchAttributes } from '../core/temporal/connection';
-import { ALL_TOPICS } from '../contracts/topics';
+import { ALL_TOPICS, isDlqTopic } from '../contracts/topics';
 
 /**
  * What the system needs to exist on its servers before any process runs: the Kafka topics (and their
  * dead-letter twins) and the Temporal search attributes. Idempotent; run by `stack up` and, in
  * docker-compose, by the one-shot `init` service.
  */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Every topic's retention, set explicitly rather than left to a broker's default (7 days on most). */
+export function topicSettings(kafka: Config['kafka']): (topic: string) => Record<string, string> {
+  return (topic) => {
+    const days = isDlqTopic(topic) ? kafka.retentionDays.deadLetters : kafka.retentionDays.events;
+    return { 'cleanup.policy': 'delete', 'retention.ms': String(days * DAY_MS) };
+  };
+}
+
+/** Creates the missing topics and brings every topic's retention to the configured one; says what it did. */
 export async function provisionKafka(config: Config): Promise<string[]> {
-  const created = await ensureTopics(createKafka(config.kafka), ALL_TOPICS, {
+  return ensureTopics(createKafka(config.kafka), ALL_TOPICS, {
     partitions: config.kafka.topicPartitions,
     replicationFactor: config.kafka.replicationFactor,
+    settings: topicSettings(config.kafka),
   });
-  return created.map((t) => `topic ${t}`);
 }
 
 export async function provisionTemporal(config: Config): Promise<string[]> {

@@ -1,4 +1,13 @@
-import { Kafka, logLevel, type Admin, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
+import {
+  ConfigResourceTypes,
+  ConfigSource,
+  Kafka,
+  logLevel,
+  type Admin,
+  type ITopicConfig,
+  type KafkaConfig,
+  type LogEntry,
+} from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 
@@ -55,14 +64,21 @@ export function createKafka(
 }
 
 /**
- * Creates the topics that are missing, leaves existing ones alone, and returns the names it created.
- * A topic created by another process in between counts as present.
+ * Creates the topics that are missing and returns what it did: `topic <name>` for each created, `<name> <key>=<value>`
+ * for each setting of an existing topic brought to what `settings` asks (retention, say); partitions and replication
+ * of an existing topic are left alone. A topic created by another process in between counts as present.
  */
 export async function ensureTopics(
   kafka: Kafka,
   topics: readonly string[],
-  opts: { partitions: number; replicationFactor: number },
+  opts: {
+    partitions: number;
+    replicationFactor: number;
+    /** Topic-level settings per topic, e.g. `{ 'retention.ms': '2592000000' }`. */
+    settings?: (topic: string) => Record<string, string>;
+  },
 ): Promise<string[]> {
+  const settingsOf = (topic: string) => Object.entries(opts.settings?.(topic) ?? {});
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -73,11 +89,43 @@ export async function ensureTopics(
         topic,
         numPartitions: opts.partitions,
         replicationFactor: opts.replicationFactor,
+        configEntries: settingsOf(topic).map(([name, value]) => ({ name, value })),
       }));
     if (missing.length > 0) {
       await admin.createTopics({ topics: missing, waitForLeaders: true });
     }
-    return missing.map((m) => m.topic);
+    const done = missing.map((m) => `topic ${m.topic}`);
+
+    const present = topics.filter((t) => existing.has(t) && settingsOf(t).length > 0);
+    if (present.length > 0) {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+      });
+      for (const { resourceName: topic, configEntries } of resources) {
+        const current = new Map(configEntries.map((e) => [e.configName, e.configValue]));
+        const changes = settingsOf(topic).filter(([name, value]) => current.get(name) !== value);
+        if (changes.length === 0) continue;
+        // Incremental in effect: every setting this system owns is named, the topic's others stay as they are.
+        const keep = configEntries
+          .filter(
+            (e) => e.configSource === ConfigSource.TOPIC_CONFIG && !changes.some(([n]) => n === e.configName),
+          )
+          .map((e) => ({ name: e.configName, value: e.configValue }));
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            {
+              type: ConfigResourceTypes.TOPIC,
+              name: topic,
+              configEntries: [...keep, ...changes.map(([name, value]) => ({ name, value }))],
+            },
+          ],
+        });
+        done.push(...changes.map(([name, value]) => `${topic} ${name}=${value}`));
+      }
+    }
+    return done;
   } finally {
     await admin.disconnect();
   }

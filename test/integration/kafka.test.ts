@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { ConfigResourceTypes, type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../../core/config';
-import { createKafka } from '../../core/kafka/client';
+import { createKafka, ensureTopics } from '../../core/kafka/client';
 
 const config = loadConfig();
 
@@ -106,6 +106,52 @@ describe('Kafka (real broker)', () => {
     expect(run2.received.map(({ key, value }) => ({ key, value })).sort(byValue)).toEqual(
       [...second].sort(byValue),
     );
+  });
+
+  it('ensureTopics creates a topic with its settings, and brings an existing one to them, keeping its others', async () => {
+    const fresh = `it-kafka-settings-${randomUUID()}`;
+    const old = `it-kafka-settings-${randomUUID()}`;
+    const DAY = 86_400_000;
+    // An existing topic left at a short retention, with an override of its own that must survive.
+    await admin.createTopics({
+      topics: [
+        {
+          topic: old,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [
+            { name: 'retention.ms', value: String(DAY) },
+            { name: 'max.message.bytes', value: '2000000' },
+          ],
+        },
+      ],
+      waitForLeaders: true,
+    });
+    try {
+      const settings = () => ({ 'retention.ms': String(30 * DAY) });
+      const first = await ensureTopics(kafka, [fresh, old], {
+        partitions: 1,
+        replicationFactor: 1,
+        settings,
+      });
+      expect(first).toEqual([`topic ${fresh}`, `${old} retention.ms=${30 * DAY}`]);
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [fresh, old].map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+      });
+      const value = (topic: string, name: string) =>
+        resources.find((r) => r.resourceName === topic)!.configEntries.find((e) => e.configName === name)
+          ?.configValue;
+      expect(value(fresh, 'retention.ms')).toBe(String(30 * DAY));
+      expect(value(old, 'retention.ms')).toBe(String(30 * DAY));
+      expect(value(old, 'max.message.bytes')).toBe('2000000');
+      // Already as asked: nothing to do.
+      expect(
+        await ensureTopics(kafka, [fresh, old], { partitions: 1, replicationFactor: 1, settings }),
+      ).toEqual([]);
+    } finally {
+      await admin.deleteTopics({ topics: [fresh, old] }).catch(() => undefined);
+    }
   });
 
   it('refuses a non-idempotent acknowledgement mode on the idempotent producer', async () => {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { ConfigResourceTypes, ConfigSource } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +38,38 @@ describe('local stack', () => {
         'order-processed.dlq',
       ]);
       for (const t of topics) expect(t.partitions).toHaveLength(config.kafka.topicPartitions);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('set every topic’s retention explicitly: the configured days for the events, longer for the dead letters', async () => {
+    const admin = createKafka(config.kafka).admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: ALL_TOPICS.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+      });
+      const retention = Object.fromEntries(
+        resources.map((r) => {
+          const entry = r.configEntries.find((e) => e.configName === 'retention.ms')!;
+          return [r.resourceName, { ms: Number(entry.configValue), source: entry.configSource }];
+        }),
+      );
+      const day = 86_400_000;
+      expect(retention).toEqual({
+        'order-created': { ms: config.kafka.retentionDays.events * day, source: ConfigSource.TOPIC_CONFIG },
+        'order-processed': { ms: config.kafka.retentionDays.events * day, source: ConfigSource.TOPIC_CONFIG },
+        'order-created.dlq': {
+          ms: config.kafka.retentionDays.deadLetters * day,
+          source: ConfigSource.TOPIC_CONFIG,
+        },
+        'order-processed.dlq': {
+          ms: config.kafka.retentionDays.deadLetters * day,
+          source: ConfigSource.TOPIC_CONFIG,
+        },
+      });
     } finally {
       await admin.disconnect();
     }

@@ -14,6 +14,11 @@ import { createKafka } from '../../../core/kafka/client';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../../contracts/search-attributes';
 import { connectTemporal } from '../../../core/temporal/connection';
 import type { ProcessOrderInput } from '../../../contracts/order-workflow';
+import type { Connection as MongoConnection } from 'mongoose';
+import { parseEvent } from '../../../contracts/events';
+import { connectMongo } from '../../../core/mongo/connection';
+import { newOrder, orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { storedStatus } from '../../../domain/orders/start-order';
 import { orderCreatedEvent } from '../../support/order-events';
 
 const config = loadConfig();
@@ -89,6 +94,10 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
 
   let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  let mongo: MongoConnection;
+  let db: MongoConnection;
+  /** The order store the bridge asks before starting anything: every produced order is stored first. */
+  let orders: OrderModel;
   let downConnection: Connection;
   let downClient: Client;
   let bridge: OrderBridge | undefined;
@@ -102,6 +111,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     bridge = new OrderBridge({
       kafka,
       client: temporal.client,
+      status: storedStatus(orders),
       logger,
       groupId,
       partitionsConcurrency: 3,
@@ -115,7 +125,34 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
   }
 
   /** Produces one message and returns the offset and partition the broker acknowledged. */
+  /** Stores the order of an event, as the API would have before its order-created was published. */
+  async function store(event: OrderCreatedV1): Promise<void> {
+    await orders.updateOne(
+      { _id: event.orderId },
+      {
+        $setOnInsert: newOrder({
+          _id: event.orderId,
+          customerId: event.customerId,
+          email: event.email,
+          currency: event.currency,
+          items: event.items,
+          totalCents: event.totalCents,
+          idempotencyKey: null,
+          requestHash: 'it-bridge',
+          createdAt: new Date(event.occurredAt),
+        }),
+      },
+      { upsert: true },
+    );
+  }
+
+  /** Produces one message (a valid order-created's order stored first) and returns where the broker put it. */
   async function produce(message: Message): Promise<{ partition: number; offset: string }> {
+    try {
+      await store(parseEvent('order-created', message.value as string));
+    } catch {
+      // Not a valid event: there is no order to store, and the bridge dead-letters it.
+    }
     const [ack] = await producer.send({ topic, acks: -1, messages: [message] });
     produced++;
     return { partition: ack!.partition, offset: ack!.baseOffset! };
@@ -150,6 +187,9 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     });
     await producer.connect();
     temporal = await connectTemporal(config.temporal);
+    mongo = await connectMongo(config.mongo);
+    db = mongo.useDb(`it_bridge_${runId.replace(/-/g, '')}`, { useCache: false });
+    orders = orderModel(db);
     downConnection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
     downClient = new Client({ connection: downConnection, namespace: config.temporal.namespace });
     await dlqReader.connect();
@@ -171,6 +211,8 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     await admin.disconnect();
     await downConnection.close();
     await temporal.connection.close();
+    await db.dropDatabase();
+    await mongo.close();
     // Never started, or already terminated by a test: both fine. Anything else would leak a running workflow.
     const leaks = terminations.filter(
       (t) => t.status === 'rejected' && !(t.reason instanceof WorkflowNotFoundError),
@@ -197,11 +239,12 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
 
   it('(a) starts exactly one workflow per event, with its input, search attributes, memo and summary', async () => {
     await startBridge();
+    await Promise.all(events.map(store));
     await producer.send({ topic, acks: -1, messages: events.map((e) => eventMessage(e)) });
     produced += events.length;
 
     await eventually('30 starts', stats, (s) => s.started === events.length);
-    expect(stats()).toEqual({ started: 30, alreadyStarted: 0, deadLettered: 0, retried: 0 });
+    expect(stats()).toEqual({ started: 30, alreadyStarted: 0, alreadyFinal: 0, deadLettered: 0, retried: 0 });
 
     for (const event of events) {
       const handle = temporal.client.workflow.getHandle(`order-${event.orderId}`);
@@ -257,7 +300,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     await produce(eventMessage(event!));
     await eventually('already-started after close', stats, (s) => s.alreadyStarted === 2);
 
-    expect(stats()).toEqual({ started: 30, alreadyStarted: 2, deadLettered: 0, retried: 0 });
+    expect(stats()).toEqual({ started: 30, alreadyStarted: 2, alreadyFinal: 0, deadLettered: 0, retried: 0 });
     const runs = await runsOf(workflowId);
     expect(runs.map((r) => r.status.name)).toEqual(['TERMINATED']);
     expect(
@@ -340,7 +383,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     await eventually('the new order', stats, (s) => s.started === 1);
     // Give any re-read of old messages every chance to show before judging.
     await sleep(2_000);
-    expect(stats()).toEqual({ started: 1, alreadyStarted: 0, deadLettered: 0, retried: 0 });
+    expect(stats()).toEqual({ started: 1, alreadyStarted: 0, alreadyFinal: 0, deadLettered: 0, retried: 0 });
     expect(deadLetters).toHaveLength(2);
     await eventually('commits of every message', committedTotal, (n) => n === produced);
   });
@@ -395,7 +438,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
 
     await eventually('both starts', stats, (s) => s.started === 2);
     expect(flaky.calls(stuck.orderId)).toBe(9);
-    expect(stats()).toEqual({ started: 2, alreadyStarted: 0, deadLettered: 0, retried: 8 });
+    expect(stats()).toEqual({ started: 2, alreadyStarted: 0, alreadyFinal: 0, deadLettered: 0, retried: 8 });
     expect(deadLetters.some((m) => m.key!.toString() === stuck.orderId)).toBe(false);
     expect(await runsOf(`order-${stuck.orderId}`)).toHaveLength(1);
     expect(logs.some((l) => l.msg === 'message failed; will retry' && l.orderId === stuck.orderId)).toBe(
@@ -406,5 +449,50 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
       async () => (await committed()).get(2),
       (o) => o !== undefined && o > Number(stuckAck.offset) + 1,
     );
+  });
+
+  it('(h) never starts a finished order again, though Temporal has deleted its workflow and Kafka redelivers it', async () => {
+    await startBridge();
+    const event = orderCreatedEvent();
+    const workflowId = `order-${event.orderId}`;
+    await produce(eventMessage(event));
+    await eventually(
+      'its workflow',
+      () => runsOf(workflowId),
+      (runs) => runs.length === 1,
+    );
+
+    // The order finished (the workflow records the outcome just before it closes); later Temporal's retention
+    // deleted the closed run, as `temporal workflow delete` does.
+    await orders.updateOne({ _id: event.orderId }, { $set: { status: 'completed' } });
+    await temporal.client.workflow.getHandle(workflowId).terminate('finished');
+    await temporal.connection.workflowService.deleteWorkflowExecution({
+      namespace: config.temporal.namespace,
+      workflowExecution: { workflowId },
+    });
+    await eventually(
+      'the deletion',
+      () =>
+        temporal.client.workflow
+          .getHandle(workflowId)
+          .describe()
+          .then(
+            () => 'still there',
+            (e: Error) => e.name,
+          ),
+      (outcome) => outcome === 'WorkflowNotFoundError',
+    );
+
+    // The same order-created, read again (a replay, or a group whose offsets expired).
+    const before = stats();
+    await produce(eventMessage(event));
+    await eventually('the redelivery handled', stats, (s) => s.alreadyFinal === before.alreadyFinal + 1);
+    expect(stats().started).toBe(before.started);
+    await expect(temporal.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(
+      WorkflowNotFoundError,
+    );
+    expect(
+      logs.some((l) => l.msg === 'order already final; not started again' && l.orderId === event.orderId),
+    ).toBe(true);
   });
 });

@@ -15,6 +15,11 @@ import { main } from '../../../ops/cli';
 import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
 import { reconcile, type ReconcileOptions } from '../../../ops/reconcile';
 import { readTopic } from '../../../core/kafka/topic-reader';
+import type { Connection } from 'mongoose';
+import type { OrderCreatedV1 } from '../../../contracts/events';
+import { connectMongo } from '../../../core/mongo/connection';
+import { newOrder, orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { storedStatus } from '../../../domain/orders/start-order';
 import { orderCreatedEvent, rawMessage } from '../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);
@@ -26,13 +31,35 @@ const kafka = createKafka(config.kafka);
 describe('operator tools (real Kafka and Temporal)', () => {
   let producer: Producer;
   let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  let mongo: Connection;
+  let db: Connection;
+  let orders: OrderModel;
   const workflowIds: string[] = [];
+
+  /** Stores the order of an event with the given status, as the API and then the workflow would have. */
+  async function store(event: OrderCreatedV1, status: 'accepted' | 'completed' = 'accepted'): Promise<void> {
+    const order = newOrder({
+      _id: event.orderId,
+      customerId: event.customerId,
+      email: event.email,
+      currency: event.currency,
+      items: event.items,
+      totalCents: event.totalCents,
+      idempotencyKey: null,
+      requestHash: 'it-ops',
+      createdAt: new Date(event.occurredAt),
+    });
+    await orders.create({ ...order, status });
+  }
 
   beforeAll(async () => {
     await ensureTopics(kafka, [topic, dlqTopic(topic)], { partitions: 3, replicationFactor: 1 });
     producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
     await producer.connect();
     temporal = await connectTemporal(config.temporal);
+    mongo = await connectMongo(config.mongo);
+    db = mongo.useDb(`it_ops_${RUN}`, { useCache: false });
+    orders = orderModel(db);
   });
 
   afterAll(async () => {
@@ -43,6 +70,8 @@ describe('operator tools (real Kafka and Temporal)', () => {
         .catch(() => undefined);
     }
     await temporal?.connection.close();
+    await db?.dropDatabase();
+    await mongo?.close();
     await producer?.disconnect();
     const admin = kafka.admin();
     await admin.connect();
@@ -50,31 +79,52 @@ describe('operator tools (real Kafka and Temporal)', () => {
     await admin.disconnect();
   });
 
-  it('reconciliation starts exactly the missing workflows, and nothing the second time', async () => {
+  it('reconciliation starts exactly the missing workflows, never a finished order, and nothing the second time', async () => {
     const before = new Date();
     const events = Array.from({ length: 50 }, () => orderCreatedEvent());
+    // Plus an order that finished long ago (Temporal has forgotten its run) and one the order store never had.
+    const finished = orderCreatedEvent();
+    const stranger = orderCreatedEvent();
+    await Promise.all(events.map((e) => store(e)));
+    await store(finished, 'completed');
     // Orders accepted while no bridge ran: in the topic, no workflow yet. Plus one message that is not an event.
     await producer.send({
       topic,
       acks: -1,
       messages: [
-        ...events.map((e) => ({ key: e.orderId, value: JSON.stringify(e), headers: eventHeaders(e) })),
+        ...[...events, finished, stranger].map((e) => ({
+          key: e.orderId,
+          value: JSON.stringify(e),
+          headers: eventHeaders(e),
+        })),
         { key: 'junk', value: 'not an event' },
       ],
     });
     workflowIds.push(...events.map((e) => `order-${e.orderId}`));
 
     const reconcileWindow = (window: Pick<ReconcileOptions, 'start' | 'end'>) =>
-      reconcile({ kafka, client: temporal.client, topic, taskQueue, ...window });
+      reconcile({
+        kafka,
+        client: temporal.client,
+        status: storedStatus(orders),
+        topic,
+        taskQueue,
+        ...window,
+      });
     const first = await reconcileWindow({ start: { time: before } });
-    expect(first).toEqual({ seen: 51, existing: 0, started: 50, invalid: 1 });
+    expect(first).toEqual({ seen: 53, existing: 0, final: 1, started: 50, unknown: 1, invalid: 1 });
     for (const e of events.slice(0, 5)) {
       const run = await temporal.client.workflow.getHandle(`order-${e.orderId}`).describe();
       expect(run.taskQueue).toBe(taskQueue);
     }
 
     const second = await reconcileWindow({ start: { time: before } });
-    expect(second).toEqual({ seen: 51, existing: 50, started: 0, invalid: 1 });
+    expect(second).toEqual({ seen: 53, existing: 50, final: 1, started: 0, unknown: 1, invalid: 1 });
+    for (const never of [finished, stranger]) {
+      await expect(temporal.client.workflow.getHandle(`order-${never.orderId}`).describe()).rejects.toThrow(
+        WorkflowNotFoundError,
+      );
+    }
 
     // A window that ends before the orders were sent sees none of them.
     const none = await reconcileWindow({ start: { beginning: true }, end: before });

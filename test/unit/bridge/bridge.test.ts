@@ -10,6 +10,7 @@ import type {
 } from 'kafkajs';
 import pino from 'pino';
 import { OrderBridge } from '../../../bridge/bridge';
+import type { StoredStatus } from '../../../domain/orders/start-order';
 import type { WorkflowStarter } from '../../../domain/orders/workflow-start';
 import type { ProcessOrderInput } from '../../../contracts/order-workflow';
 import { orderCreatedEvent, orderCreatedMessage, rawMessage } from '../../support/order-events';
@@ -24,6 +25,8 @@ const PARTITION = 2;
 function harness(
   startBehaviour: (orderId: string, attempt: number) => Promise<void>,
   backoff = { initialMs: 1, maxMs: 4 },
+  /** What the order store says of an order; every order is stored and in flight unless a test says otherwise. */
+  status: StoredStatus = async () => 'accepted',
 ) {
   const journal: string[] = [];
   const dlq: ProducerRecord[] = [];
@@ -69,6 +72,7 @@ function harness(
   const bridge = new OrderBridge({
     kafka,
     client,
+    status,
     logger: pino({ level: 'silent' }),
     groupId: 'unit-bridge',
     partitionsConcurrency: 4,
@@ -134,7 +138,13 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
       'resolve 12',
       `commit ${TOPIC}/${PARTITION}@13`,
     ]);
-    expect(h.bridge.stats()).toEqual({ started: 2, alreadyStarted: 0, deadLettered: 1, retried: 0 });
+    expect(h.bridge.stats()).toEqual({
+      started: 2,
+      alreadyStarted: 0,
+      alreadyFinal: 0,
+      deadLettered: 1,
+      retried: 0,
+    });
   });
 
   it('counts an existing workflow as done', async () => {
@@ -146,6 +156,65 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
     await h.runBatch([orderCreatedMessage(a, '0')]);
     expect(h.journal).toEqual([`start ${a.orderId} #1`, 'resolve 0', `commit ${TOPIC}/${PARTITION}@1`]);
     expect(h.bridge.stats()).toMatchObject({ started: 0, alreadyStarted: 1 });
+  });
+
+  it('starts nothing for an order whose stored outcome is final, whatever Temporal still remembers', async () => {
+    const done = orderCreatedEvent();
+    const fresh = orderCreatedEvent();
+    const h = harness(
+      async () => undefined,
+      undefined,
+      async (orderId) => (orderId === done.orderId ? 'completed' : 'accepted'),
+    );
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(done, '3'), orderCreatedMessage(fresh, '4')]);
+    expect(h.journal).toEqual([
+      'resolve 3',
+      `start ${fresh.orderId} #1`,
+      'resolve 4',
+      `commit ${TOPIC}/${PARTITION}@5`,
+    ]);
+    expect(h.bridge.stats()).toEqual({
+      started: 1,
+      alreadyStarted: 0,
+      alreadyFinal: 1,
+      deadLettered: 0,
+      retried: 0,
+    });
+  });
+
+  it('dead-letters an order-created whose order the store does not have, and starts nothing for it', async () => {
+    const stranger = orderCreatedEvent();
+    const h = harness(
+      async () => undefined,
+      undefined,
+      async () => null,
+    );
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(stranger, '6')]);
+    expect(h.journal).toEqual(['dlq 6', 'resolve 6', `commit ${TOPIC}/${PARTITION}@7`]);
+    expect(h.dlq[0]!.messages[0]!.headers!['dlq-error']).toBe(
+      `UnknownOrderError: no order ${stranger.orderId} in the order store`,
+    );
+  });
+
+  it('waits out an order store that does not answer, then starts the order', async () => {
+    const a = orderCreatedEvent();
+    let asked = 0;
+    const h = harness(
+      async () => undefined,
+      undefined,
+      async () => {
+        asked += 1;
+        if (asked <= 7) throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoNetworkError' });
+        return 'accepted';
+      },
+    );
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(a, '2')]);
+    expect(h.journal).toEqual([`start ${a.orderId} #1`, 'resolve 2', `commit ${TOPIC}/${PARTITION}@3`]);
+    expect(h.dlq).toHaveLength(0);
+    expect(h.bridge.stats()).toMatchObject({ started: 1, retried: 7 });
   });
 
   it('retries a transient failure and resolves the message only once the start succeeded', async () => {
@@ -162,7 +231,13 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
       'resolve 5',
       `commit ${TOPIC}/${PARTITION}@6`,
     ]);
-    expect(h.bridge.stats()).toEqual({ started: 1, alreadyStarted: 0, deadLettered: 0, retried: 2 });
+    expect(h.bridge.stats()).toEqual({
+      started: 1,
+      alreadyStarted: 0,
+      alreadyFinal: 0,
+      deadLettered: 0,
+      retried: 2,
+    });
   });
 
   it('waits out a start error of unknown kind like an outage: never dead-letters the order, however many attempts', async () => {
@@ -183,7 +258,13 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
       `commit ${TOPIC}/${PARTITION}@9`,
     ]);
     expect(h.dlq).toHaveLength(0);
-    expect(h.bridge.stats()).toEqual({ started: 2, alreadyStarted: 0, deadLettered: 0, retried: 8 });
+    expect(h.bridge.stats()).toEqual({
+      started: 2,
+      alreadyStarted: 0,
+      alreadyFinal: 0,
+      deadLettered: 0,
+      retried: 8,
+    });
   });
 
   it('never dead-letters while Temporal is unavailable: retries until it is back', async () => {
@@ -257,6 +338,12 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
       `start ${failing.orderId} #1`,
       `commit ${TOPIC}/${PARTITION}@21`,
     ]);
-    expect(h.bridge.stats()).toEqual({ started: 1, alreadyStarted: 0, deadLettered: 0, retried: 1 });
+    expect(h.bridge.stats()).toEqual({
+      started: 1,
+      alreadyStarted: 0,
+      alreadyFinal: 0,
+      deadLettered: 0,
+      retried: 1,
+    });
   });
 });

@@ -1,0 +1,59 @@
+import { PROCESS_ORDER_WORKFLOW } from '../../contracts/order-workflow';
+import type { OrderCreatedV1, OrderStatus } from '../../contracts/events';
+import { classifyStartFailure } from '../../core/temporal/start-failures';
+import type { OrderModel } from './order-model';
+import { isFinalStatus } from './status';
+import { processOrderStartOptions, type WorkflowStarter } from './workflow-start';
+
+/** What the order's own store says of it: its status, or null when it has no such order. */
+export type StoredStatus = (orderId: string) => Promise<OrderStatus | null>;
+
+export function storedStatus(orders: OrderModel): StoredStatus {
+  return async (orderId) =>
+    (await orders.findById(orderId, { status: 1 }).lean<{ status: OrderStatus }>())?.status ?? null;
+}
+
+/** An `order-created` for an order the order store does not have: nothing to process, and nobody to charge. */
+export class UnknownOrderError extends Error {
+  constructor(readonly orderId: string) {
+    super(`no order ${orderId} in the order store`);
+    this.name = 'UnknownOrderError';
+  }
+}
+
+export type StartOutcome =
+  /** The order's workflow was started now. */
+  | 'started'
+  /** Its workflow exists (running, or closed and still retained by Temporal): nothing to do. */
+  | 'alreadyStarted'
+  /** The order's outcome is final in its store: it is never started again, whatever Temporal still remembers. */
+  | 'alreadyFinal';
+
+export interface StartOrderDeps {
+  client: WorkflowStarter;
+  status: StoredStatus;
+  taskQueue: string;
+  /** Deadline of the start call, so a hung server cannot stall the caller indefinitely. */
+  startTimeoutMs: number;
+}
+
+/**
+ * Starts an order's workflow, once, for the bridge and the reconciler alike. The order's own store is asked first:
+ * Temporal forgets closed workflows after the namespace's retention, and Kafka can hand the same `order-created` out
+ * again long after (a replay, a group whose offsets expired), so Temporal's duplicate check alone would run a
+ * finished order again, reserve and charge it again. Throws UnknownOrderError when the store has no such order.
+ */
+export async function startOrder(deps: StartOrderDeps, event: OrderCreatedV1): Promise<StartOutcome> {
+  const status = await deps.status(event.orderId);
+  if (status === null) throw new UnknownOrderError(event.orderId);
+  if (isFinalStatus(status)) return 'alreadyFinal';
+  try {
+    await deps.client.withDeadline(Date.now() + deps.startTimeoutMs, () =>
+      deps.client.workflow.start(PROCESS_ORDER_WORKFLOW, processOrderStartOptions(event, deps.taskQueue)),
+    );
+    return 'started';
+  } catch (err) {
+    if (classifyStartFailure(err) === 'already-started') return 'alreadyStarted';
+    throw err;
+  }
+}
