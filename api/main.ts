@@ -20,7 +20,7 @@ runProcess('api', async (config, logger) => {
     temporal,
     logger,
     gatewaySwitch: new GatewaySwitch(mongo),
-    readiness: apiReadiness({ mongo, kafkaAdmin, temporal: temporal.connection }),
+    readiness: apiReadiness({ mongo, orders, kafkaAdmin, temporal: temporal.connection }),
   });
 
   const server = await listen(app, config.api.host, config.api.port);

@@ -3,7 +3,9 @@ import { eventHeaders, eventKey, type OrderCreatedV1 } from '../contracts/events
 import type { Logger } from '../core/logger';
 import { isDuplicateKey } from '../core/mongo/connection';
 import { PollLoop } from '../core/poll-loop';
-import { outboxModel, type OrderDoc, type OrderModel, type OutboxModel } from '../domain/orders/order-model';
+import type { OrderDoc, OrderModel } from '../domain/orders/order-model';
+import { outboxModel, park, UNPARKED, type OutboxEntryDoc, type OutboxModel } from '../domain/orders/outbox';
+import { describeError } from '../core/kafka/dlq';
 import { TOPICS } from '../contracts/topics';
 import { orderCreatedEvent } from '../domain/orders/order-created-event';
 
@@ -19,6 +21,10 @@ export interface OutboxRelayDeps {
    * list existed, or whose entry was dropped as orphaned while the API was still stuck between its two writes.
    */
   sweepMs?: number;
+  /** Times the broker may refuse an order's own message before the order is parked (default 3). */
+  maxRejections?: number;
+  /** Default `order-created`; tests publish to a topic of their own. */
+  topic?: string;
 }
 
 /** The longest wait between passes while Kafka keeps failing. */
@@ -26,6 +32,25 @@ const MAX_BACKOFF_MS = 5_000;
 /** An outbox entry older than this with no order behind it is an API write that never completed. */
 const ORPHAN_AFTER_MS = 5 * 60_000;
 const DEFAULT_SWEEP_MS = 5 * 60_000;
+const DEFAULT_MAX_REJECTIONS = 3;
+
+/**
+ * kafkajs' protocol errors that refuse a record itself, whatever the broker's health: publishing the same message
+ * again cannot succeed. Everything else (connections, leaders, timeouts) is an outage to wait out.
+ */
+const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+]);
+
+function isRecordRejection(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && RECORD_REJECTIONS.has(type)) return true;
+  }
+  return false;
+}
 
 /**
  * Publishes accepted orders to `order-created`, found through the outbox list (`order_outbox`), so a pass reads
@@ -60,47 +85,78 @@ export class OutboxRelay {
     return this.loop.stop();
   }
 
-  /** One pass: publishes up to batchSize pending orders, oldest first. Returns how many; throws if Kafka failed. */
+  /**
+   * One pass: publishes up to batchSize pending orders, oldest first. Returns how many; throws if Kafka failed (an
+   * outage: every order stays pending). An order that cannot be published by itself is parked instead, so the
+   * orders behind it keep flowing.
+   */
   async publishPending(): Promise<number> {
-    const { orders, producer, logger, batchSize } = this.deps;
+    const { orders, logger, batchSize } = this.deps;
     if (Date.now() - this.lastSweep >= (this.deps.sweepMs ?? DEFAULT_SWEEP_MS)) await this.sweep();
 
-    const entries = await this.outbox.find().sort({ createdAt: 1, _id: 1 }).limit(batchSize).lean();
+    const entries = await this.outbox.find(UNPARKED).sort({ createdAt: 1, _id: 1 }).limit(batchSize).lean();
     if (entries.length === 0) return 0;
     const found = await Promise.all(entries.map((e) => orders.findById(e._id).lean<OrderDoc>()));
-    const pending: OrderDoc[] = [];
+    const pending: { order: OrderDoc; entry: OutboxEntryDoc }[] = [];
     const done: string[] = [];
     entries.forEach((entry, i) => {
       const order = found[i];
-      if (order?.publishState === 'pending') pending.push(order);
+      if (order?.publishState === 'pending') pending.push({ order, entry });
       else if (order || Date.now() - entry.createdAt.getTime() > ORPHAN_AFTER_MS) done.push(entry._id);
     });
     if (done.length > 0) await this.outbox.deleteMany({ _id: { $in: done } });
-    if (pending.length === 0) return 0;
 
-    const events: OrderCreatedV1[] = [];
-    for (const order of pending) {
+    const events: { event: OrderCreatedV1; entry: OutboxEntryDoc }[] = [];
+    for (const { order, entry } of pending) {
       try {
-        events.push(orderCreatedEvent(order));
+        events.push({ event: orderCreatedEvent(order), entry });
       } catch (err) {
-        // The API validated it, so this is a bug or a hand-edited document: keep it pending for a human, and
-        // do not let it hold back the orders around it.
-        logger
-          .child({ orderId: order._id })
-          .error({ err }, 'order cannot be turned into a valid order-created');
-        await this.recordFailure([order._id], err);
+        // The API validated it, so this is a bug or a hand-edited document: no retry will change it.
+        await this.park(order._id, `cannot be turned into a valid order-created: ${describeError(err)}`);
       }
     }
     if (events.length === 0) return 0;
-    const ids = events.map((e) => e.orderId);
 
+    try {
+      await this.send(events.map((e) => e.event));
+      await this.markPublished(events.map((e) => e.event.orderId));
+      return events.length;
+    } catch (err) {
+      if (!isRecordRejection(err)) {
+        await this.failed(
+          events.map((e) => e.event.orderId),
+          err,
+        );
+        throw err;
+      }
+    }
+    // The broker refused a message of the batch itself: find which, one at a time, and publish the others.
+    let published = 0;
+    for (const { event, entry } of events) {
+      try {
+        await this.send([event]);
+        await this.markPublished([event.orderId]);
+        published += 1;
+      } catch (err) {
+        if (!isRecordRejection(err)) {
+          await this.failed([event.orderId], err);
+          throw err;
+        }
+        await this.rejected(entry, err);
+      }
+    }
+    return published;
+  }
+
+  private async send(events: OrderCreatedV1[]): Promise<void> {
+    const { producer } = this.deps;
     try {
       if (!this.connected) {
         await producer.connect();
         this.connected = true;
       }
       await producer.send({
-        topic: TOPICS.orderCreated,
+        topic: this.deps.topic ?? TOPICS.orderCreated,
         acks: -1,
         messages: events.map((e) => ({
           key: eventKey(e),
@@ -110,27 +166,54 @@ export class OutboxRelay {
       });
     } catch (err) {
       // Reconnect from scratch next time: a producer whose broker went away does not always recover by itself.
-      if (this.connected) await producer.disconnect().catch(() => undefined);
-      this.connected = false;
-      await this.recordFailure(ids, err);
-      logger.warn({ orderIds: ids, err }, 'order-created not published; will retry');
+      if (!isRecordRejection(err)) {
+        if (this.connected) await producer.disconnect().catch(() => undefined);
+        this.connected = false;
+      }
       throw err;
     }
+  }
 
-    // One write per order, by _id alone: FerretDB answers any other filter by reading the whole collection.
+  /** One write per order, by _id alone: FerretDB answers any other filter by reading the whole collection. */
+  private async markPublished(ids: string[]): Promise<void> {
     // Marking an order a concurrent relay marked already changes nothing that matters.
     const publishedAt = new Date();
     await Promise.all(
       ids.map((_id) =>
-        orders.updateOne(
+        this.deps.orders.updateOne(
           { _id },
           { $set: { publishState: 'published', publishedAt, lastPublishError: null } },
         ),
       ),
     );
     await this.outbox.deleteMany({ _id: { $in: ids } });
-    for (const id of ids) logger.child({ orderId: id }).info('order-created published');
-    return ids.length;
+    for (const id of ids) this.deps.logger.child({ orderId: id }).info('order-created published');
+  }
+
+  /** Kafka is unreachable or failing for everyone: the orders stay pending, their attempts counted. */
+  private async failed(ids: string[], err: unknown): Promise<void> {
+    await this.recordFailure(ids, err);
+    this.deps.logger.warn({ orderIds: ids, err }, 'order-created not published; will retry');
+  }
+
+  /** The broker refused this order's message: counted, and parked once it has been refused often enough. */
+  private async rejected(entry: OutboxEntryDoc, err: unknown): Promise<void> {
+    const rejections = (entry.rejections ?? 0) + 1;
+    const reason = `Kafka refused its order-created ${rejections} times: ${describeError(err)}`;
+    await this.recordFailure([entry._id], err);
+    if (rejections >= (this.deps.maxRejections ?? DEFAULT_MAX_REJECTIONS)) {
+      await this.park(entry._id, reason);
+      return;
+    }
+    await this.outbox.updateOne({ _id: entry._id }, { $set: { rejections } });
+    this.deps.logger
+      .child({ orderId: entry._id })
+      .warn({ err, rejections }, 'order-created refused; will retry');
+  }
+
+  private async park(orderId: string, reason: string): Promise<void> {
+    await park(this.deps.orders, orderId, reason);
+    this.deps.logger.child({ orderId }).error({ reason }, 'order parked: the relay cannot publish it');
   }
 
   /** Puts every pending order on the outbox list; a scan of all orders, so it runs seldom (sweepMs). */

@@ -88,6 +88,13 @@ const envSchema = z.object({
     .enum(['beginning', 'end'], { error: 'expected beginning or end' })
     .default('beginning'),
 
+  STALE_ORDER_AFTER_MS: positiveInt.default(10 * 60_000),
+  STALE_ORDER_SWEEP_MS: z.coerce
+    .number({ error: 'expected milliseconds, 0 for no sweep' })
+    .int('expected milliseconds, 0 for no sweep')
+    .nonnegative('expected milliseconds, 0 for no sweep')
+    .default(5 * 60_000),
+
   BRIDGE_GROUP_ID: z.string().min(1).default('order-bridge'),
   BRIDGE_PARTITIONS_CONCURRENCY: upTo(64).default(6),
 
@@ -195,6 +202,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
     },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    /**
+     * An order still `accepted` this long after it was accepted is stale (a workflow records `processing` within
+     * seconds of its start): the bridge's sweep, every `sweepMs` (0: none), and `npm run orders -- reconcile
+     * --stale` put it back on its way.
+     */
+    staleOrders: { afterMs: e.STALE_ORDER_AFTER_MS, sweepMs: e.STALE_ORDER_SWEEP_MS },
     bridge: {
       groupId: e.BRIDGE_GROUP_ID,
       partitionsConcurrency: e.BRIDGE_PARTITIONS_CONCURRENCY,

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TASK_QUEUES } from '../contracts/task-queues';
 import { loadConfig } from '../core/config';
 import { createKafka } from '../core/kafka/client';
 import type { Start } from '../core/kafka/topic-reader';
@@ -11,6 +12,7 @@ import { connectMongo } from '../core/mongo/connection';
 import { connectTemporal } from '../core/temporal/connection';
 import { orderModel } from '../domain/orders/order-model';
 import { retryFailedOrders, retryOrder } from '../domain/orders/retry';
+import { reconcileStale } from '../domain/orders/stale';
 import { storedStatus } from '../domain/orders/start-order';
 import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { listDeadLetters, replayDeadLetters } from './dlq';
@@ -174,6 +176,41 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
           console.log(
             `seen ${report.seen}, already running ${report.existing}, already final ${report.final}, ` +
               `started ${report.started}, unknown order ${report.unknown}, invalid ${report.invalid}`,
+          );
+        }),
+      );
+    });
+
+  cli
+    .command('reconcile')
+    .summary('put orders stuck in accepted back on their way (--stale)')
+    .description(
+      'Reconciliation driven by the order store: every order still accepted after the threshold is put back on\n' +
+        'its way. One not yet published (or parked by the outbox relay) goes back on the outbox list; one\n' +
+        'published but never started (its order-created dead-lettered, or lost) is started, as the bridge would.\n' +
+        'Safe to repeat. The bridge runs the same sweep every STALE_ORDER_SWEEP_MS.',
+    )
+    .option('--stale', 'orders accepted for longer than --older-than (required: the only mode so far)')
+    .option('--older-than <minutes>', 'the threshold (default: STALE_ORDER_AFTER_MS)', wholeNumber)
+    .option('--limit <n>', 'at most this many orders, oldest first', wholeNumber, 10_000)
+    .action(async (opts: { stale?: boolean; olderThan?: number; limit: number }) => {
+      if (!opts.stale)
+        throw new UsageError('reconcile: expected --stale (replay --from re-reads Kafka instead)');
+      const config = loadConfig();
+      await withMongo((mongo) =>
+        withTemporal(async (client) => {
+          const report = await reconcileStale(
+            orderModel(mongo),
+            { client, taskQueue: TASK_QUEUES.orders, startTimeoutMs: 10_000 },
+            {
+              olderThanMs:
+                opts.olderThan === undefined ? config.staleOrders.afterMs : opts.olderThan * 60_000,
+              limit: opts.limit,
+            },
+          );
+          console.log(
+            `stale ${report.stale}: requeued for publishing ${report.requeued}, started ${report.started}, ` +
+              `already started ${report.alreadyStarted}`,
           );
         }),
       );

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import { newOrder, outboxModel, type OrderDoc } from '../../domain/orders/order-model';
+import { newOrder, type OrderDoc } from '../../domain/orders/order-model';
+import { outboxModel } from '../../domain/orders/outbox';
 import { priceOrder } from '../../domain/catalogue/pricing';
 import type { AppDeps, RegisterRoutes } from '../deps';
 import { ApiError, parseOrThrow, unavailable, validationFailed } from '../../core/http/errors';

@@ -3,9 +3,12 @@ import { ORDER_STATUSES, type FailureReason, type OrderLine, type OrderStatus } 
 import { failureReasonSchema, orderLineSchema } from './mongo-schemas';
 import { modelOn } from '../../core/mongo/connection';
 
+export const PUBLISH_STATES = ['pending', 'published', 'parked'] as const;
+export type PublishState = (typeof PUBLISH_STATES)[number];
+
 /**
  * An accepted order. `publishState` says whether its `order-created` is out; the outbox relay publishes pending
- * ones and marks them published. The relay finds them through `order_outbox` (below), a collection that holds
+ * ones and marks them published. The relay finds them through the outbox list (outbox.ts), a collection that holds
  * only what is in flight, so finding the pending orders never means reading every order ever accepted.
  */
 export interface OrderDoc {
@@ -23,7 +26,8 @@ export interface OrderDoc {
   requestHash: string;
   createdAt: Date;
   updatedAt: Date;
-  publishState: 'pending' | 'published';
+  /** `parked`: the relay gave up on publishing it (the reason in lastPublishError); see outbox.ts. */
+  publishState: PublishState;
   publishAttempts: number;
   publishedAt: Date | null;
   lastPublishError: string | null;
@@ -76,7 +80,7 @@ const orderSchema = new Schema<OrderDoc>(
     requestHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
-    publishState: { type: String, enum: ['pending', 'published'], required: true },
+    publishState: { type: String, enum: PUBLISH_STATES, required: true },
     publishAttempts: { type: Number, default: 0 },
     publishedAt: { type: Date, default: null },
     lastPublishError: { type: String, default: null },
@@ -97,25 +101,4 @@ export type OrderModel = Model<OrderDoc>;
 
 export function orderModel(connection: Connection): OrderModel {
   return modelOn(connection, 'Order', orderSchema);
-}
-
-/**
- * The outbox's work list: one entry per order whose `order-created` may not be out yet, written by the API BEFORE
- * the order (so no accepted order lacks one) and deleted by the relay once the order is published. An entry whose
- * order was never stored (the API failed between the two writes, and answered no 2xx) is dropped after a while.
- */
-export interface OutboxEntryDoc {
-  _id: string; // orderId
-  createdAt: Date;
-}
-
-const outboxSchema = new Schema<OutboxEntryDoc>(
-  { _id: { type: String, required: true }, createdAt: { type: Date, required: true } },
-  { collection: 'order_outbox', versionKey: false, autoIndex: false },
-);
-
-export type OutboxModel = Model<OutboxEntryDoc>;
-
-export function outboxModel(connection: Connection): OutboxModel {
-  return modelOn(connection, 'OutboxEntry', outboxSchema);
 }

@@ -15,6 +15,7 @@ import { apiReadiness, probeKafkaAdmin } from '../../../api/readiness';
 import { connectMongo } from '../../../core/mongo/connection';
 import { CATALOGUE } from '../../../domain/catalogue/catalogue';
 import type { OrderDoc } from '../../../domain/orders/order-model';
+import { park, requeue } from '../../../domain/orders/outbox';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
 
 let api: ApiHarness;
@@ -518,15 +519,37 @@ describe('health, docs and unknown routes', () => {
     expect(res.status).toBe(200);
     const report = ReadinessReport.parse(res.body);
     expect(report.ok).toBe(true);
-    expect(Object.keys(report.checks).sort()).toEqual(['kafka', 'mongo', 'temporal']);
+    expect(Object.keys(report.checks).sort()).toEqual(['kafka', 'mongo', 'outbox', 'temporal']);
     expect(Object.values(report.checks).every((c) => c.ok)).toBe(true);
+  });
+
+  it('GET /readyz reports orders the outbox relay parked, without taking the API out of traffic', async () => {
+    const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
+    await park(api.orders, created.orderId, 'Kafka refused its order-created 3 times: too large');
+    try {
+      const res = await request(api.app).get('/readyz');
+      expect(res.status).toBe(200);
+      const report = ReadinessReport.parse(res.body);
+      expect(report.ok).toBe(true);
+      expect(report.checks.outbox).toEqual({
+        ok: false,
+        required: false,
+        detail: expect.stringMatching(/^1 parked \(see npm run orders -- reconcile --stale\), \d+ waiting/),
+      });
+    } finally {
+      await requeue(api.orders, created.orderId, new Date(created.createdAt));
+    }
+    expect((await request(api.app).get('/readyz')).body.checks.outbox.ok).toBe(true);
   });
 
   it('GET /readyz stays 200 while Kafka and Temporal are down: they are reported, not gating', async () => {
     const kafkaAdmin = probeKafkaAdmin({ ...api.config.kafka, brokers: ['127.0.0.1:1'] });
     // No retry interceptor: the check fails at once, and no retry outlives the test's connection.
     const temporal = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
-    const app = createApp({ ...api.deps, readiness: apiReadiness({ mongo: api.db, kafkaAdmin, temporal }) });
+    const app = createApp({
+      ...api.deps,
+      readiness: apiReadiness({ mongo: api.db, orders: api.orders, kafkaAdmin, temporal }),
+    });
     try {
       const res = await request(app).get('/readyz');
       expect(res.status).toBe(200);
@@ -549,7 +572,12 @@ describe('health, docs and unknown routes', () => {
     const kafkaAdmin = probeKafkaAdmin(api.config.kafka);
     const app = createApp({
       ...api.deps,
-      readiness: apiReadiness({ mongo: gone, kafkaAdmin, temporal: api.temporal.connection }),
+      readiness: apiReadiness({
+        mongo: gone,
+        orders: api.orders,
+        kafkaAdmin,
+        temporal: api.temporal.connection,
+      }),
     });
     try {
       const res = await request(app).get('/readyz');

@@ -40,7 +40,7 @@ export async function startApi(): Promise<ApiHarness> {
     temporal,
     logger: createLogger('it-api', 'silent'),
     gatewaySwitch: new GatewaySwitch(db),
-    readiness: apiReadiness({ mongo: db, kafkaAdmin, temporal: temporal.connection }),
+    readiness: apiReadiness({ mongo: db, orders, kafkaAdmin, temporal: temporal.connection }),
   };
   return {
     app: createApp(deps),

@@ -8,14 +8,8 @@ import { eventIdFor, OrderCreatedV1 } from '../../../contracts/events';
 import { createKafka } from '../../../core/kafka/client';
 import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
-import {
-  newOrder,
-  orderModel,
-  outboxModel,
-  type OrderDoc,
-  type OrderModel,
-  type OutboxModel,
-} from '../../../domain/orders/order-model';
+import { newOrder, orderModel, type OrderDoc, type OrderModel } from '../../../domain/orders/order-model';
+import { outboxCounts, outboxModel, type OutboxModel } from '../../../domain/orders/outbox';
 import { priceOrder } from '../../../domain/catalogue/pricing';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { TOPICS } from '../../../contracts/topics';
@@ -274,8 +268,80 @@ it('finds pending orders missing from the outbox list by a sweep, and drops entr
   expect((await orders.findById(unlisted!._id).lean<OrderDoc>())?.publishState).toBe('published');
   expectPublishedOnce(await readEvents(from, [unlisted!._id]), [unlisted!]);
   const left = new Set(
-    (await outbox.find({ _id: { $in: [orphan, young, unlisted!._id] } }).lean()).map((e) => e._id),
+    (await outbox.find({ _id: { $in: [orphan, young, unlisted!._id] } }).lean()).map(
+      (e: { _id: string }) => e._id,
+    ),
   );
   expect(left).toEqual(new Set([young]));
   await outbox.deleteOne({ _id: young });
+});
+
+it('parks an order that cannot be turned into a valid order-created, and publishes the others in the same pass', async () => {
+  const from = await endOffsets();
+  const [before] = await insertOrders(1);
+  // A hand-edited document: a currency the contract does not know.
+  const [broken] = await insertOrders(1, { currency: 'XXX' });
+  const [after] = await insertOrders(1);
+  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100 });
+
+  expect(await relay.publishPending()).toBe(2);
+  expect(await orders.findById(broken!._id).lean<OrderDoc>()).toMatchObject({
+    publishState: 'parked',
+    lastPublishError: expect.stringMatching(/^cannot be turned into a valid order-created: .*currency/),
+  });
+  expect(await outbox.findById(broken!._id).lean()).toMatchObject({ parkedAt: expect.any(Date) });
+  expect((await outboxCounts(orders)).parked).toBeGreaterThanOrEqual(1);
+  // Parked, it holds nothing up and is not tried again.
+  expect(await relay.publishPending()).toBe(0);
+  expectPublishedOnce(await readEvents(from, [before!._id, after!._id]), [before!, after!]);
+});
+
+it('parks an order whose message the broker keeps refusing, after 3 refusals, while the others keep flowing', async () => {
+  // A topic whose record batches may not exceed 1500 bytes: one order of 40 lines is refused, a small one is not.
+  const small = `it-outbox-small-${randomUUID()}`;
+  await admin.createTopics({
+    topics: [
+      {
+        topic: small,
+        numPartitions: 1,
+        replicationFactor: 1,
+        configEntries: [{ name: 'max.message.bytes', value: '1500' }],
+      },
+    ],
+    waitForLeaders: true,
+  });
+  try {
+    const priced = priceOrder(
+      'EUR',
+      Array.from({ length: 40 }, (_, i) => ({ sku: i % 2 ? 'KB-001' : 'CB-005', quantity: i + 1 })),
+    );
+    if (!priced.ok) throw new Error('the catalogue lost a SKU');
+    const [n1] = await insertOrders(1);
+    const [big] = await insertOrders(1, {
+      items: Array.from({ length: 40 }, (_, i) => ({
+        ...priced.lines[0]!,
+        sku: `SKU-${i}`,
+        name: 'x'.repeat(30),
+      })),
+    });
+    const [n2] = await insertOrders(1);
+    const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100, topic: small });
+
+    expect(await relay.publishPending()).toBe(2);
+    expect(await outbox.findById(big!._id).lean()).toMatchObject({ rejections: 1, parkedAt: null });
+    const [n3] = await insertOrders(1);
+    expect(await relay.publishPending()).toBe(1);
+    expect(await relay.publishPending()).toBe(0);
+    const parked = await orders.findById(big!._id).lean<OrderDoc>();
+    expect(parked).toMatchObject({
+      publishState: 'parked',
+      lastPublishError: expect.stringMatching(/^Kafka refused its order-created 3 times: .*max message size/),
+      publishAttempts: 3,
+    });
+    for (const id of [n1!._id, n2!._id, n3!._id]) {
+      expect((await orders.findById(id).lean<OrderDoc>())?.publishState).toBe('published');
+    }
+  } finally {
+    await admin.deleteTopics({ topics: [small] }).catch(() => undefined);
+  }
 });

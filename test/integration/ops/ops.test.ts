@@ -18,7 +18,9 @@ import { readTopic } from '../../../core/kafka/topic-reader';
 import type { Connection } from 'mongoose';
 import type { OrderCreatedV1 } from '../../../contracts/events';
 import { connectMongo } from '../../../core/mongo/connection';
-import { newOrder, orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { newOrder, orderModel, type OrderDoc, type OrderModel } from '../../../domain/orders/order-model';
+import { outboxCounts, outboxModel, park } from '../../../domain/orders/outbox';
+import { reconcileStale } from '../../../domain/orders/stale';
 import { storedStatus } from '../../../domain/orders/start-order';
 import { orderCreatedEvent, rawMessage } from '../../support/order-events';
 
@@ -47,7 +49,8 @@ describe('operator tools (real Kafka and Temporal)', () => {
       totalCents: event.totalCents,
       idempotencyKey: null,
       requestHash: 'it-ops',
-      createdAt: new Date(event.occurredAt),
+      // Accepted just now: only the stale test makes orders old, on purpose.
+      createdAt: new Date(),
     });
     await orders.create({ ...order, status });
   }
@@ -195,5 +198,49 @@ describe('operator tools (real Kafka and Temporal)', () => {
       WorkflowNotFoundError,
     );
     expect(() => readDlqHeaders({})).toThrow(/not a dead letter/);
+  });
+
+  it('reconcile --stale puts every order stuck in accepted back on its way, and leaves the rest alone', async () => {
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const outbox = outboxModel(db);
+    const make = async (overrides: Partial<OrderDoc>) => {
+      const event = orderCreatedEvent();
+      await store(event);
+      await orders.updateOne({ _id: event.orderId }, { $set: overrides });
+      return event.orderId;
+    };
+    // Published 20 minutes ago, but its order-created was dead-lettered: no workflow.
+    const dropped = await make({ createdAt: ago(20), publishState: 'published', publishedAt: ago(20) });
+    // Never published, and its outbox entry lost.
+    const unlisted = await make({ createdAt: ago(30), publishState: 'pending' });
+    // Parked by the relay.
+    const parkedId = await make({ createdAt: ago(40), publishState: 'pending' });
+    await outbox.create({ _id: parkedId, createdAt: ago(40) });
+    await park(orders, parkedId, 'cannot be turned into a valid order-created: test');
+    // Left alone: accepted a moment ago, and finished long ago.
+    const young = await make({ createdAt: ago(1), publishState: 'published' });
+    const done = await make({ createdAt: ago(50), publishState: 'published', status: 'completed' });
+    workflowIds.push(...[dropped, young, done].map((id) => `order-${id}`));
+
+    const starter = { client: temporal.client, taskQueue, startTimeoutMs: 10_000 };
+    const first = await reconcileStale(orders, starter, { olderThanMs: 10 * 60_000, limit: 100 });
+    expect(first).toEqual({ stale: 3, requeued: 2, started: 1, alreadyStarted: 0 });
+
+    const run = await temporal.client.workflow.getHandle(`order-${dropped}`).describe();
+    expect(run.taskQueue).toBe(taskQueue);
+    for (const id of [unlisted, parkedId]) {
+      expect(await orders.findById(id).lean<OrderDoc>()).toMatchObject({ publishState: 'pending' });
+      expect(await outbox.findById(id).lean()).toMatchObject({ parkedAt: null, rejections: 0 });
+    }
+    expect((await outboxCounts(orders)).parked).toBe(0);
+    for (const id of [young, done]) {
+      await expect(temporal.client.workflow.getHandle(`order-${id}`).describe()).rejects.toThrow(
+        WorkflowNotFoundError,
+      );
+    }
+
+    // Again: the started one is known to Temporal now, the requeued ones wait for the relay, nothing new starts.
+    const second = await reconcileStale(orders, starter, { olderThanMs: 10 * 60_000, limit: 100 });
+    expect(second).toEqual({ stale: 3, requeued: 2, started: 0, alreadyStarted: 1 });
   });
 });

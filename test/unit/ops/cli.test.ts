@@ -32,7 +32,7 @@ describe('npm run orders (the operator CLI)', () => {
       expect(code).toBe(0);
       expect(err).toBe('');
       expect(out).toMatch(/^Usage: npm run orders -- \[options\] \[command\]/);
-      for (const command of ['retry', 'gateway', 'replay', 'dlq'])
+      for (const command of ['retry', 'gateway', 'replay', 'reconcile', 'dlq'])
         expect(out).toMatch(new RegExp(`\\n  ${command} `));
       expect(out).toContain('Exit status: 0 done, 1 refused or failed, 2 bad usage');
     },
@@ -46,6 +46,10 @@ describe('npm run orders (the operator CLI)', () => {
     [
       ['gateway', '-h'],
       ['[state]', '--reason <text>'],
+    ],
+    [
+      ['reconcile', '--help'],
+      ['--stale', '--older-than <minutes>', '--limit <n>'],
     ],
     [
       ['replay', '--help'],
@@ -70,6 +74,7 @@ describe('npm run orders (the operator CLI)', () => {
     ],
     [['gateway', 'sideways'], /'sideways' is invalid for argument 'state'. Allowed choices are on, off/],
     [['replay'], /required option '--from <time\|offset>' not specified/],
+    [['reconcile'], /reconcile: expected --stale/],
     [['replay', '--from', 'yesterday'], /'yesterday' is invalid. expected an ISO 8601 time/],
     [['dlq', 'replay', 'order-created', '--value', '{}'], /give its --id too/],
   ])('%j is bad usage: exit 2, saying what is wrong', async (argv, message) => {

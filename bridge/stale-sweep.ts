@@ -1,0 +1,41 @@
+import type { Client } from '@temporalio/client';
+import { TASK_QUEUES } from '../contracts/task-queues';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
+import { PollLoop } from '../core/poll-loop';
+import type { OrderModel } from '../domain/orders/order-model';
+import { reconcileStale } from '../domain/orders/stale';
+
+/** Orders looked at per sweep; a backlog larger than this is worked off over several sweeps. */
+const SWEEP_LIMIT = 1_000;
+
+/**
+ * Every `staleOrders.sweepMs`, orders still `accepted` after `staleOrders.afterMs` are put back on their way
+ * (domain/orders/stale.ts): nothing an outage or a dead letter left behind stays `accepted` silently. Undefined
+ * when the sweep is switched off (STALE_ORDER_SWEEP_MS=0). Several bridges may sweep at once: every step is
+ * idempotent.
+ */
+export function staleOrderSweep(
+  config: Config,
+  logger: Logger,
+  deps: { orders: OrderModel; client: Client },
+): PollLoop | undefined {
+  const { afterMs, sweepMs } = config.staleOrders;
+  if (sweepMs === 0) return undefined;
+  const log = logger.child({ component: 'stale-order-sweep' });
+  return new PollLoop({
+    name: 'stale-order sweep',
+    pollMs: sweepMs,
+    maxBackoffMs: sweepMs,
+    logger: log,
+    pass: async () => {
+      const report = await reconcileStale(
+        deps.orders,
+        { client: deps.client, taskQueue: TASK_QUEUES.orders, startTimeoutMs: 10_000 },
+        { olderThanMs: afterMs, limit: SWEEP_LIMIT },
+      );
+      if (report.stale > 0) log.warn({ ...report, afterMs }, 'stale orders put back on their way');
+      return report.stale === SWEEP_LIMIT;
+    },
+  });
+}

@@ -1,0 +1,55 @@
+import type { OrderDoc, OrderModel } from './order-model';
+import { orderCreatedEvent } from './order-created-event';
+import { requeue } from './outbox';
+import { startOrder, storedStatus, type StartOrderDeps } from './start-order';
+
+export interface StaleReport {
+  /** Orders still `accepted` past the threshold. */
+  stale: number;
+  /** Not yet published (pending, or parked by the relay): put back on the outbox list. */
+  requeued: number;
+  /** Published, but no workflow took them (their order-created was dead-lettered, or lost): started now. */
+  started: number;
+  /** Published, and a workflow exists that has not yet recorded its first status. */
+  alreadyStarted: number;
+}
+
+export interface StaleOptions {
+  /** An order `accepted` for longer than this is stale. */
+  olderThanMs: number;
+  /** At most this many per call, oldest first. */
+  limit: number;
+  now?: Date;
+}
+
+/**
+ * Reconciliation driven by the order store rather than by Kafka: every order still `accepted` after the threshold
+ * (a workflow records `processing` within seconds of the bridge's start) is put back on its way. One the relay has
+ * not published, or parked, goes back on the outbox list; one published but never started (its order-created
+ * dead-lettered, or read by nobody) is started, exactly as the bridge would. Safe to repeat: a requeued order is
+ * published once more at most (consumers dedupe on eventId), a start is deduplicated by Temporal and by the store.
+ */
+export async function reconcileStale(
+  orders: OrderModel,
+  starter: Omit<StartOrderDeps, 'status'>,
+  { olderThanMs, limit, now = new Date() }: StaleOptions,
+): Promise<StaleReport> {
+  const stale = await orders
+    .find({ status: 'accepted', createdAt: { $lt: new Date(now.getTime() - olderThanMs) } })
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(limit)
+    .lean<OrderDoc[]>();
+  const report: StaleReport = { stale: stale.length, requeued: 0, started: 0, alreadyStarted: 0 };
+  for (const order of stale) {
+    if (order.publishState !== 'published') {
+      await requeue(orders, order._id, order.createdAt);
+      report.requeued += 1;
+      continue;
+    }
+    // The store said `accepted` a moment ago; startOrder asks again, so an order that finished meanwhile is left.
+    const outcome = await startOrder({ ...starter, status: storedStatus(orders) }, orderCreatedEvent(order));
+    if (outcome === 'started') report.started += 1;
+    else if (outcome === 'alreadyStarted') report.alreadyStarted += 1;
+  }
+  return report;
+}
