@@ -39,7 +39,7 @@ export function acceptedOrder(config: Config, order: OrderDoc): AcceptedOrder {
 }
 
 /** What the workflow knows and the document may not yet; steps are unknown once a run failed. */
-export type LiveStatus = Pick<OrderView, 'status' | 'reason' | 'cancel'> & { steps?: string[] };
+export type LiveStatus = Pick<OrderView, 'status' | 'reason' | 'cancel' | 'waitingOn'> & { steps?: string[] };
 
 export function orderView(config: Config, order: OrderDoc, live?: LiveStatus): OrderView {
   const { items, links } = acceptedOrder(config, order);
@@ -58,6 +58,7 @@ export function orderView(config: Config, order: OrderDoc, live?: LiveStatus): O
         ? { type: order.reason.type, message: order.reason.message }
         : null,
     ...(live?.cancel ? { cancel: live.cancel } : {}),
+    ...(live?.waitingOn ? { waitingOn: live.waitingOn } : {}),
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
     links,

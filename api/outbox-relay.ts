@@ -91,7 +91,7 @@ export class OutboxRelay {
    * orders behind it keep flowing.
    */
   async publishPending(): Promise<number> {
-    const { orders, logger, batchSize } = this.deps;
+    const { orders, batchSize } = this.deps;
     if (Date.now() - this.lastSweep >= (this.deps.sweepMs ?? DEFAULT_SWEEP_MS)) await this.sweep();
 
     const entries = await this.outbox.find(UNPARKED).sort({ createdAt: 1, _id: 1 }).limit(batchSize).lean();

@@ -26,6 +26,8 @@ export interface BridgeDeps {
   backoff?: Backoff;
   /** Deadline of one start call, so a hung server cannot stall a partition past the group's session timeout. */
   startTimeoutMs?: number;
+  /** Given to every workflow started: see ProcessOrderInput.completionTimeoutMs. */
+  completionTimeoutMs?: number;
 }
 
 export interface BridgeStats {

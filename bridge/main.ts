@@ -21,6 +21,7 @@ runProcess('bridge', async (config, logger) => {
     logger,
     ...config.bridge,
     taskQueue: TASK_QUEUES.orders,
+    completionTimeoutMs: config.orders.completionTimeoutMs,
   });
   const sweep = staleOrderSweep(config, logger, { orders, client });
   try {

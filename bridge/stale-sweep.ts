@@ -10,7 +10,7 @@ import { reconcileStale } from '../domain/orders/stale';
 const SWEEP_LIMIT = 1_000;
 
 /**
- * Every `staleOrders.sweepMs`, orders still `accepted` after `staleOrders.afterMs` are put back on their way
+ * Every `orders.staleSweepMs`, orders still `accepted` after `orders.staleAfterMs` are put back on their way
  * (domain/orders/stale.ts): nothing an outage or a dead letter left behind stays `accepted` silently. Undefined
  * when the sweep is switched off (STALE_ORDER_SWEEP_MS=0). Several bridges may sweep at once: every step is
  * idempotent.
@@ -20,7 +20,7 @@ export function staleOrderSweep(
   logger: Logger,
   deps: { orders: OrderModel; client: Client },
 ): PollLoop | undefined {
-  const { afterMs, sweepMs } = config.staleOrders;
+  const { staleAfterMs: afterMs, staleSweepMs: sweepMs, completionTimeoutMs } = config.orders;
   if (sweepMs === 0) return undefined;
   const log = logger.child({ component: 'stale-order-sweep' });
   return new PollLoop({
@@ -31,7 +31,7 @@ export function staleOrderSweep(
     pass: async () => {
       const report = await reconcileStale(
         deps.orders,
-        { client: deps.client, taskQueue: TASK_QUEUES.orders, startTimeoutMs: 10_000 },
+        { client: deps.client, taskQueue: TASK_QUEUES.orders, startTimeoutMs: 10_000, completionTimeoutMs },
         { olderThanMs: afterMs, limit: SWEEP_LIMIT },
       );
       if (report.stale > 0) log.warn({ ...report, afterMs }, 'stale orders put back on their way');

@@ -23,7 +23,18 @@ export interface ProcessOrderInput {
   totalCents: number;
   /** When the API accepted the order (ISO); processing time is measured from here. */
   acceptedAt: string;
+  /**
+   * How long the steps after the capture (publish, commit stock, record the status) are retried through an outage
+   * before the run gives up waiting, in ms; DEFAULT_COMPLETION_TIMEOUT_MS when absent. The order stays paid either
+   * way: giving up fails the run without a refund, and a retry completes it without charging again.
+   */
+  completionTimeoutMs?: number;
 }
+
+export const DEFAULT_COMPLETION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** The failure type of a run that gave up waiting for infrastructure after the capture: retry it, no refund was made. */
+export const COMPLETION_STALLED = 'CompletionStalled';
 
 export type OrderStep =
   'validated' | 'stock-reserved' | 'payment-captured' | 'stock-released' | 'payment-refunded' | 'published';
@@ -35,6 +46,17 @@ export interface OrderState {
   /** A cancel is honoured only until the payment is captured. */
   cancellable: boolean;
   cancel: { state: 'none' | 'requested' | 'accepted' | 'refused'; reason?: string };
+  /** Set while a step after the capture waits for infrastructure: the order will complete once it is back. */
+  waitingOn?: WaitingOn;
+}
+
+export interface WaitingOn {
+  /** What is being retried, e.g. "publishing order-processed". */
+  step: string;
+  /** When the waiting began (ISO, workflow time). */
+  since: string;
+  /** Why the step's first attempts failed. */
+  lastError: string;
 }
 
 export interface ProcessOrderResult {

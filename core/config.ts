@@ -88,6 +88,7 @@ const envSchema = z.object({
     .enum(['beginning', 'end'], { error: 'expected beginning or end' })
     .default('beginning'),
 
+  ORDER_COMPLETION_TIMEOUT_MS: positiveInt.default(24 * 60 * 60_000),
   STALE_ORDER_AFTER_MS: positiveInt.default(10 * 60_000),
   STALE_ORDER_SWEEP_MS: z.coerce
     .number({ error: 'expected milliseconds, 0 for no sweep' })
@@ -202,12 +203,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
     },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
-    /**
-     * An order still `accepted` this long after it was accepted is stale (a workflow records `processing` within
-     * seconds of its start): the bridge's sweep, every `sweepMs` (0: none), and `npm run orders -- reconcile
-     * --stale` put it back on its way.
-     */
-    staleOrders: { afterMs: e.STALE_ORDER_AFTER_MS, sweepMs: e.STALE_ORDER_SWEEP_MS },
+    orders: {
+      /**
+       * How long the steps after an order's capture wait out an outage before its run gives up (without a
+       * refund: a retry completes it), given to every workflow started.
+       */
+      completionTimeoutMs: e.ORDER_COMPLETION_TIMEOUT_MS,
+      /**
+       * An order still `accepted` this long after it was accepted is stale (a workflow records `processing`
+       * within seconds of its start): the bridge's sweep, every `staleSweepMs` (0: none), and `npm run orders --
+       * reconcile --stale` put it back on its way.
+       */
+      staleAfterMs: e.STALE_ORDER_AFTER_MS,
+      staleSweepMs: e.STALE_ORDER_SWEEP_MS,
+    },
     bridge: {
       groupId: e.BRIDGE_GROUP_ID,
       partitionsConcurrency: e.BRIDGE_PARTITIONS_CONCURRENCY,

@@ -106,7 +106,11 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
           throw new UsageError('retry: expected an orderId or --failed, not both');
         await withMongo((mongo) =>
           withTemporal(async (client) => {
-            const deps = { client, orders: orderModel(mongo) };
+            const deps = {
+              client,
+              orders: orderModel(mongo),
+              completionTimeoutMs: loadConfig().orders.completionTimeoutMs,
+            };
             if (opts.failed) {
               const report = await retryFailedOrders(deps, {
                 since: opts.since,
@@ -170,6 +174,7 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
             kafka: createKafka(config.kafka),
             client,
             status: storedStatus(orderModel(mongo)),
+            completionTimeoutMs: config.orders.completionTimeoutMs,
             start: opts.from,
             end: opts.to,
           });
@@ -201,10 +206,15 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
         withTemporal(async (client) => {
           const report = await reconcileStale(
             orderModel(mongo),
-            { client, taskQueue: TASK_QUEUES.orders, startTimeoutMs: 10_000 },
+            {
+              client,
+              taskQueue: TASK_QUEUES.orders,
+              startTimeoutMs: 10_000,
+              completionTimeoutMs: config.orders.completionTimeoutMs,
+            },
             {
               olderThanMs:
-                opts.olderThan === undefined ? config.staleOrders.afterMs : opts.olderThan * 60_000,
+                opts.olderThan === undefined ? config.orders.staleAfterMs : opts.olderThan * 60_000,
               limit: opts.limit,
             },
           );

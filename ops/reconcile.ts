@@ -29,6 +29,8 @@ export interface ReconcileOptions {
   end?: Date;
   topic?: string;
   taskQueue?: string;
+  /** Given to every workflow started: see ProcessOrderInput.completionTimeoutMs. */
+  completionTimeoutMs?: number;
 }
 
 const START_TIMEOUT_MS = 10_000;

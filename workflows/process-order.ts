@@ -2,9 +2,13 @@
  * processOrder: validate → reserve stock → charge payment → publish `order-processed`.
  *
  * Business failures (invalid order, out of stock, payment declined) end the order `rejected`; a cancel accepted
- * before the payment is captured ends it `cancelled`; a technical failure that exhausts its retries ends it `failed`
- * and fails the run, so operators see it as Failed and can retry it. On every way out, what was reserved is
- * released and what was charged is refunded (saga). No I/O here: activities do it all.
+ * before the payment is captured ends it `cancelled`; a technical failure before the capture that exhausts its
+ * retries ends it `failed` and fails the run, so operators see it as Failed and can retry it. On those ways out,
+ * what was reserved is released and whatever may have been charged is refunded (saga).
+ *
+ * Once the payment is captured the order is `completed`: the steps after it (publish, commit stock, record the
+ * status) must happen, so an outage only makes them wait, for hours if need be, with the order showing what it
+ * waits on. Nothing after the capture ever refunds it. No I/O here: activities do it all.
  */
 import {
   ActivityFailure,
@@ -13,6 +17,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type LocalActivityOptions,
@@ -25,6 +30,8 @@ import type { OrderEventsActivities } from '../activities/order-events/activitie
 import type { StockActivities } from '../activities/stock/activities';
 import {
   cancelSignal,
+  COMPLETION_STALLED,
+  DEFAULT_COMPLETION_TIMEOUT_MS,
   statusQuery,
   type OrderState,
   type OrderStep,
@@ -45,6 +52,14 @@ export const BUSINESS_FAILURES = ['InvalidOrder', 'OutOfStock', 'PaymentDeclined
  * test/fixtures/histories/*.v1.json).
  */
 export const LOCAL_ORDER_STEPS = 'local-order-steps';
+
+/**
+ * Runs started from this change on treat the capture as final: the steps after it wait out an outage instead of
+ * failing the order and refunding it, and a charge whose outcome is unknown is refunded when the order fails. Runs
+ * started before keep the old saga: their histories have no marker of it (replayed from
+ * test/fixtures/histories/*.v2.json and *.v1.json).
+ */
+export const CAPTURE_IS_FINAL = 'capture-is-final';
 
 type StepOptions = Required<Pick<LocalActivityOptions, 'startToCloseTimeout' | 'retry'>>;
 
@@ -86,6 +101,35 @@ function orderSteps(local: boolean) {
   const { recordOrderStatus } = proxy<OrderActivities>(RECORD);
   const { reserveStock, releaseStock, commitStock } = proxy<StockActivities>(STOCK);
   return { validateOrder, recordOrderStatus, reserveStock, releaseStock, commitStock };
+}
+
+/**
+ * The steps that must happen (after the capture, and the refund of a charge whose outcome is unknown), once their
+ * usual attempts failed: retried until they succeed or `within` ms have passed, whatever the error, with a backoff
+ * that settles at a minute.
+ */
+function patientSteps(local: boolean, within: number) {
+  const options: StepOptions & { scheduleToCloseTimeout: number } = {
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: within,
+    // No maximumAttempts: unlimited, bounded by the schedule-to-close timeout alone.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  };
+  const proxy = <A extends object>() =>
+    local
+      ? proxyLocalActivities<A>(options)
+      : proxyActivities<A>({ ...options, taskQueue: TASK_QUEUES.orders });
+  const { recordOrderStatus } = proxy<OrderActivities>();
+  const { commitStock } = proxy<StockActivities>();
+  const { publishOrderProcessed } = proxyActivities<OrderEventsActivities>({
+    ...options,
+    taskQueue: TASK_QUEUES.orderEvents,
+  });
+  const { refundPayment } = proxyActivities<PaymentActivities>({
+    ...options,
+    taskQueue: TASK_QUEUES.payments,
+  });
+  return { recordOrderStatus, commitStock, publishOrderProcessed, refundPayment };
 }
 
 const { chargePayment } = proxyActivities<PaymentActivities>({
@@ -142,9 +186,9 @@ function technicalReason(err: unknown): FailureReason {
 }
 
 export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrderResult> {
-  const { validateOrder, recordOrderStatus, reserveStock, releaseStock, commitStock } = orderSteps(
-    patched(LOCAL_ORDER_STEPS),
-  );
+  const local = patched(LOCAL_ORDER_STEPS);
+  const captureIsFinal = patched(CAPTURE_IS_FINAL);
+  const { validateOrder, recordOrderStatus, reserveStock, releaseStock, commitStock } = orderSteps(local);
   const { workflowId, runId } = workflowInfo();
   const state: OrderState = {
     status: 'processing',
@@ -160,6 +204,8 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
   };
   let reserved = false;
   let charged = false;
+  /** The charge failed for a technical reason: it may have been captured all the same (a lost response). */
+  let chargeUnknown = false;
 
   setHandler(statusQuery, () => state);
   setHandler(cancelSignal, ({ reason }) => {
@@ -171,45 +217,162 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
   const checkCancel = () => {
     if (state.cancel.state === 'accepted') throw new OrderCancelled();
   };
-  const record = () =>
-    recordOrderStatus({
-      orderId: input.orderId,
-      status: state.status,
-      steps: state.steps,
-      reason: state.reason,
-      runId,
-    });
+  const statusUpdate = () => ({
+    orderId: input.orderId,
+    status: state.status,
+    steps: state.steps,
+    reason: state.reason,
+    runId,
+  });
+  const record = () => recordOrderStatus(statusUpdate());
+  const processed = (status: FinalStatus, reason: FailureReason | null) => ({
+    orderId: input.orderId,
+    customerId: input.customerId,
+    status,
+    reason,
+    currency: input.currency,
+    totalCents: input.totalCents,
+    items: input.items,
+    acceptedAt: input.acceptedAt,
+    occurredAt: new Date().toISOString(),
+    workflowId,
+    runId,
+  });
+
+  /** Gives back what the order took: its capture and its reservation. */
+  async function compensate(): Promise<void> {
+    if (charged) {
+      await refundPayment({ orderId: input.orderId });
+      done('payment-refunded');
+    }
+    if (reserved) {
+      await releaseStock(stockRequest);
+      done('stock-released');
+    }
+  }
 
   async function finish(status: FinalStatus, reason: FailureReason | null): Promise<void> {
-    if (status !== 'completed') {
-      if (charged) {
-        await refundPayment({ orderId: input.orderId });
-        done('payment-refunded');
-      }
-      if (reserved) {
-        await releaseStock(stockRequest);
-        done('stock-released');
-      }
-    }
-    await publishOrderProcessed({
-      orderId: input.orderId,
-      customerId: input.customerId,
-      status,
-      reason,
-      currency: input.currency,
-      totalCents: input.totalCents,
-      items: input.items,
-      acceptedAt: input.acceptedAt,
-      occurredAt: new Date().toISOString(),
-      workflowId,
-      runId,
-    });
+    if (status !== 'completed') await compensate();
+    await publishOrderProcessed(processed(status, reason));
     done('published');
     if (status === 'completed') await commitStock(stockRequest);
     state.status = status;
     state.reason = reason;
     upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
     await record();
+  }
+
+  /** The order's way out before its capture (or a cancel that won the race with it): the saga compensates. */
+  async function settle(err: unknown): Promise<ProcessOrderResult> {
+    state.cancellable = false;
+    if (err instanceof OrderCancelled) {
+      await finish('cancelled', {
+        type: 'Cancelled',
+        message: state.cancel.reason ?? 'cancelled by request',
+      });
+      return { orderId: input.orderId, status: 'cancelled', reason: state.reason, steps: state.steps };
+    }
+    const rejected = businessReason(err);
+    if (rejected) {
+      await finish('rejected', rejected);
+      return { orderId: input.orderId, status: 'rejected', reason: rejected, steps: state.steps };
+    }
+    const failure = technicalReason(err);
+    await finish('failed', failure);
+    if (chargeUnknown) await refundUnknownCharge();
+    // Fail the run itself, so it shows as Failed in the Web UI and can be retried as a new run.
+    throw ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: true,
+      cause: err as Error,
+    });
+  }
+
+  /**
+   * A step that must happen: its usual attempts first; if they fail, the order shows what it waits on (the status
+   * query, and the `waitingOn` memo in the Web UI) and the step is retried until it succeeds or the completion
+   * timeout is over.
+   */
+  async function mustHappen<T>(
+    step: string,
+    first: () => Promise<T>,
+    patiently: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await first();
+    } catch (err) {
+      const since = new Date().toISOString();
+      state.waitingOn = { step, since, lastError: technicalReason(err).message };
+      upsertMemo({ waitingOn: `${step}, since ${since}` });
+      const result = await patiently();
+      state.waitingOn = undefined;
+      upsertMemo({ waitingOn: undefined });
+      return result;
+    }
+  }
+
+  /**
+   * The charge failed for a technical reason after being sent: it may have been captured all the same (a response
+   * lost on the way back). The order is failed and says so at once; this refund, which must happen, then waits out
+   * the gateway's outage if need be, and the run closes (and can be retried) once it got through. Refunding an
+   * order that was never captured changes nothing.
+   */
+  async function refundUnknownCharge(): Promise<void> {
+    const patient = patientSteps(local, input.completionTimeoutMs ?? DEFAULT_COMPLETION_TIMEOUT_MS);
+    const request = { orderId: input.orderId };
+    try {
+      const { refunded } = await mustHappen(
+        'refunding a charge whose outcome is unknown',
+        () => refundPayment(request),
+        () => patient.refundPayment(request),
+      );
+      if (!refunded) return;
+      done('payment-refunded');
+      await record();
+    } catch {
+      // The timeout passed with the gateway still down: the run fails all the same, and its retry's charge finds
+      // a capture if there was one, so the order is never charged twice.
+    }
+  }
+
+  /** The payment is captured: the order is completed, and what follows waits out any outage. */
+  async function complete(): Promise<void> {
+    const within = input.completionTimeoutMs ?? DEFAULT_COMPLETION_TIMEOUT_MS;
+    const patient = patientSteps(local, within);
+    const event = processed('completed', null);
+    try {
+      await mustHappen(
+        'publishing order-processed',
+        () => publishOrderProcessed(event),
+        () => patient.publishOrderProcessed(event),
+      );
+      done('published');
+      await mustHappen(
+        'committing the stock',
+        () => commitStock(stockRequest),
+        () => patient.commitStock(stockRequest),
+      );
+      state.status = 'completed';
+      upsertSearchAttributes([{ key: ORDER_STATUS, value: 'completed' }]);
+      const update = statusUpdate();
+      await mustHappen(
+        'recording the status',
+        () => recordOrderStatus(update),
+        () => patient.recordOrderStatus(update),
+      );
+    } catch (err) {
+      // Not a refund: the capture stands. The run fails so that it shows, and the operator's retry (once the
+      // infrastructure is back) finds the captured charge and completes the order without charging again.
+      throw ApplicationFailure.create({
+        type: COMPLETION_STALLED,
+        message:
+          `the payment is captured, but ${state.waitingOn?.step ?? 'a step after it'} did not succeed within ` +
+          `${Math.round(within / 60_000)} min; retry the order once that is back: it completes without a new charge`,
+        nonRetryable: true,
+        cause: err as Error,
+      });
+    }
   }
 
   upsertSearchAttributes([{ key: ORDER_STATUS, value: 'processing' }]);
@@ -226,42 +389,30 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
     done('stock-reserved');
     checkCancel();
 
-    await chargePayment({
-      orderId: input.orderId,
-      customerId: input.customerId,
-      amountCents: input.totalCents,
-      currency: input.currency,
-    });
+    try {
+      await chargePayment({
+        orderId: input.orderId,
+        customerId: input.customerId,
+        amountCents: input.totalCents,
+        currency: input.currency,
+      });
+    } catch (err) {
+      if (captureIsFinal && !businessReason(err)) chargeUnknown = true;
+      throw err;
+    }
     charged = true;
     done('payment-captured');
-    // A cancel accepted while the capture was in flight still wins: it is refunded below.
+    // A cancel accepted while the capture was in flight still wins: it is refunded.
     checkCancel();
     state.cancellable = false;
 
-    await finish('completed', null);
-    return { orderId: input.orderId, status: 'completed', reason: null, steps: state.steps };
+    if (!captureIsFinal) {
+      await finish('completed', null);
+      return { orderId: input.orderId, status: 'completed', reason: null, steps: state.steps };
+    }
   } catch (err) {
-    state.cancellable = false;
-    if (err instanceof OrderCancelled) {
-      await finish('cancelled', {
-        type: 'Cancelled',
-        message: state.cancel.reason ?? 'cancelled by request',
-      });
-      return { orderId: input.orderId, status: 'cancelled', reason: state.reason, steps: state.steps };
-    }
-    const rejected = businessReason(err);
-    if (rejected) {
-      await finish('rejected', rejected);
-      return { orderId: input.orderId, status: 'rejected', reason: rejected, steps: state.steps };
-    }
-    const failure = technicalReason(err);
-    await finish('failed', failure);
-    // Fail the run itself, so it shows as Failed in the Web UI and can be retried as a new run.
-    throw ApplicationFailure.create({
-      type: failure.type,
-      message: failure.message,
-      nonRetryable: true,
-      cause: err as Error,
-    });
+    return settle(err);
   }
+  await complete();
+  return { orderId: input.orderId, status: 'completed', reason: null, steps: state.steps };
 }

@@ -15,25 +15,47 @@ export interface ChargeInput {
   currency: string;
 }
 
-/** Payment activities; the orderId is the gateway idempotency key, so retries never charge or refund twice. */
+/**
+ * The idempotency key of an order's n-th charge (1-based): the orderId, then `<orderId>#2`, `<orderId>#3`, ... An
+ * order gets a further charge only when every earlier one was refunded: a run that failed before its capture was
+ * confirmed refunds whatever may have been captured, and the operator's retry must then be able to charge again.
+ */
+export function chargeKey(orderId: string, n: number): string {
+  return n === 1 ? orderId : `${orderId}#${n}`;
+}
+
+/** Charges refunded and charged anew past this are a loop, not retries. */
+const MAX_CHARGES_PER_ORDER = 20;
+
+function unavailable(err: GatewayUnavailableError): ApplicationFailure {
+  return ApplicationFailure.create({ type: GATEWAY_UNAVAILABLE, message: err.message });
+}
+
+/**
+ * Payment activities. A charge is keyed by the order (chargeKey), so a retried charge never charges twice: it finds
+ * the order's live (captured) charge, or makes the next one when every earlier charge was refunded. Whatever an
+ * order has captured is refunded together, so a compensation never misses a capture whose response was lost.
+ */
 export function createPaymentActivities({ gateway }: { gateway: PaymentGateway }) {
   return {
-    async chargePayment(input: ChargeInput): Promise<{ chargeId: string }> {
+    async chargePayment(input: ChargeInput): Promise<{ chargeId: string; idempotencyKey: string }> {
       try {
-        const charge = await gateway.charge({
-          idempotencyKey: input.orderId,
-          customerId: input.customerId,
-          amountCents: input.amountCents,
-          currency: input.currency,
-        });
-        if (charge.state === 'refunded') {
-          throw ApplicationFailure.create({
-            type: PAYMENT_DECLINED,
-            nonRetryable: true,
-            message: 'this order was charged and refunded before; it cannot be charged again',
+        for (let n = 1; n <= MAX_CHARGES_PER_ORDER; n++) {
+          const idempotencyKey = chargeKey(input.orderId, n);
+          const charge = await gateway.charge({
+            idempotencyKey,
+            customerId: input.customerId,
+            amountCents: input.amountCents,
+            currency: input.currency,
           });
+          if (charge.state === 'captured') return { chargeId: charge.chargeId, idempotencyKey };
+          // Refunded: an earlier run's charge, given back when that run failed. This run charges afresh.
         }
-        return { chargeId: charge.chargeId };
+        throw ApplicationFailure.create({
+          type: PAYMENT_DECLINED,
+          nonRetryable: true,
+          message: `this order was charged and refunded ${MAX_CHARGES_PER_ORDER} times; it is not charged again`,
+        });
       } catch (err) {
         if (err instanceof PaymentDeclinedError) {
           throw ApplicationFailure.create({
@@ -42,20 +64,24 @@ export function createPaymentActivities({ gateway }: { gateway: PaymentGateway }
             message: err.message,
           });
         }
-        if (err instanceof GatewayUnavailableError) {
-          throw ApplicationFailure.create({ type: GATEWAY_UNAVAILABLE, message: err.message });
-        }
+        if (err instanceof GatewayUnavailableError) throw unavailable(err);
         throw err;
       }
     },
 
+    /** Refunds every captured charge of the order, once; refunding an order with none is a no-op. */
     async refundPayment({ orderId }: { orderId: string }): Promise<{ refunded: boolean }> {
       try {
-        return await gateway.refund(orderId);
-      } catch (err) {
-        if (err instanceof GatewayUnavailableError) {
-          throw ApplicationFailure.create({ type: GATEWAY_UNAVAILABLE, message: err.message });
+        let refunded = false;
+        for (let n = 1; n <= MAX_CHARGES_PER_ORDER; n++) {
+          const key = chargeKey(orderId, n);
+          const charge = await gateway.find(key);
+          if (!charge) break;
+          if (charge.state === 'captured' && (await gateway.refund(key)).refunded) refunded = true;
         }
+        return { refunded };
+      } catch (err) {
+        if (err instanceof GatewayUnavailableError) throw unavailable(err);
         throw err;
       }
     },

@@ -36,8 +36,8 @@ async function currentOrder(
         return stored && isFinalStatus(stored.status) ? { order: stored } : { order, live: view.live };
       }
       case 'running': {
-        const { status, steps, reason, cancel } = view.state;
-        return { order, live: { status, steps, reason, cancel } };
+        const { status, steps, reason, cancel, waitingOn } = view.state;
+        return { order, live: { status, steps, reason, cancel, ...(waitingOn ? { waitingOn } : {}) } };
       }
     }
   } catch (err) {

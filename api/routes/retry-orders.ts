@@ -5,10 +5,18 @@ import type { AppDeps, RegisterRoutes } from '../deps';
 import { OrderIdParams, RetryFailedRequest } from '../../contracts/http/orders/schemas';
 
 /** POST /orders/:id/retry: a new run of a failed order; 409 with the reason for any other order. */
-export function retryOne({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {
+/** What a retry needs: the order store, Temporal, and the settings every run is started with. */
+const retryDeps = ({ orders, temporal: { client }, config }: AppDeps) => ({
+  client,
+  orders,
+  completionTimeoutMs: config.orders.completionTimeoutMs,
+});
+
+export function retryOne(deps: AppDeps): RequestHandler {
+  const { logger } = deps;
   return async (req, res) => {
     const { id } = parseOrThrow(OrderIdParams, req.params);
-    const result = await retryOrder({ client, orders }, id);
+    const result = await retryOrder(retryDeps(deps), id);
     switch (result.outcome) {
       case 'not-found':
         throw new ApiError(404, 'not_found', `no order ${id}`);
@@ -22,7 +30,8 @@ export function retryOne({ orders, temporal: { client }, logger }: AppDeps): Req
 }
 
 /** POST /orders/retry: every failed order matching the filter, with a report of what happened to each. */
-export function retryFailed({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {
+export function retryFailed(deps: AppDeps): RequestHandler {
+  const { logger } = deps;
   return async (req, res) => {
     const { since, until, ...rest } = parseOrThrow(RetryFailedRequest, req.body ?? {});
     const filter = {
@@ -30,7 +39,7 @@ export function retryFailed({ orders, temporal: { client }, logger }: AppDeps): 
       since: since === undefined ? undefined : new Date(since),
       until: until === undefined ? undefined : new Date(until),
     };
-    const report = await retryFailedOrders({ client, orders }, filter);
+    const report = await retryFailedOrders(retryDeps(deps), filter);
     logger.info({ filter, ...report, refused: report.refused.length }, 'failed orders retried');
     res.json(report);
   };

@@ -21,6 +21,8 @@ export type RetryResult =
 export interface RetryDeps {
   client: Client;
   orders: OrderModel;
+  /** Given to the new run: see ProcessOrderInput.completionTimeoutMs. */
+  completionTimeoutMs?: number;
 }
 
 /**
@@ -28,7 +30,10 @@ export interface RetryDeps {
  * failed, timed-out or terminated run), with the order's original input. Idempotent: asking again while that
  * retry runs, or racing another request, starts nothing more.
  */
-export async function retryOrder({ client, orders }: RetryDeps, orderId: string): Promise<RetryResult> {
+export async function retryOrder(
+  { client, orders, completionTimeoutMs }: RetryDeps,
+  orderId: string,
+): Promise<RetryResult> {
   const order = await orders.findById(orderId).lean<OrderDoc>();
   if (!order) return { orderId, outcome: 'not-found' };
 
@@ -73,7 +78,7 @@ export async function retryOrder({ client, orders }: RetryDeps, orderId: string)
   }
 
   const options = {
-    ...processOrderStartOptions(orderCreatedEvent(order), TASK_QUEUES.orders),
+    ...processOrderStartOptions(orderCreatedEvent(order), TASK_QUEUES.orders, { completionTimeoutMs }),
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
   };
   let runId: string;

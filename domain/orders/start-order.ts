@@ -35,6 +35,8 @@ export interface StartOrderDeps {
   taskQueue: string;
   /** Deadline of the start call, so a hung server cannot stall the caller indefinitely. */
   startTimeoutMs: number;
+  /** See ProcessOrderInput.completionTimeoutMs. */
+  completionTimeoutMs?: number;
 }
 
 /**
@@ -49,7 +51,10 @@ export async function startOrder(deps: StartOrderDeps, event: OrderCreatedV1): P
   if (isFinalStatus(status)) return 'alreadyFinal';
   try {
     await deps.client.withDeadline(Date.now() + deps.startTimeoutMs, () =>
-      deps.client.workflow.start(PROCESS_ORDER_WORKFLOW, processOrderStartOptions(event, deps.taskQueue)),
+      deps.client.workflow.start(
+        PROCESS_ORDER_WORKFLOW,
+        processOrderStartOptions(event, deps.taskQueue, { completionTimeoutMs: deps.completionTimeoutMs }),
+      ),
     );
     return 'started';
   } catch (err) {

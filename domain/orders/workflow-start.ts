@@ -26,7 +26,13 @@ export interface OrderMemo {
   items: number;
 }
 
-export function processOrderInput(event: OrderCreatedV1): ProcessOrderInput {
+/** What the starter decides for every order's run. */
+export interface OrderRunSettings {
+  /** See ProcessOrderInput.completionTimeoutMs; the workflow's default when absent. */
+  completionTimeoutMs?: number;
+}
+
+export function processOrderInput(event: OrderCreatedV1, settings: OrderRunSettings = {}): ProcessOrderInput {
   return {
     orderId: event.orderId,
     customerId: event.customerId,
@@ -36,6 +42,9 @@ export function processOrderInput(event: OrderCreatedV1): ProcessOrderInput {
     totalCents: event.totalCents,
     // Processing time is measured from the moment the API made the order durable, not from when we saw it.
     acceptedAt: event.occurredAt,
+    ...(settings.completionTimeoutMs === undefined
+      ? {}
+      : { completionTimeoutMs: settings.completionTimeoutMs }),
   };
 }
 
@@ -60,11 +69,12 @@ export function orderSummary(event: OrderCreatedV1): string {
 export function processOrderStartOptions(
   event: OrderCreatedV1,
   taskQueue: string,
+  settings: OrderRunSettings = {},
 ): WorkflowStartOptions<ProcessOrderWorkflow> {
   return {
     workflowId: orderWorkflowId(event.orderId),
     taskQueue,
-    args: [processOrderInput(event)],
+    args: [processOrderInput(event, settings)],
     // One run per order, ever, from this path: a redelivery after the run closed must not start a second one
     // (operator retries of failed orders start new runs through their own path).
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -19,6 +19,8 @@ export interface Charge {
 
 export interface PaymentGateway {
   charge(request: ChargeRequest): Promise<Charge>;
+  /** The charge made under this key, or null when there is none. */
+  find(idempotencyKey: string): Promise<Charge | null>;
   /** Refunds the charge made under this key, once; a second refund, or a refund of nothing, is a no-op. */
   refund(idempotencyKey: string): Promise<{ refunded: boolean }>;
 }

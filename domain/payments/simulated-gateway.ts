@@ -105,6 +105,13 @@ export class SimulatedGateway implements PaymentGateway {
     return toCharge(doc);
   }
 
+  async find(idempotencyKey: string): Promise<Charge | null> {
+    await this.latency();
+    await this.checkSwitchedOn();
+    const doc = await this.ledger.findOne({ _id: idempotencyKey });
+    return doc ? toCharge(doc) : null;
+  }
+
   async refund(idempotencyKey: string): Promise<{ refunded: boolean }> {
     await this.latency();
     await this.checkSwitchedOn();

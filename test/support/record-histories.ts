@@ -67,6 +67,7 @@ const ORDER_IDS = {
   declined: '7f1c2a3e-0003-4000-8000-000000000003',
   cancelled: '7f1c2a3e-0004-4000-8000-000000000004',
   failed: '7f1c2a3e-0005-4000-8000-000000000005',
+  waited: '7f1c2a3e-0006-4000-8000-000000000006',
 };
 const SOLD_OUT_SKU = 'DISCONTINUED-001';
 const DECLINED_CUSTOMER = 'c-declined';
@@ -82,6 +83,8 @@ function gate(): { promise: Promise<void>; open: () => void } {
 class FakeWorld {
   /** The gateway outage the `failed` order runs into; lifted before the operator retries it. */
   gatewayDown = true;
+  /** Kafka is down for the `completed-after-outage` order's first publish, back for the next. */
+  kafkaBack = false;
   /** Holds the cancelled order's reservation open until the cancel is in, so it lands before the charge. */
   reserveStarted = gate();
   reserveGate = gate();
@@ -110,9 +113,14 @@ class FakeWorld {
       return { chargeId: `ch-${orderId}` };
     },
     refundPayment: async () => ({ refunded: true }),
-    publishOrderProcessed: async ({ orderId, status }: OrderProcessedInput) => ({
-      eventId: `ev-${orderId}-${status}`,
-    }),
+    publishOrderProcessed: async ({ orderId, status }: OrderProcessedInput) => {
+      // Kafka down after the capture: the first attempts fail (non-retryable, to be quick), the patient ones pass.
+      if (orderId === ORDER_IDS.waited && !this.kafkaBack) {
+        this.kafkaBack = true;
+        throw ApplicationFailure.nonRetryable('broker unreachable', 'KafkaUnavailable');
+      }
+      return { eventId: `ev-${orderId}-${status}` };
+    },
   };
 }
 
@@ -169,6 +177,10 @@ async function recordAll(env: TestWorkflowEnvironment, world: FakeWorld): Promis
   let handle = await start(orderInput(ORDER_IDS.completed));
   expectOutcome('completed', await handle.result(), 'completed');
   await save('completed', handle);
+
+  handle = await start(orderInput(ORDER_IDS.waited));
+  expectOutcome('completed-after-outage', await handle.result(), 'completed');
+  await save('completed-after-outage', handle);
 
   const soldOut = {
     sku: SOLD_OUT_SKU,

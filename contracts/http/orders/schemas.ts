@@ -131,6 +131,12 @@ export const CancelState = z.object({
   reason: z.string().optional(),
 });
 
+export const WaitingOn = z.object({
+  step: z.string().describe('e.g. publishing order-processed'),
+  since: z.iso.datetime(),
+  lastError: z.string(),
+});
+
 export const AcceptedOrder = z.object({
   orderId: OrderId,
   status: OrderStatus.describe(
@@ -156,6 +162,10 @@ export const OrderView = z.object({
   steps: z.array(z.string()),
   reason: FailureReason.nullable(),
   cancel: CancelState.optional().describe('Present when the live workflow reported it.'),
+  waitingOn: WaitingOn.optional().describe(
+    'Present while a step after the capture waits for infrastructure (Kafka, the order store): the order is paid ' +
+      'and completes once it is back.',
+  ),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   links: Links,

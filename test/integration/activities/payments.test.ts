@@ -73,15 +73,34 @@ describe('payment activities with the simulated gateway (real Mongo ledger)', ()
     },
   );
 
-  it('refunds once; a refunded order cannot be charged again', async () => {
+  it('refunds once; a refunded order charged again (a retry) gets one new charge, never two', async () => {
     const { chargePayment, refundPayment } = createPaymentActivities({
       gateway: new SimulatedGateway({ connection: db, settings }),
     });
     const input = { orderId: randomUUID(), customerId: 'c-4', amountCents: 900, currency: 'GBP' };
-    await chargePayment(input);
+    const first = await chargePayment(input);
+    expect(first.idempotencyKey).toBe(input.orderId);
     expect(await refundPayment({ orderId: input.orderId })).toEqual({ refunded: true });
     expect(await refundPayment({ orderId: input.orderId })).toEqual({ refunded: false });
     expect(await refundPayment({ orderId: randomUUID() })).toEqual({ refunded: false });
-    await expect(chargePayment(input)).rejects.toMatchObject({ type: 'PaymentDeclined', nonRetryable: true });
+
+    // The operator's retry of the failed, refunded order charges it afresh: retried charges find that one.
+    const again = await chargePayment(input);
+    expect(again).toEqual({
+      chargeId: expect.not.stringMatching(first.chargeId),
+      idempotencyKey: `${input.orderId}#2`,
+    });
+    expect(await chargePayment(input)).toEqual(again);
+    const charges = await ledger()
+      .find({ _id: { $in: [input.orderId, `${input.orderId}#2`, `${input.orderId}#3`] as never[] } })
+      .toArray();
+    expect(charges.map((c) => c.state).sort()).toEqual(['captured', 'refunded']);
+
+    // A compensation refunds whatever the order has captured, whichever charge that is.
+    expect(await refundPayment({ orderId: input.orderId })).toEqual({ refunded: true });
+    const after = await ledger()
+      .find({ _id: { $in: [input.orderId, `${input.orderId}#2`] as never[] } })
+      .toArray();
+    expect(after.map((c) => c.state)).toEqual(['refunded', 'refunded']);
   });
 });

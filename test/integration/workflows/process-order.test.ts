@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { OrderStatusUpdate } from '../../../activities/orders/activities';
@@ -11,6 +12,7 @@ import {
   cancelSignal,
   orderWorkflowId,
   statusQuery,
+  COMPLETION_STALLED,
   type OrderState,
   type ProcessOrderInput,
 } from '../../../contracts/order-workflow';
@@ -34,8 +36,12 @@ class FakeWorld {
   published: OrderProcessedInput[] = [];
   records: OrderStatusUpdate[] = [];
   chargeAttempts = 0;
-  chargeBehaviour: 'ok' | 'decline' | 'fail-once' = 'ok';
+  chargeBehaviour: 'ok' | 'decline' | 'fail-once' | 'capture-then-lose-response' = 'ok';
   gates: { reserve?: Promise<void>; publish?: Promise<void> } = {};
+  /** Per call (1-based), what a step after the capture throws: an outage of Kafka or the order store. */
+  outages: { publish?: (call: number) => Error | undefined; commit?: (call: number) => Error | undefined } =
+    {};
+  calls = { publish: 0, commit: 0 };
 
   activities = {
     validateOrder: async (input: ProcessOrderInput) => {
@@ -59,6 +65,8 @@ class FakeWorld {
       this.holds.delete(orderId);
     },
     commitStock: async ({ orderId }: StockRequest) => {
+      const failure = this.outages.commit?.(++this.calls.commit);
+      if (failure) throw failure;
       this.holds.delete(orderId);
     },
     chargePayment: async (input: ChargeInput) => {
@@ -69,6 +77,13 @@ class FakeWorld {
         throw ApplicationFailure.retryable('gateway timed out', 'GatewayUnavailable');
       }
       this.charges.set(input.orderId, input.amountCents);
+      if (this.chargeBehaviour === 'capture-then-lose-response') {
+        // Captured, but the answer never came back, and the retries ran out (non-retryable to keep it quick).
+        throw ApplicationFailure.nonRetryable(
+          'gateway captured but the response was lost',
+          'GatewayUnavailable',
+        );
+      }
       return { chargeId: `ch-${input.orderId}` };
     },
     refundPayment: async ({ orderId }: { orderId: string }) => {
@@ -76,6 +91,8 @@ class FakeWorld {
       return { refunded: this.charges.delete(orderId) };
     },
     publishOrderProcessed: async (input: OrderProcessedInput) => {
+      const failure = this.outages.publish?.(++this.calls.publish);
+      if (failure) throw failure;
       await this.gates.publish;
       this.published.push(input);
       return { eventId: `ev-${input.orderId}` };
@@ -126,13 +143,19 @@ describe('processOrder workflow', () => {
     return input;
   }
 
-  const start = (input: ProcessOrderInput, workflowId: string, workflowTaskTimeout?: number) =>
+  const start = (
+    input: ProcessOrderInput,
+    workflowId: string,
+    workflowTaskTimeout?: number,
+    workflowIdReusePolicy?: WorkflowIdReusePolicy,
+  ) =>
     env.client.workflow.start('processOrder', {
       taskQueue: TASK_QUEUES.orders,
       workflowId,
       args: [input],
       typedSearchAttributes: [{ key: CUSTOMER_ID, value: input.customerId }],
       workflowTaskTimeout,
+      workflowIdReusePolicy,
     });
 
   async function waitFor(
@@ -276,5 +299,117 @@ describe('processOrder workflow', () => {
     });
     expect(world.refunds).toEqual([]);
     expect(world.published.map((p) => p.status)).toEqual(['completed']);
+  });
+
+  // Kafka or the order store down after the capture: the first attempts fail (non-retryable, to be quick), then the
+  // patient ones wait for it.
+  const kafkaDown = () => ApplicationFailure.nonRetryable('broker unreachable', 'KafkaUnavailable');
+
+  it('an outage after the capture makes the order wait, never refunds it: completed, one order-processed', async () => {
+    const world = new FakeWorld();
+    const back = gate();
+    world.gates.publish = back.promise;
+    world.outages.publish = (call) => (call === 1 ? kafkaDown() : undefined);
+    const input = await run(world, async (input, workflowId) => {
+      const handle = await start(input, workflowId);
+      const waiting = await waitFor(handle, (s) => s.waitingOn !== undefined);
+      expect(waiting).toMatchObject({
+        status: 'processing',
+        steps: ['validated', 'stock-reserved', 'payment-captured'],
+        waitingOn: { step: 'publishing order-processed', lastError: 'broker unreachable' },
+      });
+      expect((await handle.describe()).memo?.waitingOn).toMatch(/^publishing order-processed, since /);
+      back.open();
+      const result = await handle.result();
+      expect(result).toEqual({
+        orderId: input.orderId,
+        status: 'completed',
+        reason: null,
+        steps: ['validated', 'stock-reserved', 'payment-captured', 'published'],
+      });
+      const description = await handle.describe();
+      expect(description.memo?.waitingOn).toBeUndefined();
+      expect(description.typedSearchAttributes.get(ORDER_STATUS)).toBe('completed');
+    });
+    expect(world.refunds).toEqual([]);
+    expect([...world.charges]).toEqual([[input.orderId, 20700]]);
+    expect(world.published.map((p) => p.status)).toEqual(['completed']);
+    expect(world.holds.size).toBe(0);
+    expect(world.records.map((r) => r.status)).toEqual(['processing', 'completed']);
+  });
+
+  it('committing the stock failing after the capture still completes the order, announced once', async () => {
+    const world = new FakeWorld();
+    world.outages.commit = (call) =>
+      call === 1
+        ? ApplicationFailure.nonRetryable('order store unreachable', 'MongoNetworkError')
+        : undefined;
+    const input = await run(world, async (input, workflowId) => {
+      expect((await (await start(input, workflowId)).result()).status).toBe('completed');
+    });
+    expect(world.calls.commit).toBe(2);
+    expect(world.published.map((p) => p.status)).toEqual(['completed']);
+    expect(world.refunds).toEqual([]);
+    expect([...world.charges]).toEqual([[input.orderId, 20700]]);
+    expect(world.records.at(-1)).toMatchObject({ status: 'completed' });
+  });
+
+  it('an outage past the completion timeout fails the run without a refund; the retry completes, charged once', async () => {
+    const world = new FakeWorld();
+    let outage = true;
+    world.outages.publish = (call) =>
+      call === 1
+        ? kafkaDown()
+        : outage
+          ? ApplicationFailure.retryable('broker unreachable', 'KafkaUnavailable')
+          : undefined;
+    const input = await run(world, async (input, workflowId) => {
+      const quick = { ...input, completionTimeoutMs: 3_000 };
+      const failure = await (await start(quick, workflowId)).result().catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause).toMatchObject({ type: COMPLETION_STALLED });
+      expect(cause!.message).toMatch(
+        /^the payment is captured, but publishing order-processed did not succeed/,
+      );
+      expect(world.refunds).toEqual([]);
+      expect(world.holds.has(input.orderId)).toBe(true); // still held for the order: nothing was released
+
+      // The operator retries it once Kafka is back: a new run under the same id.
+      outage = false;
+      const retried = await start(
+        quick,
+        workflowId,
+        undefined,
+        WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      );
+      expect((await retried.result()).status).toBe('completed');
+    });
+    expect(world.refunds).toEqual([]);
+    expect([...world.charges]).toEqual([[input.orderId, 20700]]);
+    expect(world.published.map((p) => p.status)).toEqual(['completed']);
+    expect(world.holds.size).toBe(0);
+  });
+
+  it('a charge whose outcome is unknown is refunded when the order fails, so nothing stays captured', async () => {
+    const world = new FakeWorld();
+    world.chargeBehaviour = 'capture-then-lose-response';
+    await run(world, async (input, workflowId) => {
+      const failure = await (await start(input, workflowId)).result().catch((err: unknown) => err);
+      expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'GatewayUnavailable' });
+      expect(world.refunds).toEqual([input.orderId]);
+    });
+    expect(world.charges.size).toBe(0);
+    expect(world.published.map((p) => [p.status, p.reason?.type])).toEqual([
+      ['failed', 'GatewayUnavailable'],
+    ]);
+    // Failed at once; the refund that then got through is recorded too.
+    expect(world.records.map((r) => r.status)).toEqual(['processing', 'failed', 'failed']);
+    expect(world.records.at(-1)).toMatchObject({
+      status: 'failed',
+      steps: ['validated', 'stock-reserved', 'stock-released', 'published', 'payment-refunded'],
+    });
+    expect(world.stock.get('KB-001')).toBe(10);
   });
 });

@@ -16,6 +16,7 @@ const HISTORIES_DIR = path.resolve(__dirname, '../../fixtures/histories');
 // Every path through the saga; more files (older versions of a history) may sit next to these.
 const SCENARIOS = [
   'completed',
+  'completed-after-outage',
   'rejected-out-of-stock',
   'rejected-payment-declined',
   'cancelled',
