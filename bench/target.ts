@@ -114,7 +114,7 @@ export async function findOrStartTarget(
     temporalMetricsUrl: temporalMetricsUrl(config),
     api: app.api,
     notifications: app.notifications,
-    groups: groupsOf(config.bridge.groupId, app.groups.notifications, app.groups.analytics),
+    groups: groupsOf(app.groups.bridge, app.groups.notifications, app.groups.analytics),
     processes,
     close: () => app.stopAndClean(),
   };

@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import { parseEvent, type OrderCreatedV1 } from '../contracts/events';
+import { parseEventMessage, type OrderCreatedV1 } from '../contracts/events';
 import { orderWorkflowId } from '../contracts/order-workflow';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import { TOPICS } from '../contracts/topics';
@@ -28,6 +28,8 @@ export interface BridgeDeps {
   startTimeoutMs?: number;
   /** Given to every workflow started: see ProcessOrderInput.completionTimeoutMs. */
   completionTimeoutMs?: number;
+  /** Where a group with no committed offsets starts (default `beginning`: no accepted order is ever skipped). */
+  newGroupFrom?: 'beginning' | 'end';
 }
 
 export interface BridgeStats {
@@ -59,7 +61,7 @@ export class OrderBridge {
       ...deps,
       name: 'bridge',
       topics: [topic],
-      parse: (message) => parseEvent('order-created', message.value),
+      parse: (message) => parseEventMessage('order-created', message),
       handle: async (event) => {
         const outcome = await startOrder({ ...deps, taskQueue, startTimeoutMs }, event);
         const where = { orderId: event.orderId, workflowId: orderWorkflowId(event.orderId) };

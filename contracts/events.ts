@@ -115,12 +115,23 @@ export class EventValidationError extends Error {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses and validates a raw message value as the given event type; the error names every bad field. */
 export function parseEvent<T extends EventType>(
   type: T,
   raw: Buffer | string | null,
 ): z.infer<(typeof EVENTS)[T]['schema']> {
-  const text = raw === null ? '' : raw.toString();
+  let text: string;
+  if (raw === null || typeof raw === 'string') text = raw ?? '';
+  else {
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      // Decoding leniently would turn the bad bytes into U+FFFD and let a garbled event through.
+      throw new EventValidationError(['not UTF-8 text'], raw.toString('latin1').slice(0, 200));
+    }
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -135,6 +146,27 @@ export function parseEvent<T extends EventType>(
     );
   }
   return result.data as z.infer<(typeof EVENTS)[T]['schema']>;
+}
+
+/**
+ * An event as read from Kafka: its value parsed as `type`, and its key checked to be the one the contract gives it
+ * (eventKey: the orderId). A wrongly keyed event sits on another order's partition, out of order with the rest of
+ * its own order's events: it is refused like any other invalid event.
+ */
+export function parseEventMessage<T extends EventType>(
+  type: T,
+  message: { key: Buffer | string | null; value: Buffer | string | null },
+): z.infer<(typeof EVENTS)[T]['schema']> {
+  const event = parseEvent(type, message.value);
+  const key = message.key === null ? null : message.key.toString();
+  if (key !== eventKey(event)) {
+    const received = key === null ? 'no key' : JSON.stringify(key.slice(0, 100));
+    throw new EventValidationError(
+      [`key: expected the orderId ${event.orderId} (received ${received})`],
+      JSON.stringify(event),
+    );
+  }
+  return event;
 }
 
 /** Kafka headers every event carries, so consumers can route without parsing. */

@@ -98,6 +98,9 @@ const envSchema = z.object({
 
   BRIDGE_GROUP_ID: z.string().min(1).default('order-bridge'),
   BRIDGE_PARTITIONS_CONCURRENCY: upTo(64).default(6),
+  BRIDGE_NEW_GROUP_FROM: z
+    .enum(['beginning', 'end'], { error: 'expected beginning or end' })
+    .default('beginning'),
 
   // Processes per worker, as `npm start` runs them (docker compose uses --scale).
   WORKERS_ORDERS: replicas.default(1),
@@ -220,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bridge: {
       groupId: e.BRIDGE_GROUP_ID,
       partitionsConcurrency: e.BRIDGE_PARTITIONS_CONCURRENCY,
+      /** Where a bridge group with no committed offsets starts: `end` only for a throwaway run of its own. */
+      newGroupFrom: e.BRIDGE_NEW_GROUP_FROM,
     },
     notifications: {
       ...httpService(e.NOTIFICATIONS_HOST, e.NOTIFICATIONS_PORT, e.NOTIFICATIONS_PUBLIC_URL),

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { startOrder, UnknownOrderError, type StoredStatus } from '../domain/orders/start-order';
 import type { WorkflowStarter } from '../domain/orders/workflow-start';
-import { EventValidationError, parseEvent } from '../contracts/events';
+import { EventValidationError, parseEventMessage } from '../contracts/events';
 import { TOPICS } from '../contracts/topics';
 import { readTopic, type Start } from '../core/kafka/topic-reader';
 import { TASK_QUEUES } from '../contracts/task-queues';
@@ -52,7 +52,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileReport
       report.seen++;
       let event;
       try {
-        event = parseEvent('order-created', message.value);
+        event = parseEventMessage('order-created', message);
       } catch (err) {
         if (!(err instanceof EventValidationError)) throw err;
         report.invalid++;

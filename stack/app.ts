@@ -174,15 +174,15 @@ export interface IsolatedApp extends StartedApp {
   notifications: string;
   analytics: string;
   mongoUrl: string;
-  groups: { notifications: string; analytics: string };
+  groups: { bridge: string; notifications: string; analytics: string };
   /** Stops the processes, then drops the database and deletes the consumer groups. */
   stopAndClean(): Promise<void>;
 }
 
 /**
- * Every process of the system on ports, a database and notification/analytics consumer groups of its own, for a
- * test run or a benchmark: a user's own groups (and figures) are left alone, and what earlier runs left on the
- * topics is skipped (the groups start at the end).
+ * Every process of the system on ports, a database and consumer groups of its own, for a test run or a benchmark:
+ * a user's own groups (and figures) are left alone, and what earlier runs left on the topics is skipped (the groups
+ * start at the end; their orders live in other databases).
  */
 export async function startIsolatedApp(
   config: StackConfig,
@@ -191,12 +191,18 @@ export async function startIsolatedApp(
 ): Promise<IsolatedApp> {
   const [apiPort, notificationsPort, analyticsPort] = [await freePort(), await freePort(), await freePort()];
   const mongoUrl = databaseUrl(config, run.replace(/-/g, '_'));
-  const groups = { notifications: `${run}-notifications`, analytics: `${run}-analytics` };
+  const groups = {
+    bridge: `${run}-bridge`,
+    notifications: `${run}-notifications`,
+    analytics: `${run}-analytics`,
+  };
   const app = await startApp(appProcesses(config), {
     env: {
       API_PORT: String(apiPort),
       NOTIFICATIONS_PORT: String(notificationsPort),
       ANALYTICS_PORT: String(analyticsPort),
+      BRIDGE_GROUP_ID: groups.bridge,
+      BRIDGE_NEW_GROUP_FROM: 'end',
       NOTIFICATIONS_GROUP_ID: groups.notifications,
       ANALYTICS_GROUP_ID: groups.analytics,
       CONSUMER_NEW_GROUP_FROM: 'end',

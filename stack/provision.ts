@@ -11,12 +11,24 @@ import { ALL_TOPICS, isDlqTopic } from '../contracts/topics';
  * docker-compose, by the one-shot `init` service.
  */
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Twice Kafka's default limit (1 MiB): a message as large as its topic allows still fits with its DLQ headers. */
+const DLQ_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
-/** Every topic's retention, set explicitly rather than left to a broker's default (7 days on most). */
+/**
+ * Every topic's retention, set explicitly rather than left to a broker's default (7 days on most), and the dead-letter
+ * topics' message size.
+ */
 export function topicSettings(kafka: Config['kafka']): (topic: string) => Record<string, string> {
-  return (topic) => {
-    const days = isDlqTopic(topic) ? kafka.retentionDays.deadLetters : kafka.retentionDays.events;
-    return { 'cleanup.policy': 'delete', 'retention.ms': String(days * DAY_MS) };
+  return (topic): Record<string, string> => {
+    if (!isDlqTopic(topic)) {
+      return { 'cleanup.policy': 'delete', 'retention.ms': String(kafka.retentionDays.events * DAY_MS) };
+    }
+    return {
+      'cleanup.policy': 'delete',
+      'retention.ms': String(kafka.retentionDays.deadLetters * DAY_MS),
+      // A dead letter is its message plus headers saying why: room for the largest message a topic takes.
+      'max.message.bytes': String(DLQ_MAX_MESSAGE_BYTES),
+    };
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventConsumer } from '../../core/kafka/event-consumer';
-import { EventValidationError, parseEvent, type AnyEvent } from '../../contracts/events';
+import { EventValidationError, parseEventMessage, type AnyEvent } from '../../contracts/events';
 import { closeServer, listen } from '../../core/http/server';
 import { isDatabaseError } from '../../core/mongo/connection';
 import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../core/readiness';
@@ -54,7 +54,7 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
     parse: (message, { topic }) => {
       const type = typeOf.get(topic);
       if (!type) throw new EventValidationError([`no event type for topic ${topic}`], '');
-      return parseEvent(type, message.value);
+      return parseEventMessage(type, message);
     },
     handle: (event, position) =>
       store.apply(event, { stream: `${clusterId}/${position.topic}`, ...position }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { backoffDelay, type Backoff } from '../../core/backoff';
-import { EventValidationError, parseEvent } from '../../contracts/events';
+import { EventValidationError, parseEventMessage } from '../../contracts/events';
 import type { Logger } from '../../core/logger';
 import { withTimeout } from '../../core/timeout';
 import type { NotificationDoc } from './models';
@@ -109,7 +109,7 @@ export class LiveFeed {
     const position = { topic: this.deps.topic, partition, offset: message.offset };
     let stored: NotificationDoc | undefined;
     try {
-      const event = parseEvent('order-processed', message.value);
+      const event = parseEventMessage('order-processed', message);
       stored = await this.storeUntilDone(event, position);
     } catch (err) {
       // The durable consumer dead-letters what is invalid; the live view just passes over it.

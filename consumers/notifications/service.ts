@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventConsumer } from '../../core/kafka/event-consumer';
-import { parseEvent, type OrderProcessedV1 } from '../../contracts/events';
+import { parseEventMessage, type OrderProcessedV1 } from '../../contracts/events';
 import { closeServer, listen } from '../../core/http/server';
 import { databaseFailure } from '../../core/mongo/connection';
 import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../core/readiness';
@@ -59,7 +59,7 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     groupId,
     topics: [topic],
     ...config.consumers,
-    parse: (message) => parseEvent('order-processed', message.value),
+    parse: (message) => parseEventMessage('order-processed', message),
     handle: async (event, position) => {
       const { notification, created } = await store.store(event, position);
       if ((await webhooks.enqueueDeliveries(notification)) > 0) dispatcher.wake();

@@ -457,7 +457,7 @@ describe('order pipeline end to end', () => {
 
     // The operator corrects the dead letter and replays it: it flows through like any order.
     const letter = (await listDeadLetters(createKafka(config.kafka), TOPICS.orderCreated)).find(
-      (l) => l.key === marker && l.letter?.consumer === config.bridge.groupId,
+      (l) => l.key === marker && l.letter?.consumer === app.groups.bridge,
     )!;
     const priced = priceOrder('GBP', [{ sku: 'MS-002', quantity: 2 }]);
     if (!priced.ok) throw new Error('catalogue changed');
