@@ -9,12 +9,12 @@
  *   domain/     the business and its storage: orders, catalogue and pricing, stock, payments.
  *   processes   api/, bridge/, workers/, activities/, workflows/, consumers/<service>/, ops/: each imports the
  *               layers below and never another process's insides (workers wire their activities and workflows).
- *   tooling     stack/ (local servers, dev tools) and bench/.
+ *   tooling     stack/ (local servers, dev tools), bench/ and chaos/.
  *
  * Nothing imports test/, and nothing imports in a circle.
  */
 const PROCESSES = '(api|bridge|workers|activities|workflows|consumers|ops)';
-const TOOLING = '(stack|bench)';
+const TOOLING = '(stack|bench|chaos)';
 
 module.exports = {
   forbidden: [

@@ -8,6 +8,8 @@ export interface OpenLoopOptions {
   durationS: number;
   maxInFlight: number;
   send(index: number): Promise<void>;
+  /** Stops sending before the duration is over (what was sent still runs to its end). */
+  signal?: AbortSignal;
 }
 
 export interface OpenLoopResult {
@@ -23,6 +25,7 @@ export async function openLoop({
   durationS,
   maxInFlight,
   send,
+  signal,
 }: OpenLoopOptions): Promise<OpenLoopResult> {
   const total = Math.round(rate * durationS);
   const startedAt = performance.now();
@@ -32,6 +35,7 @@ export async function openLoop({
     const due = startedAt + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    if (signal?.aborted) break;
     if (inFlight.size >= maxInFlight) {
       result.shed += 1;
       continue;

@@ -227,15 +227,18 @@ export function logs(config: StackConfig, servers: ServerSpec[], lines: number):
 }
 
 /**
- * Brings the whole stack up, runs `body`, then stops exactly the servers this call started and fails if any of
- * their processes outlive the stop. Returns body's exit code (1 when the stack did not come up).
+ * Brings the whole stack up, runs `body` (told which servers this call started), then stops exactly those and fails
+ * if any of their processes outlive the stop. Returns body's exit code (1 when the stack did not come up).
  */
-export async function withStack(config: StackConfig, body: () => Promise<number>): Promise<number> {
+export async function withStack(
+  config: StackConfig,
+  body: (started: ReadonlySet<ServerName>) => Promise<number>,
+): Promise<number> {
   const results = await up(config, selectServers(stackServers(config), []));
   const started = results.filter((r) => r.started).map((r) => r.server);
   let code = 1;
   try {
-    if (results.every((r) => r.ok)) code = await body();
+    if (results.every((r) => r.ok)) code = await body(new Set(started.map((s) => s.name)));
   } finally {
     if (started.length > 0) {
       console.log(`stopping what this run started: ${started.map((s) => s.name).join(', ')}`);
@@ -256,16 +259,21 @@ export async function withStack(config: StackConfig, body: () => Promise<number>
   return code;
 }
 
+/** Names the servers the enclosing `stack exec` started, for a command that may break only those. */
+export const OWNED_SERVERS_ENV = 'STACK_OWNED_SERVERS';
+
 /** Runs a command with the stack up, then stops exactly the servers this call started. */
 export async function exec(config: StackConfig, argv: string[]): Promise<number> {
   if (argv.length === 0) throw new UsageError('exec needs a command: stack exec -- <command...>');
   return withStack(
     config,
-    () =>
+    (started) =>
       new Promise<number>((resolve) => {
         const child = spawn(argv[0]!, argv.slice(1), {
           stdio: 'inherit',
           shell: process.platform === 'win32',
+          // The command may break what this run started (npm run chaos does), and nothing else.
+          env: { ...process.env, [OWNED_SERVERS_ENV]: [...started].join(',') },
         });
         const forward = (sig: NodeJS.Signals) => child.kill(sig);
         process.on('SIGINT', forward);

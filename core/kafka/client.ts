@@ -31,6 +31,7 @@ const TRANSIENT_BROKER_ANSWERS: ReadonlySet<string> = new Set([
   'The group coordinator is not available',
   'This is not the correct coordinator for this group',
   'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'The group is rebalancing, so a rejoin is needed',
 ]);
 
 /** The pino level of a kafkajs log entry. */
@@ -38,6 +39,9 @@ export function kafkaLogLevel({ namespace, level, log }: LogEntry): 'error' | 'w
   const error = (log as { error?: unknown }).error;
   if (namespace === 'Connection' && typeof error === 'string' && TRANSIENT_BROKER_ANSWERS.has(error))
     return 'debug';
+  // A consumer that met one of them while joining its group restarts itself at once: worth a warning, no more.
+  const crash = /^Crash: KafkaJS\w+Error: (.*)$/.exec(log.message);
+  if (namespace === 'Consumer' && crash && TRANSIENT_BROKER_ANSWERS.has(crash[1]!)) return 'warn';
   return LEVELS[level] ?? 'info';
 }
 

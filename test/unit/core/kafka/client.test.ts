@@ -20,6 +20,16 @@ describe('kafkajs log levels', () => {
     expect(kafkaLogLevel(entry(logLevel.ERROR, 'Connection', { error }))).toBe('debug');
   });
 
+  it('logs a consumer restarting itself after such an answer as a warning', () => {
+    const crash = {
+      message:
+        "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+    };
+    expect(kafkaLogLevel(entry(logLevel.ERROR, 'Consumer', crash))).toBe('warn');
+    const other = { message: 'Crash: KafkaJSNumberOfRetriesExceeded: Connection timeout' };
+    expect(kafkaLogLevel(entry(logLevel.ERROR, 'Consumer', other))).toBe('error');
+  });
+
   it('keeps every other error an error, and the other levels as they are', () => {
     expect(kafkaLogLevel(entry(logLevel.ERROR, 'Connection', { error: 'Connection timeout' }))).toBe('error');
     expect(
