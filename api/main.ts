@@ -11,7 +11,8 @@ runProcess('api', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
   const orders = orderModel(mongo);
   await orders.createIndexes();
-  const temporal = await connectTemporal(config.temporal);
+  // Lazy: the API takes orders while Temporal is down, and starts while it is.
+  const temporal = await connectTemporal(config.temporal, { lazy: true });
   const kafkaAdmin = probeKafkaAdmin(config.kafka, logger);
 
   const app = createApp({

@@ -13,7 +13,8 @@ runProcess('bridge', async (config, logger) => {
   // The order store is asked before any start: a finished order is never started again.
   const mongo = await connectMongo(config.mongo);
   const orders = orderModel(mongo);
-  const { client, connection } = await connectTemporal(config.temporal);
+  // Lazy: started while Temporal is down, the bridge waits for it like for any outage.
+  const { client, connection } = await connectTemporal(config.temporal, { lazy: true });
   const bridge = new OrderBridge({
     kafka,
     client,

@@ -37,6 +37,9 @@ export function appProcesses({ workers }: Config): AppProcess[] {
   ];
 }
 
+/** Times a process may fail to become ready before the start fails. */
+const START_ATTEMPTS = 3;
+
 export interface StartedApp {
   /** Ready messages, with the process id, by instance name ("worker-orders#2"). */
   ready: Map<string, Record<string, unknown>>;
@@ -98,17 +101,17 @@ export async function startApp(processes: AppProcess[], opts: StartOptions = {})
       if (inst.stopping) return;
       const now = Date.now();
       inst.crashes = [...inst.crashes.filter((t) => t > now - 120_000), now];
-      if (!ready.has(inst.name) || inst.crashes.length > 5) {
-        failure?.(
-          new Error(
-            `${inst.name} exited (${signal ?? `code ${code}`}) ${ready.has(inst.name) ? 'repeatedly' : 'before it was ready'}`,
-          ),
-        );
+      // Before it was ever ready: a dependency still coming up (a fresh broker moving its coordinators) gets a few
+      // more tries; a process that keeps failing to start fails the start.
+      if (!ready.has(inst.name) && inst.crashes.length > START_ATTEMPTS - 1) {
+        failure?.(new Error(`${inst.name} exited (${signal ?? `code ${code}`}) before it was ready`));
         return;
       }
+      // Once it has run, it is restarted however often it dies (a dependency down for an hour can make a process
+      // fail at every start), the waits growing to 30 s: a process left dead would leave its work undone silently.
       const delay = Math.min(30_000, 1_000 * 2 ** (inst.crashes.length - 1));
       output(inst.name, `exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
-      setTimeout(() => !inst.stopping && launch(inst, () => undefined), delay);
+      setTimeout(() => !inst.stopping && launch(inst, onReady), delay);
     });
   };
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../core/backoff';
 import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { Running } from '../core/process';
@@ -20,6 +22,25 @@ export function workflowCode(
     return { workflowBundle: { codePath: path.resolve(bundle) } };
   }
   return { workflowsPath: require.resolve('../workflows') };
+}
+
+/**
+ * The worker's connection, once Temporal answers: a worker started (or restarted) while Temporal is down waits for
+ * it, as it would wait on an established connection, rather than exit and be restarted in a loop.
+ */
+async function connectWhenUp(address: string, logger: Logger): Promise<NativeConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      const retryInMs = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
+      logger.warn(
+        { err: (err as Error).message, address, attempt, retryInMs },
+        'Temporal not reachable; waiting',
+      );
+      await sleep(retryInMs);
+    }
+  }
 }
 
 export interface WorkerSpec {
@@ -42,7 +63,7 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
     logger: temporalLogger(logger),
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await connectWhenUp(config.temporal.address, logger);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

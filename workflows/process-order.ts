@@ -104,9 +104,9 @@ function orderSteps(local: boolean) {
 }
 
 /**
- * The steps that must happen (after the capture, and the refund of a charge whose outcome is unknown), once their
- * usual attempts failed: retried until they succeed or `within` ms have passed, whatever the error, with a backoff
- * that settles at a minute.
+ * The steps that must happen (compensations, publishing and recording the outcome, everything after the capture),
+ * once their usual attempts failed: retried until they succeed or `within` ms have passed, whatever the error,
+ * with a backoff that settles at a minute.
  */
 function patientSteps(local: boolean, within: number) {
   const options: StepOptions & { scheduleToCloseTimeout: number } = {
@@ -120,7 +120,7 @@ function patientSteps(local: boolean, within: number) {
       ? proxyLocalActivities<A>(options)
       : proxyActivities<A>({ ...options, taskQueue: TASK_QUEUES.orders });
   const { recordOrderStatus } = proxy<OrderActivities>();
-  const { commitStock } = proxy<StockActivities>();
+  const { commitStock, releaseStock } = proxy<StockActivities>();
   const { publishOrderProcessed } = proxyActivities<OrderEventsActivities>({
     ...options,
     taskQueue: TASK_QUEUES.orderEvents,
@@ -129,7 +129,7 @@ function patientSteps(local: boolean, within: number) {
     ...options,
     taskQueue: TASK_QUEUES.payments,
   });
-  return { recordOrderStatus, commitStock, publishOrderProcessed, refundPayment };
+  return { recordOrderStatus, commitStock, releaseStock, publishOrderProcessed, refundPayment };
 }
 
 const { chargePayment } = proxyActivities<PaymentActivities>({
@@ -242,24 +242,43 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
   /** Gives back what the order took: its capture and its reservation. */
   async function compensate(): Promise<void> {
     if (charged) {
-      await refundPayment({ orderId: input.orderId });
+      const refund = { orderId: input.orderId };
+      await must(
+        'refunding the payment',
+        () => refundPayment(refund),
+        () => patient.refundPayment(refund),
+      );
       done('payment-refunded');
     }
     if (reserved) {
-      await releaseStock(stockRequest);
+      await must(
+        'releasing the stock',
+        () => releaseStock(stockRequest),
+        () => patient.releaseStock(stockRequest),
+      );
       done('stock-released');
     }
   }
 
   async function finish(status: FinalStatus, reason: FailureReason | null): Promise<void> {
     if (status !== 'completed') await compensate();
-    await publishOrderProcessed(processed(status, reason));
+    const event = processed(status, reason);
+    await must(
+      'publishing order-processed',
+      () => publishOrderProcessed(event),
+      () => patient.publishOrderProcessed(event),
+    );
     done('published');
     if (status === 'completed') await commitStock(stockRequest);
     state.status = status;
     state.reason = reason;
     upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
-    await record();
+    const update = statusUpdate();
+    await must(
+      'recording the status',
+      () => recordOrderStatus(update),
+      () => patient.recordOrderStatus(update),
+    );
   }
 
   /** The order's way out before its capture (or a cancel that won the race with it): the saga compensates. */
@@ -319,7 +338,6 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
    * order that was never captured changes nothing.
    */
   async function refundUnknownCharge(): Promise<void> {
-    const patient = patientSteps(local, input.completionTimeoutMs ?? DEFAULT_COMPLETION_TIMEOUT_MS);
     const request = { orderId: input.orderId };
     try {
       const { refunded } = await mustHappen(
@@ -336,10 +354,14 @@ export async function processOrder(input: ProcessOrderInput): Promise<ProcessOrd
     }
   }
 
+  const patient = patientSteps(local, input.completionTimeoutMs ?? DEFAULT_COMPLETION_TIMEOUT_MS);
+  /** A step that must happen: waited for through an outage in runs since CAPTURE_IS_FINAL, as before in older ones. */
+  const must = <T>(step: string, first: () => Promise<T>, later: () => Promise<T>): Promise<T> =>
+    captureIsFinal ? mustHappen(step, first, later) : first();
+
   /** The payment is captured: the order is completed, and what follows waits out any outage. */
   async function complete(): Promise<void> {
     const within = input.completionTimeoutMs ?? DEFAULT_COMPLETION_TIMEOUT_MS;
-    const patient = patientSteps(local, within);
     const event = processed('completed', null);
     try {
       await mustHappen(

@@ -58,6 +58,8 @@ export interface EventConsumerDeps<T> {
 export type ConsumerStats = Record<string, number> & { deadLettered: number; retried: number };
 
 const DEFAULT_MAX_ATTEMPTS = 5;
+/** How long start-up steps are retried while the broker answers that it is not ready. */
+const START_RETRY_MS = 60_000;
 /** Longest stretch without a heartbeat while waiting to retry; well under the group's session timeout. */
 const HEARTBEAT_SLICE_MS = 1_000;
 /** In a long batch, commit finished work at least this often so a crash redelivers little. */
@@ -102,7 +104,8 @@ export class EventConsumer<T> {
       this.deps.dlqProducer ?? kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
     if (!this.deps.dlqProducer) await this.producer.connect();
 
-    if (this.deps.newGroupFrom === 'end') await this.commitEndsIfNew();
+    if (this.deps.newGroupFrom === 'end')
+      await this.retryingTransient("setting a new group's start", () => this.commitEndsIfNew());
 
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     this.consumer = consumer;
@@ -142,6 +145,28 @@ export class EventConsumer<T> {
       }
     } finally {
       await admin.disconnect();
+    }
+  }
+
+  /**
+   * Runs a start-up step again while the broker answers with a retriable error (a fresh or restarting broker moves
+   * group coordinators for a few seconds), for up to START_RETRY_MS: a service must not fail to start on that.
+   */
+  private async retryingTransient<R>(what: string, step: () => Promise<R>): Promise<R> {
+    const deadline = Date.now() + START_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (err) {
+        const retriable = (err as { retriable?: unknown }).retriable === true;
+        if (!retriable || Date.now() > deadline || this.stopping.signal.aborted) throw err;
+        const delayMs = backoffDelay(attempt, this.backoff);
+        this.log.warn(
+          { err: (err as Error).message, attempt, delayMs },
+          `${what}: broker not ready; will retry`,
+        );
+        await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
     }
   }
 

@@ -15,14 +15,16 @@ const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
+/**
+ * A client of the Temporal frontend. `lazy`: connects on first use, so a process that can do part of its job
+ * without Temporal (the API accepts orders; the bridge waits) starts while Temporal is down, instead of failing.
+ */
 export async function connectTemporal(
   config: Config['temporal'],
-  opts: { connectTimeoutMs?: number } = {},
+  opts: { connectTimeoutMs?: number; lazy?: boolean } = {},
 ): Promise<{ connection: Connection; client: Client }> {
-  const connection = await Connection.connect({
-    address: config.address,
-    connectTimeout: opts.connectTimeoutMs ?? 10_000,
-  });
+  const options = { address: config.address, connectTimeout: opts.connectTimeoutMs ?? 10_000 };
+  const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
   return { connection, client: new Client({ connection, namespace: config.namespace }) };
 }
 

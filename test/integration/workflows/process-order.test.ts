@@ -38,10 +38,13 @@ class FakeWorld {
   chargeAttempts = 0;
   chargeBehaviour: 'ok' | 'decline' | 'fail-once' | 'capture-then-lose-response' = 'ok';
   gates: { reserve?: Promise<void>; publish?: Promise<void> } = {};
-  /** Per call (1-based), what a step after the capture throws: an outage of Kafka or the order store. */
-  outages: { publish?: (call: number) => Error | undefined; commit?: (call: number) => Error | undefined } =
-    {};
-  calls = { publish: 0, commit: 0 };
+  /** Per call (1-based), what a step that must happen throws: an outage of Kafka or the order store. */
+  outages: {
+    publish?: (call: number) => Error | undefined;
+    commit?: (call: number) => Error | undefined;
+    release?: (call: number) => Error | undefined;
+  } = {};
+  calls = { publish: 0, commit: 0, release: 0 };
 
   activities = {
     validateOrder: async (input: ProcessOrderInput) => {
@@ -60,6 +63,8 @@ class FakeWorld {
       return { alreadyReserved: false };
     },
     releaseStock: async ({ orderId }: StockRequest) => {
+      const failure = this.outages.release?.(++this.calls.release);
+      if (failure) throw failure;
       for (const i of this.holds.get(orderId) ?? [])
         this.stock.set(i.sku, this.stock.get(i.sku)! + i.quantity);
       this.holds.delete(orderId);
@@ -411,5 +416,22 @@ describe('processOrder workflow', () => {
       steps: ['validated', 'stock-reserved', 'stock-released', 'published', 'payment-refunded'],
     });
     expect(world.stock.get('KB-001')).toBe(10);
+  });
+
+  it('an outage while compensating makes the saga wait: the declined order still ends rejected, its stock released', async () => {
+    const world = new FakeWorld();
+    world.chargeBehaviour = 'decline';
+    world.outages.release = (call) =>
+      call === 1
+        ? ApplicationFailure.nonRetryable('order store unreachable', 'MongoNetworkError')
+        : undefined;
+    await run(world, async (input, workflowId) => {
+      const result = await (await start(input, workflowId)).result();
+      expect(result).toMatchObject({ status: 'rejected', reason: { type: 'PaymentDeclined' } });
+      expect(result.steps).toEqual(['validated', 'stock-reserved', 'stock-released', 'published']);
+    });
+    expect(world.calls.release).toBe(2);
+    expect(world.stock.get('KB-001')).toBe(10);
+    expect(world.published.map((p) => p.status)).toEqual(['rejected']);
   });
 });
