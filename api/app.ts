@@ -3,6 +3,8 @@ import swaggerUi from 'swagger-ui-express';
 import { errorHandler, jsonBody, unknownRoute } from '../core/http/middleware';
 import { openApiDocument } from '../contracts/http/openapi';
 import { healthz, readyz } from '../core/http/health';
+import { authenticate } from '../core/http/auth';
+import { auditRoutes } from './routes/audit';
 import type { AppDeps, RegisterRoutes } from './deps';
 import { cancelOrderRoutes } from './routes/cancel-order';
 import { createOrderRoutes } from './routes/create-order';
@@ -18,10 +20,11 @@ const ROUTES: readonly RegisterRoutes[] = [
   createOrderRoutes,
   readOrderRoutes,
   cancelOrderRoutes,
-  // Operator actions (access control is not in place yet: keep the API on a private network).
+  // Operator actions: each route requires the operator role and records what it did in the audit log.
   retryOrderRoutes,
   paymentGatewayRoutes,
   taskQueueRoutes,
+  auditRoutes,
 ];
 
 /** The order API as an express app. */
@@ -35,15 +38,20 @@ export function createApp(deps: AppDeps): Express {
     analytics: deps.config.analytics.publicUrl,
   });
 
+  // Open to anyone: health, readiness and the documents. Everything after authenticate() needs a token.
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
-
-  for (const register of ROUTES) register(app, { ...deps, json });
-
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApi));
+  app.use(
+    '/docs',
+    swaggerUi.serve,
+    swaggerUi.setup(openApi, { swaggerOptions: { persistAuthorization: true } }),
+  );
+
+  app.use(authenticate(deps.verifyToken));
+  for (const register of ROUTES) register(app, { ...deps, json });
 
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));

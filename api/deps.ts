@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { RequestHandler, Router } from 'express';
 import type { ReadinessReport } from '../contracts/http/common';
 import type { Config } from '../core/config';
+import type { TokenVerifier } from '../core/http/auth';
 import type { Logger } from '../core/logger';
+import type { AuditLog } from '../domain/audit/audit-log';
 import type { OrderModel } from '../domain/orders/order-model';
 import type { GatewaySwitch } from '../domain/payments/gateway-switch';
 
@@ -15,6 +17,10 @@ export interface AppDeps {
   /** The simulated payment gateway's operator switch. */
   gatewaySwitch: GatewaySwitch;
   logger: Logger;
+  /** Verifies bearer tokens: every route but health, readiness and the documents needs one. */
+  verifyToken: TokenVerifier;
+  /** Where operator actions are recorded. */
+  audit: AuditLog;
 }
 
 /** What a route module is handed: the dependencies, and the JSON body parser with the API's size limit. */

@@ -5,6 +5,8 @@ import { orderModel } from '../domain/orders/order-model';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
 import { createApp } from './app';
+import { remoteTokenVerifier } from '../core/http/auth';
+import { auditLog } from '../domain/audit/audit-log';
 import { apiReadiness, probeKafkaAdmin } from './readiness';
 
 runProcess('api', async (config, logger) => {
@@ -15,9 +17,14 @@ runProcess('api', async (config, logger) => {
   const temporal = await connectTemporal(config.temporal, { lazy: true });
   const kafkaAdmin = probeKafkaAdmin(config.kafka, logger);
 
+  const audit = auditLog(mongo);
+  await audit.model.createIndexes();
+
   const app = createApp({
     config,
     orders,
+    audit,
+    verifyToken: remoteTokenVerifier(config.auth),
     temporal,
     logger,
     gatewaySwitch: new GatewaySwitch(mongo),

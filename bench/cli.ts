@@ -35,6 +35,8 @@ import {
 import { machineFacts, markdown, writeResult, type BenchResult, type Target } from './report';
 import { monotonicUs, summariseProfiles, type ClockWindow } from './cpu-profile';
 import { findOrStartTarget, TargetError } from './target';
+import { localTokens } from '../stack/issuer/keys';
+import { stackPaths } from '../stack/paths';
 
 const MAX_RATE = 1000;
 const MAX_DURATION_S = 300;
@@ -232,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
       },
       api: target.api,
       notifications: target.notifications,
+      tokens: localTokens(stackPaths(config).issuer, config.auth, 6 * 3_600),
       processed,
       drainTimeoutS: opts.drainTimeoutS,
       settleTimeoutS: opts.settleTimeoutS,

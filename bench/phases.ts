@@ -2,6 +2,7 @@
  * The measured phases. Each sends load open-loop at a fixed rate for a fixed time, then waits (bounded) for what
  * it sent to come out the other end, and reports latencies, throughput and whether the rate was sustained.
  */
+import type { LocalTokens } from '../stack/issuer/keys';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -60,6 +61,8 @@ export interface BenchContext {
   /** Upper bound on waiting, before a phase, for the system to work off what is queued. */
   settleTimeoutS: number;
   log: (line: string) => void;
+  /** Customers' tokens for the API and the streams. */
+  tokens: LocalTokens;
 }
 
 const MAX_IN_FLIGHT = 5000;
@@ -244,7 +247,10 @@ async function postOrder(ctx: BenchContext, customerId: string, tracked: Tracked
   const started = performance.now();
   const res = await fetch(`${ctx.api}/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await ctx.tokens.customer(customerId)}`,
+    },
     body: JSON.stringify(orderRequest(customerId)),
   });
   const body = (await res.json()) as { orderId?: string; message?: string };
@@ -266,8 +272,10 @@ export async function pipelinePhase(
   const tag = randomUUID().slice(0, 6);
   const customers = Array.from({ length: 10 }, (_, k) => `${ctx.run}-${tag}-${k}`);
   const streams: SseClient[] = await Promise.all(
-    customers.map((c) =>
-      connectSse(`${ctx.notifications}/notifications/stream?customerId=${encodeURIComponent(c)}`),
+    customers.map(async (c) =>
+      connectSse(`${ctx.notifications}/notifications/stream`, undefined, {
+        authorization: `Bearer ${await ctx.tokens.customer(c)}`,
+      }),
     ),
   );
   await Promise.all(

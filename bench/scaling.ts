@@ -16,6 +16,8 @@ import { connectMongo } from '../core/mongo/connection';
 import { appProcesses, databaseUrl, startApp, type StartedApp } from '../stack/app';
 import { withStack } from '../stack/commands';
 import { freePort } from '../stack/control';
+import { localTokens } from '../stack/issuer/keys';
+import { stackPaths } from '../stack/paths';
 
 interface RunResult {
   label: string;
@@ -37,6 +39,8 @@ async function run(
 ): Promise<RunResult> {
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
+  const config = loadStackConfig();
+  const operator = `Bearer ${await localTokens(stackPaths(config).issuer, config.auth).operator()}`;
   const db = `bench_scaling_${randomUUID().slice(0, 8)}`;
   const mongoUrl = databaseUrl(loadStackConfig(), db);
   const processes = appProcesses(
@@ -61,7 +65,7 @@ async function run(
       Array.from({ length: orders }, async (_, i) => {
         const res = await fetch(`${api}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: operator },
           body: JSON.stringify({
             customerId: `bench-${i % 5}`,
             email: 'bench@example.com',
@@ -87,7 +91,9 @@ async function run(
       if (Date.now() > deadline) throw new Error(`${pending.size} orders still unfinished after 15 minutes`);
       await Promise.all(
         [...pending].map(async (id) => {
-          const order = (await (await fetch(`${api}/orders/${id}`)).json()) as { status: string };
+          const order = (await (
+            await fetch(`${api}/orders/${id}`, { headers: { authorization: operator } })
+          ).json()) as { status: string };
           if ((FINAL_STATUSES as readonly string[]).includes(order.status)) {
             pending.delete(id);
             statuses[order.status] = (statuses[order.status] ?? 0) + 1;

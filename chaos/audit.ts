@@ -30,6 +30,8 @@ export interface AuditInput {
   /** Orders the operator retried, with how many times. */
   retries: ReadonlyMap<string, number>;
   analyticsUrl: string;
+  /** Analytics answers operators only. */
+  operatorToken: string;
   /** The SKU and quantity every order bought, and the stock the run began with. */
   sku: string;
   stockBefore: number;
@@ -203,7 +205,11 @@ export async function audit(input: AuditInput): Promise<AuditResult> {
   for (const id of held) flag(id, 'wrong outcome', `still holds stock of ${input.sku}`);
 
   // Analytics counts what happened, once.
-  const summary = (await (await fetch(`${input.analyticsUrl}/analytics/summary`)).json()) as {
+  const summary = (await (
+    await fetch(`${input.analyticsUrl}/analytics/summary`, {
+      headers: { authorization: `Bearer ${input.operatorToken}` },
+    })
+  ).json()) as {
     orders: { created: number; completed: number; failed: number };
   };
   figures.analytics = summary.orders;

@@ -29,7 +29,8 @@ import { stockCollections } from '../domain/stock/stock-model';
 import { startIsolatedApp } from '../stack/app';
 import { OWNED_SERVERS_ENV, withStack } from '../stack/commands';
 import { loadStackConfig, type StackConfig } from '../stack/config';
-import type { ServerName } from '../stack/paths';
+import { stackPaths, type ServerName } from '../stack/paths';
+import { localTokens } from '../stack/issuer/keys';
 import { audit, type AuditResult } from './audit';
 import { placeOrder, type PlacedOrder } from './client';
 import { FaultInjector, type Injection } from './faults';
@@ -49,6 +50,8 @@ async function run(
     console.log(`[chaos ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
   const began = Date.now();
   const errors: string[] = [];
+  // Clients act as customers, the audit as an operator, with tokens of the stack's issuer valid for the run.
+  const tokens = localTokens(stackPaths(config).issuer, config.auth, 6 * 3_600);
   log(`${p.mode} run ${runId}: ${p.rate} orders/s, ${p.faults.length} faults, seed ${seed}`);
   const app = await startIsolatedApp(config, runId, {
     env: {
@@ -84,6 +87,7 @@ async function run(
           await placeOrder(i, `${runId}-${i}`, {
             api: app.api,
             patienceMs: 15 * 60_000,
+            authorization: async () => `Bearer ${await tokens.customer(`${runId}-c${i % 10}`)}`,
             body: () => ({
               customerId: `${runId}-c${i % 10}`,
               email: 'chaos@example.com',
@@ -141,6 +145,7 @@ async function run(
       processedFrom,
       retries,
       analyticsUrl: app.analytics,
+      operatorToken: await tokens.operator(),
       sku: SKU,
       stockBefore,
     });

@@ -19,6 +19,8 @@ export interface ClientOptions {
   /** How long a client keeps retrying one order before it gives up on it. */
   patienceMs: number;
   body: (index: number) => unknown;
+  /** The customer's Authorization header value (a fresh token may be minted for a long run). */
+  authorization: (index: number) => Promise<string>;
 }
 
 /**
@@ -35,7 +37,11 @@ export async function placeOrder(index: number, key: string, opts: ClientOptions
     try {
       const res = await fetch(`${opts.api}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': key,
+          authorization: await opts.authorization(index),
+        },
         body: JSON.stringify(opts.body(index)),
         signal: AbortSignal.timeout(10_000),
       });

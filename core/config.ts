@@ -30,6 +30,7 @@ export const LOCAL_SERVER_PORTS = {
   STACK_TEMPORAL_PORT: port.default(7233),
   STACK_TEMPORAL_UI_PORT: port.default(8233),
   STACK_MONGO_PORT: port.default(27017),
+  STACK_ISSUER_PORT: port.default(8090),
 };
 
 const envSchema = z.object({
@@ -56,6 +57,10 @@ const envSchema = z.object({
     .trim()
     .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL')
     .optional(),
+
+  AUTH_JWKS_URL: url.optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).default('order-pipeline'),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
@@ -173,6 +178,26 @@ function brokerList(given: string | undefined, localPort: number): string[] {
   return brokers;
 }
 
+/**
+ * Whom the HTTP services trust: a JWKS, the issuer and audience its tokens must name. Unset, the local stack's own
+ * issuer (on STACK_ISSUER_PORT), which `npm start` runs and `npm run orders -- token` mints for.
+ */
+function localIssuerDefaults(e: {
+  AUTH_JWKS_URL?: string;
+  AUTH_ISSUER?: string;
+  AUTH_AUDIENCE: string;
+  STACK_ISSUER_PORT: number;
+}) {
+  const local = `http://127.0.0.1:${e.STACK_ISSUER_PORT}`;
+  return {
+    jwksUrl: e.AUTH_JWKS_URL ?? `${local}/.well-known/jwks.json`,
+    issuer: e.AUTH_ISSUER ?? local,
+    audience: e.AUTH_AUDIENCE,
+    /** true when AUTH_JWKS_URL was given: the local stack does not run its issuer. */
+    external: e.AUTH_JWKS_URL !== undefined,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = parseEnv(envSchema, env);
   return {
@@ -201,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       url: e.MONGO_URL ?? `mongodb://127.0.0.1:${e.STACK_MONGO_PORT}/orders`,
       external: e.MONGO_URL !== undefined,
     },
+    auth: localIssuerDefaults(e),
     api: {
       ...httpService(e.API_HOST, e.API_PORT, e.API_PUBLIC_URL),
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,

@@ -3,6 +3,8 @@
  * explains one. Exit status: 0 done, 1 refused or failed, 2 bad usage.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import { auditLog } from '../domain/audit/audit-log';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import { loadConfig } from '../core/config';
@@ -15,10 +17,16 @@ import { retryFailedOrders, retryOrder } from '../domain/orders/retry';
 import { reconcileStale } from '../domain/orders/stale';
 import { storedStatus } from '../domain/orders/start-order';
 import { GatewaySwitch } from '../domain/payments/gateway-switch';
+import { mintToken } from '../stack/issuer/keys';
+import { loadStackConfig } from '../stack/config';
+import { stackPaths } from '../stack/paths';
 import { listDeadLetters, replayDeadLetters } from './dlq';
 import { reconcile } from './reconcile';
 
 const USAGE_ERROR = 2;
+
+/** Who the audit log says acted, for a command run from a shell. */
+const cliActor = () => `cli:${os.userInfo().username}`;
 
 /** Bad usage found after parsing (commander's own parse errors exit with the same status). */
 class UsageError extends Error {}
@@ -112,11 +120,18 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
               completionTimeoutMs: loadConfig().orders.completionTimeoutMs,
             };
             if (opts.failed) {
-              const report = await retryFailedOrders(deps, {
+              const filter = {
                 since: opts.since,
                 until: opts.until,
                 failureType: opts.type,
                 limit: opts.limit,
+              };
+              const { report, retriedOrderIds } = await retryFailedOrders(deps, filter);
+              await auditLog(mongo).record({
+                actor: cliActor(),
+                action: 'orders.retry-failed',
+                orderIds: retriedOrderIds,
+                details: { filter, retried: report.retried, refused: report.refused.length },
               });
               console.log(
                 `matched ${report.matched}, retried ${report.retried}, already retrying ${report.alreadyRetrying}, refused ${report.refused.length}`,
@@ -125,6 +140,12 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
               return;
             }
             const result = await retryOrder(deps, orderId!);
+            await auditLog(mongo).record({
+              actor: cliActor(),
+              action: 'order.retry',
+              orderIds: [orderId!],
+              details: { outcome: result.outcome },
+            });
             console.log(JSON.stringify(result));
             if (result.outcome !== 'retried' && result.outcome !== 'already-retrying') outcome.exitCode = 1;
           }),
@@ -148,6 +169,13 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
           state === undefined
             ? await gateway.state()
             : await gateway.set(state === 'on', opts.reason ?? null);
+        if (state !== undefined) {
+          await auditLog(mongo).record({
+            actor: cliActor(),
+            action: 'payment-gateway.switch',
+            details: { available: result.available, reason: result.reason },
+          });
+        }
         console.log(JSON.stringify(result));
       });
     });
@@ -222,6 +250,43 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
             `stale ${report.stale}: requeued for publishing ${report.requeued}, started ${report.started}, ` +
               `already started ${report.alreadyStarted}`,
           );
+        }),
+      );
+    });
+
+  cli
+    .command('token')
+    .summary("mint a bearer token from the local stack's issuer")
+    .description(
+      "Prints a token signed by the local stack's key (created by npm start), for curl and the Swagger UI:\n" +
+        '  export TOKEN=$(npm run -s orders -- token --customer c-42)\n' +
+        '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/orders\n' +
+        'With AUTH_JWKS_URL set the services trust another provider: get tokens from it instead.',
+    )
+    .addOption(new Option('--customer <id>', "a customer's token: its subject is the customer id"))
+    .addOption(
+      new Option('--operator [name]', "an operator's token (named after you unless given)").conflicts(
+        'customer',
+      ),
+    )
+    .option('--ttl <seconds>', 'how long it is valid', wholeNumber, 15 * 60)
+    .action(async (opts: { customer?: string; operator?: string | true; ttl: number }) => {
+      if (opts.customer === undefined && opts.operator === undefined) {
+        throw new UsageError('token: say whose: --customer <id> or --operator [name]');
+      }
+      const config = loadStackConfig();
+      if (config.auth.external) {
+        throw new UsageError(
+          `token: the services trust ${config.auth.jwksUrl} (AUTH_JWKS_URL); get a token from that provider`,
+        );
+      }
+      console.log(
+        await mintToken(stackPaths(config).issuer, {
+          customer: opts.customer,
+          operator: opts.operator,
+          ttlSeconds: opts.ttl,
+          issuer: config.auth.issuer,
+          audience: config.auth.audience,
         }),
       );
     });

@@ -45,6 +45,7 @@ function loadStackSettings(env: NodeJS.ProcessEnv) {
       mongo: e.STACK_MONGO_PORT,
       /** The FerretDB launcher's profiling endpoints (Go pprof, per-command timings). */
       mongoDebug: e.STACK_MONGO_DEBUG_PORT,
+      issuer: e.STACK_ISSUER_PORT,
     },
   };
 }

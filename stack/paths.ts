@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { StackConfig } from './config';
 
-export type ServerName = 'kafka' | 'temporal' | 'mongo';
-export const SERVER_NAMES: readonly ServerName[] = ['kafka', 'temporal', 'mongo'];
+export type ServerName = 'kafka' | 'temporal' | 'mongo' | 'issuer';
+export const SERVER_NAMES: readonly ServerName[] = ['kafka', 'temporal', 'mongo', 'issuer'];
 
 /** Everything the stack writes lives under one git-ignored folder (default: .stack/). */
 export function stackPaths(config: StackConfig) {
@@ -14,6 +14,8 @@ export function stackPaths(config: StackConfig) {
     data: (name: ServerName) => path.join(root, 'data', name),
     dataRoot: path.join(root, 'data'),
     run: path.join(root, 'run'),
+    /** The local token issuer's signing key and JWKS. */
+    issuer: path.join(root, 'issuer'),
     state: (name: ServerName) => path.join(root, 'run', `${name}.json`),
     lock: (name: ServerName) => path.join(root, 'run', `${name}.lock`),
     logs: path.join(root, 'logs'),

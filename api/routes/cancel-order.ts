@@ -7,6 +7,7 @@ import { CancelRequest, type CancelAccepted } from '../../contracts/http/orders/
 import { inspectWorkflow, isWorkflowNotFound, orderHandle, queryState } from '../workflow-status';
 import { isFinalStatus } from '../../domain/orders/status';
 import { findOrder } from '../order-lookup';
+import { principalOf } from '../../core/http/auth';
 
 const TEMPORAL_BUDGET_MS = 3_000;
 /** How long to wait for the workflow to decide on the cancel before answering with "requested". */
@@ -39,7 +40,8 @@ async function awaitDecision(client: Client, orderId: string, before: OrderState
 export function cancelOrder({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {
   return async (req, res) => {
     const { reason } = parseOrThrow(CancelRequest, req.body ?? {});
-    const order = await findOrder(orders, req.params);
+    const principal = principalOf(res);
+    const order = await findOrder(orders, req.params, principal);
     if (isFinalStatus(order.status)) throw notCancellable(`order is ${order.status}`);
     const log = logger.child({ orderId: order._id });
 

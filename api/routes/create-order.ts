@@ -8,6 +8,7 @@ import { isDatabaseError, isDuplicateKey } from '../../core/mongo/connection';
 import { orderIdFor, requestHash } from '../order-id';
 import { acceptedOrder } from '../order-view';
 import { CreateOrderRequest, IdempotencyKey } from '../../contracts/http/orders/schemas';
+import { actingCustomer, principalOf } from '../../core/http/auth';
 
 function idempotencyKey(req: Request): string | undefined {
   const key = req.get('idempotency-key');
@@ -41,7 +42,12 @@ function unknownSkus(request: CreateOrderRequest, skus: readonly string[]): ApiE
 export function createOrder({ config, orders, logger }: AppDeps): RequestHandler {
   return async (req, res) => {
     const key = idempotencyKey(req);
-    const request = parseOrThrow(CreateOrderRequest, req.body);
+    const parsed = parseOrThrow(CreateOrderRequest, req.body);
+    // The customer is the token's subject; an operator placing an order names the customer.
+    const request = {
+      ...parsed,
+      customerId: actingCustomer(principalOf(res), parsed.customerId, 'customerId'),
+    };
     const priced = priceOrder(request.currency, request.items);
     if (!priced.ok) throw unknownSkus(request, priced.unknownSkus);
 

@@ -3,6 +3,7 @@ import type { QueryFilter } from 'mongoose';
 import type { OrderDoc } from '../../domain/orders/order-model';
 import { isFinalStatus } from '../../domain/orders/status';
 import { findOrder } from '../order-lookup';
+import { actingCustomer, principalOf } from '../../core/http/auth';
 import type { AppDeps, RegisterRoutes } from '../deps';
 import { keysetPage } from '../../core/mongo/keyset-page';
 import { parseOrThrow } from '../../core/http/errors';
@@ -50,7 +51,10 @@ async function currentOrder(
 
 export function getOrder(deps: AppDeps): RequestHandler {
   return async (req, res) => {
-    const { order, live } = await currentOrder(deps, await findOrder(deps.orders, req.params));
+    const { order, live } = await currentOrder(
+      deps,
+      await findOrder(deps.orders, req.params, principalOf(res)),
+    );
     res.json(orderView(deps.config, order, live));
   };
 }
@@ -58,7 +62,9 @@ export function getOrder(deps: AppDeps): RequestHandler {
 /** Newest first, a page at a time (keyset pagination: stable under concurrent inserts). */
 export function listOrders({ config, orders }: AppDeps): RequestHandler {
   return async (req, res) => {
-    const { customerId, status, limit, cursor } = parseOrThrow(ListOrdersQuery, req.query);
+    const { status, limit, cursor, ...query } = parseOrThrow(ListOrdersQuery, req.query);
+    // A customer lists their own orders; an operator anyone's, or everyone's.
+    const customerId = actingCustomer(principalOf(res), query.customerId, 'customerId', { optional: true });
     const filter: QueryFilter<OrderDoc> = {};
     if (customerId !== undefined) filter.customerId = customerId;
     if (status !== undefined) filter.status = status;

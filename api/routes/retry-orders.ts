@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { retryFailedOrders, retryOrder } from '../../domain/orders/retry';
 import type { AppDeps, RegisterRoutes } from '../deps';
+import { principalOf, requireOperator } from '../../core/http/auth';
 import { OrderIdParams, RetryFailedRequest } from '../../contracts/http/orders/schemas';
 
 /** POST /orders/:id/retry: a new run of a failed order; 409 with the reason for any other order. */
@@ -17,6 +18,15 @@ export function retryOne(deps: AppDeps): RequestHandler {
   return async (req, res) => {
     const { id } = parseOrThrow(OrderIdParams, req.params);
     const result = await retryOrder(retryDeps(deps), id);
+    await deps.audit.record({
+      actor: principalOf(res).subject,
+      action: 'order.retry',
+      orderIds: [id],
+      details: {
+        outcome: result.outcome,
+        ...(result.outcome === 'refused' ? { reason: result.reason } : {}),
+      },
+    });
     switch (result.outcome) {
       case 'not-found':
         throw new ApiError(404, 'not_found', `no order ${id}`);
@@ -39,13 +49,23 @@ export function retryFailed(deps: AppDeps): RequestHandler {
       since: since === undefined ? undefined : new Date(since),
       until: until === undefined ? undefined : new Date(until),
     };
-    const report = await retryFailedOrders(retryDeps(deps), filter);
+    const { report, retriedOrderIds } = await retryFailedOrders(retryDeps(deps), filter);
+    await deps.audit.record({
+      actor: principalOf(res).subject,
+      action: 'orders.retry-failed',
+      orderIds: retriedOrderIds,
+      details: {
+        filter: { since, until, ...rest },
+        retried: report.retried,
+        refused: report.refused.length,
+      },
+    });
     logger.info({ filter, ...report, refused: report.refused.length }, 'failed orders retried');
     res.json(report);
   };
 }
 
 export const retryOrderRoutes: RegisterRoutes = (router, deps) => {
-  router.post('/orders/retry', deps.json, retryFailed(deps));
-  router.post('/orders/:id/retry', retryOne(deps));
+  router.post('/orders/retry', requireOperator, deps.json, retryFailed(deps));
+  router.post('/orders/:id/retry', requireOperator, retryOne(deps));
 };

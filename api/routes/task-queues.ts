@@ -1,3 +1,4 @@
+import { requireOperator } from '../../core/http/auth';
 import type { RequestHandler } from 'express';
 import { unavailable } from '../../core/http/errors';
 import { ALL_TASK_QUEUES } from '../../contracts/task-queues';
@@ -22,5 +23,5 @@ export function taskQueues({ config, temporal: { client }, logger }: AppDeps): R
 }
 
 export const taskQueueRoutes: RegisterRoutes = (router, deps) => {
-  router.get('/ops/task-queues', taskQueues(deps));
+  router.get('/ops/task-queues', requireOperator, taskQueues(deps));
 };

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { authenticate, requireOperator, type TokenVerifier } from '../../core/http/auth';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
 import { errorHandler, unknownRoute } from '../../core/http/middleware';
@@ -16,6 +17,8 @@ export interface AnalyticsAppDeps {
   store: Pick<AnalyticsStore, 'summary' | 'timeseries' | 'topSkus' | 'fact'>;
   readiness: () => Promise<ReadinessReport>;
   logger: Logger;
+  /** Verifies bearer tokens: every route but health and readiness needs an operator's. */
+  verifyToken: TokenVerifier;
 }
 
 /** The analytics service's HTTP side: reports computed from the rollups, and the facts of one order. */
@@ -25,6 +28,8 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): Express {
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
+  // Revenue and every customer's orders: operators only.
+  app.use(authenticate(deps.verifyToken), requireOperator);
 
   app.get('/analytics/summary', async (req, res) => {
     res.json(await deps.store.summary(parseOrThrow(SummaryQuery, req.query)));

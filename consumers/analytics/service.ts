@@ -8,6 +8,7 @@ import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../..
 import { TOPICS } from '../../contracts/topics';
 import type { ServiceDeps } from '../../core/consumer-service';
 import { createAnalyticsApp } from './app';
+import { remoteTokenVerifier, type TokenVerifier } from '../../core/http/auth';
 import { createAnalyticsStore, type AnalyticsStore } from './store';
 
 export interface AnalyticsServiceDeps extends ServiceDeps {
@@ -15,6 +16,8 @@ export interface AnalyticsServiceDeps extends ServiceDeps {
   topics?: { orderCreated: string; orderProcessed: string };
   groupId?: string;
   port?: number;
+  /** Tests verify tokens of their own issuer; otherwise the configured JWKS. */
+  verifyToken?: TokenVerifier;
 }
 
 export interface AnalyticsService {
@@ -65,6 +68,7 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
   const app = createAnalyticsApp({
     store,
     logger,
+    verifyToken: deps.verifyToken ?? remoteTokenVerifier(config.auth),
     readiness: createReadiness({
       checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
       lag: { access: adminAccess, groupId, topics: [...typeOf.keys()] },

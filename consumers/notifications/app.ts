@@ -1,4 +1,14 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
+import {
+  actingCustomer,
+  authenticate,
+  mayAccess,
+  principalOf,
+  type Principal,
+  type TokenVerifier,
+} from '../../core/http/auth';
+import type { NotificationFilter } from './access';
+import type { StreamTickets } from './tickets';
 import { parseOrThrow, ApiError } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
 import { errorHandler, jsonBody, unknownRoute } from '../../core/http/middleware';
@@ -23,6 +33,10 @@ export interface NotificationsAppDeps {
   streams: NotificationStreams;
   readiness: () => Promise<ReadinessReport>;
   logger: Logger;
+  /** Verifies bearer tokens: every route but health and readiness needs one (or, for the stream, a ticket). */
+  verifyToken: TokenVerifier;
+  tickets: StreamTickets;
+  scope: (principal: Principal, wanted: NotificationFilter) => Promise<NotificationFilter>;
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -36,32 +50,57 @@ export function createNotificationsApp(deps: NotificationsAppDeps): Express {
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
 
-  app.get('/notifications/stream', deps.streams.handler);
+  // The stream also takes a ticket in its URL (browsers' EventSource sends no headers); everything else a token.
+  const ticket = async (req: Request) => {
+    const value = typeof req.query.ticket === 'string' ? req.query.ticket : undefined;
+    if (value === undefined) return undefined;
+    const principal = await deps.tickets.redeem(value);
+    if (!principal) throw new ApiError(401, 'unauthorized', 'the stream ticket is unknown, used or expired');
+    return principal;
+  };
+  app.get('/notifications/stream', authenticate(deps.verifyToken, ticket), deps.streams.handler);
+  app.use(authenticate(deps.verifyToken));
+
+  app.post('/notifications/stream-tickets', async (_req, res) => {
+    const { ticket: value, expiresAt } = await deps.tickets.issue(principalOf(res));
+    res.status(201).json({ ticket: value, expiresAt: expiresAt.toISOString() });
+  });
   app.get('/notifications', async (req, res) => {
-    const query = parseOrThrow(HistoryQuery, req.query);
-    const page = await deps.store.history(query);
+    const { customerId: wanted, ...query } = parseOrThrow(HistoryQuery, req.query);
+    const principal = principalOf(res);
+    const customerId = actingCustomer(principal, wanted, 'customerId');
+    const page = await deps.store.history({ ...query, customerId });
     res.json({ items: page.items.map(notificationView), nextCursor: page.nextCursor });
   });
 
   app.post('/webhooks', json, async (req, res) => {
-    const body = parseOrThrow(RegisterWebhookRequest, req.body);
-    const webhook = await deps.webhooks.registerWebhook(body);
+    const { customerId: wanted, ...body } = parseOrThrow(RegisterWebhookRequest, req.body);
+    const customerId = actingCustomer(principalOf(res), wanted, 'customerId');
+    const webhook = await deps.webhooks.registerWebhook({ ...body, customerId });
     res
       .status(201)
       .location(`/webhooks/${webhook._id}`)
       .json({ ...webhookView(webhook), secret: webhook.secret });
   });
   app.get('/webhooks', async (req, res) => {
-    const { customerId } = parseOrThrow(WebhooksQuery, req.query);
+    const { customerId: wanted } = parseOrThrow(WebhooksQuery, req.query);
+    const customerId = actingCustomer(principalOf(res), wanted, 'customerId');
     res.json((await deps.webhooks.listWebhooks(customerId)).map(webhookView));
   });
-  app.delete('/webhooks/:id', async (req, res) => {
+  /** The webhook `:id` names, if the caller may see it; another customer's is "no such webhook". */
+  const ownWebhook = async (req: Request, res: Response): Promise<string> => {
     const { id } = parseOrThrow(WebhookIdParams, req.params);
+    const owner = await deps.webhooks.ownerOf(id);
+    if (owner === undefined || !mayAccess(principalOf(res), owner)) throw notFound(id);
+    return id;
+  };
+  app.delete('/webhooks/:id', async (req, res) => {
+    const id = await ownWebhook(req, res);
     if (!(await deps.webhooks.deleteWebhook(id))) throw notFound(id);
     res.status(204).end();
   });
   app.get('/webhooks/:id/deliveries', async (req, res) => {
-    const { id } = parseOrThrow(WebhookIdParams, req.params);
+    const id = await ownWebhook(req, res);
     const { limit } = parseOrThrow(DeliveriesQuery, req.query);
     res.json((await deps.webhooks.deliveries(id, { limit })).map(deliveryView));
   });

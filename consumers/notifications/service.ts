@@ -14,12 +14,17 @@ import { createNotificationIndexes } from './models';
 import { createNotificationStore, storeOutcome } from './store';
 import { notificationStreams, type NotificationStreams } from './stream';
 import { createWebhookRegistry } from './webhooks';
+import { notificationScope } from './access';
+import { streamTickets } from './tickets';
+import { remoteTokenVerifier, type TokenVerifier } from '../../core/http/auth';
 
 export interface NotificationServiceDeps extends ServiceDeps {
   /** Overrides for tests: a private topic and group, port 0. */
   topic?: string;
   groupId?: string;
   port?: number;
+  /** Tests verify tokens of their own issuer; otherwise the configured JWKS. */
+  verifyToken?: TokenVerifier;
 }
 
 export interface NotificationService {
@@ -68,7 +73,8 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     classify: databaseFailure,
   });
   const feed = new LiveFeed({ kafka, logger, topic, groupPrefix: groupId, store });
-  const streams = notificationStreams({ feed, store, heartbeatMs: settings.heartbeatMs, logger });
+  const scope = notificationScope(store.ownerOf);
+  const streams = notificationStreams({ feed, store, heartbeatMs: settings.heartbeatMs, logger, scope });
   const kafkaAdmin = kafka.admin();
   const adminAccess = kafkaAdminAccess(kafkaAdmin);
   const app = createNotificationsApp({
@@ -76,6 +82,9 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     webhooks,
     streams,
     logger,
+    scope,
+    verifyToken: deps.verifyToken ?? remoteTokenVerifier(config.auth),
+    tickets: streamTickets(db),
     readiness: createReadiness({
       checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
       lag: { access: adminAccess, groupId, topics: [topic] },

@@ -132,7 +132,13 @@ export function createNotificationStore(connection: Connection, opts: { now?: ()
     return notifications.findById(eventId).lean<NotificationDoc>();
   }
 
-  return { store, history, after, byId };
+  /** The customer of an order, as its notifications say; undefined when none has been seen. */
+  async function ownerOf(orderId: string): Promise<string | undefined> {
+    const doc = await notifications.findOne({ orderId }, { customerId: 1 }).lean<{ customerId: string }>();
+    return doc?.customerId;
+  }
+
+  return { store, history, after, byId, ownerOf };
 }
 
 function sourceOf(source: EventSource): NotificationSource {

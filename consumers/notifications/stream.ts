@@ -1,6 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import type { Logger } from '../../core/logger';
+import { principalOf, type Principal } from '../../core/http/auth';
+import type { NotificationFilter } from './access';
 import type { LiveFeed, LiveNotification } from './live-feed';
 import type { NotificationDoc } from './models';
 import { decodePositions, encodePositions, type Positions } from './positions';
@@ -13,6 +15,8 @@ export interface StreamDeps {
   store: Pick<NotificationStore, 'after'>;
   heartbeatMs: number;
   logger: Logger;
+  /** Narrows what the caller asked for to what they may see (access.ts). */
+  scope: (principal: Principal, wanted: NotificationFilter) => Promise<NotificationFilter>;
 }
 
 /** Missed notifications are read in pages of this size while a stream catches up. */
@@ -39,7 +43,10 @@ export function notificationStreams(deps: StreamDeps): NotificationStreams {
   const handler: RequestHandler = async (req, res) => {
     const query = parseOrThrow(StreamQuery, req.query);
     const resumeFrom = lastEventId(req);
-    const filter = { customerId: query.customerId, orderId: query.orderId };
+    const filter = await deps.scope(principalOf(res), {
+      customerId: query.customerId,
+      orderId: query.orderId,
+    });
     const matches = (n: NotificationDoc) =>
       (filter.customerId === undefined || n.customerId === filter.customerId) &&
       (filter.orderId === undefined || n.orderId === filter.orderId);

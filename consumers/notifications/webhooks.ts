@@ -125,7 +125,20 @@ export function createWebhookRegistry(connection: Connection, opts: { now?: () =
       .lean<WebhookDeliveryDoc[]>();
   }
 
-  return { registerWebhook, listWebhooks, deleteWebhook, enqueueDeliveries, deliveries: listDeliveries };
+  /** The customer a webhook belongs to (deleted ones included: their log stays readable), or undefined. */
+  async function ownerOf(id: string): Promise<string | undefined> {
+    const doc = await webhooks.findById(id, { customerId: 1 }).lean<{ customerId: string }>();
+    return doc?.customerId;
+  }
+
+  return {
+    registerWebhook,
+    listWebhooks,
+    deleteWebhook,
+    enqueueDeliveries,
+    deliveries: listDeliveries,
+    ownerOf,
+  };
 }
 
 export function deliveryId(notificationId: string, webhookId: string): string {

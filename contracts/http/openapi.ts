@@ -1,4 +1,4 @@
-import { componentSchemas, type Json } from './openapi-builders';
+import { error, componentSchemas, type Json } from './openapi-builders';
 import { ANALYTICS_COMPONENTS, analyticsPaths } from './analytics/paths';
 import { NOTIFICATION_COMPONENTS, notificationPaths } from './notifications/paths';
 import { ORDER_COMPONENTS, orderPaths } from './orders/paths';
@@ -13,6 +13,41 @@ export interface ServiceUrls {
  * One document for the whole system: the order API, and the notification and analytics services' endpoints, each
  * with the server it is reached at.
  */
+/** Open to anyone: health, readiness and the documents themselves. */
+const PUBLIC_OPERATIONS = new Set(['healthz', 'readyz']);
+
+/**
+ * Every operation but the public ones needs a bearer token: it says so, and documents the 401 (no valid token)
+ * and 403 (a valid token whose role may not do this) that any of them can answer.
+ */
+function secured(paths: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [path, item] of Object.entries(paths)) {
+    out[path] = Object.fromEntries(
+      Object.entries(item).map(([method, op]) => {
+        const operation = op as Json & { operationId?: string; responses?: Json };
+        if (typeof op !== 'object' || op === null || !('responses' in operation)) return [method, op];
+        if (PUBLIC_OPERATIONS.has(operation.operationId ?? ''))
+          return [method, { ...operation, security: [] }];
+        return [
+          method,
+          {
+            ...operation,
+            responses: {
+              ...operation.responses,
+              401: error(
+                'No valid bearer token: missing, malformed, expired, or not signed by a trusted key',
+              ),
+              403: error('The token is valid but its role may not do this'),
+            },
+          },
+        ];
+      }),
+    );
+  }
+  return out;
+}
+
 export function openApiDocument(urls: ServiceUrls): Json {
   return {
     openapi: '3.1.0',
@@ -25,13 +60,26 @@ export function openApiDocument(urls: ServiceUrls): Json {
         'reports on them. Every service also answers GET /healthz and GET /readyz.',
     },
     servers: [{ url: urls.api }],
-    paths: {
+    paths: secured({
       ...orderPaths(),
       ...notificationPaths(urls.notifications),
       ...analyticsPaths(urls.analytics),
-    },
+    }),
+    security: [{ bearerAuth: [] }],
     components: {
       schemas: componentSchemas({ ...ORDER_COMPONENTS, ...NOTIFICATION_COMPONENTS, ...ANALYTICS_COMPONENTS }),
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A JWT from the identity provider (locally: `npm run orders -- token --customer <id>` or `--operator`). ' +
+            'Role `customer`: the token’s subject is the customer id, and the customer sees only their own orders, ' +
+            'notifications and webhooks (anything else answers 404). Role `operator`: every customer, and the ' +
+            'operator actions.',
+        },
+      },
     },
   };
 }

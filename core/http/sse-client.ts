@@ -19,10 +19,18 @@ export interface SseClient {
  * A minimal SSE client over fetch, for tests: it records every event with the time it arrived, and sends
  * Last-Event-ID when asked to resume, as a browser's EventSource does on reconnect.
  */
-export async function connectSse(url: string, lastEventId?: string): Promise<SseClient> {
+export async function connectSse(
+  url: string,
+  lastEventId?: string,
+  headers: Record<string, string> = {},
+): Promise<SseClient> {
   const abort = new AbortController();
   const res = await fetch(url, {
-    headers: { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) },
+    headers: {
+      Accept: 'text/event-stream',
+      ...headers,
+      ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
+    },
     signal: abort.signal,
   });
   if (res.status !== 200 || !res.body) {

@@ -119,11 +119,14 @@ export interface BulkRetryReport {
 
 const BULK_CONCURRENCY = 8;
 
-/** Retries every failed order matching the filter, a few at a time, and says what happened to them. */
+/**
+ * Retries every failed order matching the filter, a few at a time, and says what happened to them (and, for the
+ * audit log, which orders got a new run).
+ */
 export async function retryFailedOrders(
   deps: RetryDeps,
   filter: FailedOrderFilter,
-): Promise<BulkRetryReport> {
+): Promise<{ report: BulkRetryReport; retriedOrderIds: string[] }> {
   const query: Record<string, unknown> = { status: 'failed' };
   if (filter.since || filter.until) {
     query.updatedAt = {
@@ -150,5 +153,5 @@ export async function retryFailedOrders(
     else if (r.outcome === 'already-retrying') report.alreadyRetrying++;
     else if (r.outcome === 'refused') report.refused.push({ orderId: r.orderId, reason: r.reason });
   }
-  return report;
+  return { report, retriedOrderIds: results.filter((r) => r.outcome === 'retried').map((r) => r.orderId) };
 }

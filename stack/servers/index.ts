@@ -1,5 +1,6 @@
 import type { StackConfig } from '../config';
 import { stackPaths, type ServerName } from '../paths';
+import { issuerServer } from './issuer';
 import { kafkaServer } from './kafka';
 import { mongoServer } from './mongo';
 import { temporalServer } from './temporal';
@@ -7,5 +8,10 @@ import type { ServerSpec } from './types';
 
 export function stackServers(config: StackConfig): Record<ServerName, ServerSpec> {
   const ctx = { config, paths: stackPaths(config) };
-  return { kafka: kafkaServer(ctx), temporal: temporalServer(ctx), mongo: mongoServer(ctx) };
+  return {
+    kafka: kafkaServer(ctx),
+    temporal: temporalServer(ctx),
+    mongo: mongoServer(ctx),
+    issuer: issuerServer(ctx),
+  };
 }

@@ -13,6 +13,7 @@ import {
   WebhookDeliveryList,
   WebhookList,
   WebhooksQuery,
+  StreamTicket,
 } from './schemas';
 
 export const NOTIFICATION_COMPONENTS: Record<string, z.ZodType> = {
@@ -24,6 +25,7 @@ export const NOTIFICATION_COMPONENTS: Record<string, z.ZodType> = {
   WebhookList,
   WebhookDelivery,
   WebhookDeliveryList,
+  StreamTicket,
 };
 
 const webhookId = parameter('id', 'path', Webhook.shape.id);
@@ -39,7 +41,9 @@ export function notificationPaths(url: string): Record<string, Json> {
         description:
           'Events: `notification` (data: a Notification) and `ready` (caught up, now live); `: heartbeat` ' +
           'comments keep the connection open. Every event id is a stream position: reconnect with it as ' +
-          'Last-Event-ID (EventSource does) to receive exactly what was missed, from any replica.',
+          'Last-Event-ID (EventSource does) to receive exactly what was missed, from any replica. Authenticate ' +
+          'with a bearer token, or (browsers: EventSource sends no headers) a `ticket` from ' +
+          'POST /notifications/stream-tickets; to reconnect, get a new ticket and pass `lastEventId`.',
         operationId: 'streamNotifications',
         parameters: [
           ...queryParameters(StreamQuery),
@@ -58,6 +62,17 @@ export function notificationPaths(url: string): Record<string, Json> {
           },
           '400': error('validation_failed'),
         },
+      },
+    },
+    '/notifications/stream-tickets': {
+      servers,
+      post: {
+        summary: 'A single-use ticket to open the stream with, valid for a minute',
+        description:
+          'For browsers, whose EventSource cannot send an Authorization header: the ticket stands for the ' +
+          'caller’s token for one stream opening, so no long-lived credential ever sits in a URL.',
+        operationId: 'createStreamTicket',
+        responses: { '201': { description: 'The ticket', ...jsonContent('StreamTicket') } },
       },
     },
     '/notifications': {

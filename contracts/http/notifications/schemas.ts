@@ -19,14 +19,22 @@ export const StreamQuery = z
       .max(4096)
       .optional()
       .describe('Same as the Last-Event-ID header, for clients that cannot set headers.'),
+    ticket: z
+      .string()
+      .max(100)
+      .optional()
+      .describe(
+        'A stream ticket (POST /notifications/stream-tickets), for clients that cannot send a token.',
+      ),
   })
-  .refine((q) => q.customerId !== undefined || q.orderId !== undefined, {
-    error: 'expected customerId or orderId',
-    path: ['customerId'],
-  });
+  .describe(
+    'A customer streams their own notifications (optionally one order); an operator names a customer or an order.',
+  );
 
 export const HistoryQuery = z.strictObject({
-  customerId: CustomerId,
+  customerId: CustomerId.optional().describe(
+    'Operators only (required for them); a customer reads their own.',
+  ),
   limit,
   cursor: z
     .string({ error: 'expected the nextCursor of a previous page' })
@@ -38,7 +46,9 @@ export const HistoryQuery = z.strictObject({
 export const RegisterWebhookRequest = z
   .strictObject(
     {
-      customerId: CustomerId,
+      customerId: CustomerId.optional().describe(
+        'Operators only (required for them): whose notifications. A customer registers for themselves.',
+      ),
       url: z
         .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
         .max(2000, 'expected at most 2000 characters'),
@@ -54,7 +64,11 @@ export const RegisterWebhookRequest = z
   .describe("Deliver this customer's notifications to a URL, signed with HMAC-SHA256.");
 
 export const WebhookIdParams = z.strictObject({ id: z.uuid({ error: 'expected a webhook id (UUID)' }) });
-export const WebhooksQuery = z.strictObject({ customerId: CustomerId });
+export const WebhooksQuery = z.strictObject({
+  customerId: CustomerId.optional().describe(
+    'Operators only (required for them); a customer lists their own.',
+  ),
+});
 export const DeliveriesQuery = z.strictObject({ limit });
 
 // ---- responses ----
@@ -111,3 +125,8 @@ export const WebhookDelivery = z.object({
 });
 
 export const WebhookDeliveryList = z.array(WebhookDelivery);
+
+export const StreamTicket = z.object({
+  ticket: z.string().describe('Pass as `ticket` to GET /notifications/stream; good for one opening.'),
+  expiresAt: z.iso.datetime(),
+});

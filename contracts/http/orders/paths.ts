@@ -26,6 +26,9 @@ import {
   GatewaySwitchRequest,
   GatewayState,
   TaskQueuesReport,
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
 } from './schemas';
 
 /** Every named schema of the order API; nested uses of one become $refs to it. */
@@ -53,6 +56,8 @@ export const ORDER_COMPONENTS: Record<string, z.ZodType> = {
   GatewaySwitchRequest,
   GatewayState,
   TaskQueuesReport,
+  AuditEntry,
+  AuditPage,
 };
 
 const orderIdParam = parameter('id', 'path', OrderId);
@@ -203,6 +208,17 @@ export function orderPaths(): Record<string, Json> {
         responses: {
           '200': { description: 'Per task queue', ...jsonContent('TaskQueuesReport') },
           '503': { headers: retryAfter, ...error('unavailable') },
+        },
+      },
+    },
+    '/ops/audit': {
+      get: {
+        summary: 'What operators did: who, what, when, on which orders (operators only)',
+        operationId: 'auditLog',
+        parameters: queryParameters(AuditQuery),
+        responses: {
+          '200': { description: 'Newest first', ...jsonContent('AuditPage') },
+          '400': error('validation_failed'),
         },
       },
     },

@@ -37,7 +37,9 @@ export const RequestedItem = z.strictObject(
 export const CreateOrderRequest = z
   .strictObject(
     {
-      customerId: CustomerId,
+      customerId: CustomerId.optional().describe(
+        "Operators only: the customer the order is for. A customer's order is theirs: the token says who.",
+      ),
       email: z.email({ error: 'expected an email address' }).max(254, 'expected at most 254 characters'),
       currency: Currency,
       items: z
@@ -242,3 +244,33 @@ export const TaskQueuesReport = z.object({
 
 // The error, health and readiness shapes every HTTP service of the system shares.
 export { CustomerId, ErrorBody, ErrorDetail, Health, ReadinessReport } from '../common';
+
+export const AuditQuery = z.strictObject({
+  orderId: OrderId.optional().describe('Only the actions on this order.'),
+  actor: z
+    .string({ error: 'expected an operator name' })
+    .min(1, 'expected an operator name')
+    .max(200, 'expected at most 200 characters')
+    .optional()
+    .describe('Only this operator’s actions (a token subject, or cli:<user>).'),
+  limit: z.coerce.number({ error: LIMIT }).int(LIMIT).min(1, LIMIT).max(100, LIMIT).default(20),
+  cursor: z
+    .string({ error: 'expected the nextCursor of a previous page' })
+    .max(1000, 'expected the nextCursor of a previous page')
+    .optional()
+    .describe('The nextCursor of the previous page.'),
+});
+
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: z.iso.datetime(),
+  actor: z.string().describe('The operator: a token subject, or cli:<user> for the command line.'),
+  action: z.string().describe('order.retry, orders.retry-failed, payment-gateway.switch, ...'),
+  orderIds: z.array(z.string()),
+  details: z.record(z.string(), z.unknown()),
+});
+export const AuditPage = z.object({
+  items: z.array(AuditEntry),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+});
+export type AuditPage = z.infer<typeof AuditPage>;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import request from 'supertest';
 import { AcceptedOrder, CancelAccepted, ErrorBody, OrderView } from '../../../contracts/http/orders/schemas';
 import {
   orderWorkflowId,
@@ -55,7 +54,7 @@ afterAll(async () => {
 /** Accepts an order through the API and starts its workflow as the bridge would. */
 async function acceptAndStart(customerId: string, queue = taskQueue): Promise<AcceptedOrder> {
   const created = AcceptedOrder.parse(
-    (await request(api.app).post('/orders').send(orderRequest(customerId))).body,
+    (await api.request().post('/orders').send(orderRequest(customerId))).body,
   );
   const input: ProcessOrderInput = {
     orderId: created.orderId,
@@ -77,7 +76,7 @@ async function acceptAndStart(customerId: string, queue = taskQueue): Promise<Ac
 }
 
 async function getOrder(orderId: string): Promise<OrderView> {
-  const res = await request(api.app).get(`/orders/${orderId}`);
+  const res = await api.request().get(`/orders/${orderId}`);
   expect(res.status).toBe(200);
   return OrderView.parse(res.body);
 }
@@ -113,7 +112,8 @@ it('cancels an order before its payment is captured, and then reports it cancell
   const created = await acceptAndStart(newCustomer());
   await awaitStatus(created.orderId, 'processing');
 
-  const res = await request(api.app)
+  const res = await api
+    .request()
     .post(`/orders/${created.orderId}/cancel`)
     .send({ reason: 'changed my mind' });
   expect(res.status).toBe(202);
@@ -125,7 +125,7 @@ it('cancels an order before its payment is captured, and then reports it cancell
   const view = await awaitStatus(created.orderId, 'cancelled');
   expect(view.reason).toEqual({ type: 'Cancelled', message: 'changed my mind' });
 
-  const again = await request(api.app).post(`/orders/${created.orderId}/cancel`);
+  const again = await api.request().post(`/orders/${created.orderId}/cancel`);
   expect(again.status).toBe(409);
   expect(ErrorBody.parse(again.body)).toEqual({ error: 'not_cancellable', message: 'order is cancelled' });
 });
@@ -134,7 +134,7 @@ it('refuses to cancel once the payment is captured, and reports a terminated run
   const created = await acceptAndStart(newCustomer('captured'));
   await awaitStatus(created.orderId, 'processing');
 
-  const res = await request(api.app).post(`/orders/${created.orderId}/cancel`).send({});
+  const res = await api.request().post(`/orders/${created.orderId}/cancel`).send({});
   expect(res.status).toBe(409);
   expect(ErrorBody.parse(res.body)).toEqual({
     error: 'not_cancellable',
@@ -193,7 +193,7 @@ it('falls back to the stored status when the workflow does not answer, and refus
   expect(Date.now() - began).toBeLessThan(6_000);
   expect(view.status).toBe('accepted');
 
-  const res = await request(api.app).post(`/orders/${created.orderId}/cancel`);
+  const res = await api.request().post(`/orders/${created.orderId}/cancel`);
   expect(res.status).toBe(503);
   expect(ErrorBody.parse(res.body).error).toBe('unavailable');
   expect(res.headers['retry-after']).toBe('1');

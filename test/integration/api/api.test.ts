@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { bearer } from '../../support/tokens';
 import { z } from 'zod';
 import {
   AcceptedOrder,
@@ -29,7 +30,8 @@ afterAll(async () => {
 });
 
 const post = (body: unknown) =>
-  request(api.app)
+  api
+    .request()
     .post('/orders')
     .send(body as object);
 
@@ -141,7 +143,8 @@ describe('POST /orders validation', () => {
   });
 
   it('rejects malformed JSON with 400 malformed_json', async () => {
-    const res = await request(api.app)
+    const res = await api
+      .request()
       .post('/orders')
       .set('Content-Type', 'application/json')
       .send('{"customerId":');
@@ -149,7 +152,8 @@ describe('POST /orders validation', () => {
   });
 
   it('rejects a body that is not JSON with 415', async () => {
-    const res = await request(api.app)
+    const res = await api
+      .request()
       .post('/orders')
       .set('Content-Type', 'application/x-www-form-urlencoded')
       .send('customerId=c');
@@ -160,7 +164,7 @@ describe('POST /orders validation', () => {
   it('rejects a body above the configured limit with 413 naming the limit', async () => {
     const limit = api.config.api.bodyLimitBytes;
     const body = JSON.stringify({ ...valid, customerId: 'x'.repeat(limit + 1) });
-    const res = await request(api.app).post('/orders').set('Content-Type', 'application/json').send(body);
+    const res = await api.request().post('/orders').set('Content-Type', 'application/json').send(body);
     const err = expectError(res, 413, 'payload_too_large');
     expect(err.message).toContain(String(limit));
   });
@@ -304,7 +308,7 @@ describe('GET /orders/:id', () => {
   it('returns an accepted order whose workflow has not started with its stored status and links', async () => {
     const customer = newCustomer();
     const created = AcceptedOrder.parse((await post(orderRequest(customer))).body);
-    const res = await request(api.app).get(`/orders/${created.orderId}`);
+    const res = await api.request().get(`/orders/${created.orderId}`);
     expect(res.status).toBe(200);
     const view = OrderView.parse(res.body);
     expect(view).toEqual({
@@ -331,24 +335,24 @@ describe('GET /orders/:id', () => {
       { _id: created.orderId },
       { $set: { status: 'rejected', reason, steps: ['validated'] } },
     );
-    const res = await request(api.app).get(`/orders/${created.orderId}`);
+    const res = await api.request().get(`/orders/${created.orderId}`);
     expect(res.status).toBe(200);
     expect(OrderView.parse(res.body)).toMatchObject({ status: 'rejected', reason, steps: ['validated'] });
   });
 
   it('404s an unknown id', async () => {
-    const res = await request(api.app).get('/orders/2b7e1c52-6f6e-4c1a-9a43-3c1e6d0b9f10');
+    const res = await api.request().get('/orders/2b7e1c52-6f6e-4c1a-9a43-3c1e6d0b9f10');
     expectError(res, 404, 'not_found');
   });
 
   it('400s an id that is not a UUID, naming the field id', async () => {
-    const res = await request(api.app).get('/orders/12345');
+    const res = await api.request().get('/orders/12345');
     const err = expectError(res, 400, 'validation_failed');
     expect(err.details).toEqual([{ field: 'id', problem: 'expected a UUID', received: '12345' }]);
   });
 
   it('echoes a very long id cut down, not whole', async () => {
-    const res = await request(api.app).get(`/orders/${'x'.repeat(5_000)}`);
+    const res = await api.request().get(`/orders/${'x'.repeat(5_000)}`);
     const err = expectError(res, 400, 'validation_failed');
     expect(err.details).toEqual([
       { field: 'id', problem: 'expected a UUID', received: `${'x'.repeat(256)}… (5000 characters)` },
@@ -369,7 +373,7 @@ describe('GET /orders', () => {
     await post(orderRequest(newCustomer('other')));
   });
 
-  const list = (query: Record<string, string | number>) => request(api.app).get('/orders').query(query);
+  const list = (query: Record<string, string | number>) => api.request().get('/orders').query(query);
 
   it('pages newest first with an opaque cursor: 10, 10, 5, no duplicates, null cursor at the end', async () => {
     const pages: OrderPage[] = [];
@@ -449,7 +453,8 @@ describe('GET /orders', () => {
 describe('POST /orders/:id/cancel', () => {
   it('409s not_started with Retry-After while no workflow exists yet', async () => {
     const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
-    const res = await request(api.app)
+    const res = await api
+      .request()
       .post(`/orders/${created.orderId}/cancel`)
       .send({ reason: 'changed my mind' });
     const err = expectError(res, 409, 'not_started');
@@ -461,7 +466,7 @@ describe('POST /orders/:id/cancel', () => {
     const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
     await api.orders.updateOne({ _id: created.orderId }, { $set: { status: 'completed' } });
     const err = expectError(
-      await request(api.app).post(`/orders/${created.orderId}/cancel`),
+      await api.request().post(`/orders/${created.orderId}/cancel`),
       409,
       'not_cancellable',
     );
@@ -469,13 +474,13 @@ describe('POST /orders/:id/cancel', () => {
   });
 
   it('404s an unknown order', async () => {
-    const res = await request(api.app).post('/orders/2b7e1c52-6f6e-4c1a-9a43-3c1e6d0b9f10/cancel');
+    const res = await api.request().post('/orders/2b7e1c52-6f6e-4c1a-9a43-3c1e6d0b9f10/cancel');
     expectError(res, 404, 'not_found');
   });
 
   it('400s an unknown field in the body', async () => {
     const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
-    const res = await request(api.app).post(`/orders/${created.orderId}/cancel`).send({ why: 'x' });
+    const res = await api.request().post(`/orders/${created.orderId}/cancel`).send({ why: 'x' });
     const err = expectError(res, 400, 'validation_failed');
     expect(err.details).toEqual([{ field: 'why', problem: 'unknown field', received: 'x' }]);
   });
@@ -484,7 +489,7 @@ describe('POST /orders/:id/cancel', () => {
 describe('GET /products', () => {
   it('lists the catalogue in the requested currency with the stock the stock activities keep', async () => {
     await api.db.collection('stock').insertOne({ _id: 'KB-001', available: 42 } as never);
-    const res = await request(api.app).get('/products').query({ currency: 'GBP' });
+    const res = await api.request().get('/products').query({ currency: 'GBP' });
     expect(res.status).toBe(200);
     const products = ProductList.parse(res.body);
     expect(products.map((p) => p.sku)).toEqual(CATALOGUE.map((p) => p.sku));
@@ -500,7 +505,7 @@ describe('GET /products', () => {
   });
 
   it('400s an invalid currency', async () => {
-    const err = expectError(await request(api.app).get('/products?currency=JPY'), 400, 'validation_failed');
+    const err = expectError(await api.request().get('/products?currency=JPY'), 400, 'validation_failed');
     expect(err.details).toEqual([
       { field: 'currency', problem: 'expected one of EUR, USD, GBP', received: 'JPY' },
     ]);
@@ -509,13 +514,13 @@ describe('GET /products', () => {
 
 describe('health, docs and unknown routes', () => {
   it('GET /healthz is 200 { ok: true }', async () => {
-    const res = await request(api.app).get('/healthz');
+    const res = await api.request().get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ok: true });
   });
 
   it('GET /readyz is 200 with every check ok against the real stack', async () => {
-    const res = await request(api.app).get('/readyz');
+    const res = await api.request().get('/readyz');
     expect(res.status).toBe(200);
     const report = ReadinessReport.parse(res.body);
     expect(report.ok).toBe(true);
@@ -527,7 +532,7 @@ describe('health, docs and unknown routes', () => {
     const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
     await park(api.orders, created.orderId, 'Kafka refused its order-created 3 times: too large');
     try {
-      const res = await request(api.app).get('/readyz');
+      const res = await api.request().get('/readyz');
       expect(res.status).toBe(200);
       const report = ReadinessReport.parse(res.body);
       expect(report.ok).toBe(true);
@@ -539,7 +544,7 @@ describe('health, docs and unknown routes', () => {
     } finally {
       await requeue(api.orders, created.orderId, new Date(created.createdAt));
     }
-    expect((await request(api.app).get('/readyz')).body.checks.outbox.ok).toBe(true);
+    expect((await api.request().get('/readyz')).body.checks.outbox.ok).toBe(true);
   });
 
   it('GET /readyz stays 200 while Kafka and Temporal are down: they are reported, not gating', async () => {
@@ -559,7 +564,11 @@ describe('health, docs and unknown routes', () => {
       expect(report.checks.kafka).toMatchObject({ ok: false, required: false });
       expect(report.checks.temporal).toMatchObject({ ok: false, required: false });
       // And it does accept orders meanwhile: the outbox holds them.
-      expect((await request(app).post('/orders').send(orderRequest(newCustomer()))).status).toBe(202);
+      const customer = newCustomer();
+      const token = await api.tokens.customer(customer);
+      expect(
+        (await request(app).post('/orders').set(bearer(token)).send(orderRequest(customer))).status,
+      ).toBe(202);
     } finally {
       await kafkaAdmin.disconnect();
       await temporal.close();
@@ -591,7 +600,7 @@ describe('health, docs and unknown routes', () => {
   });
 
   it('GET /openapi.json is an OpenAPI 3.1 document generated from the route schemas', async () => {
-    const res = await request(api.app).get('/openapi.json');
+    const res = await api.request().get('/openapi.json');
     expect(res.status).toBe(200);
     const doc = z
       .object({
@@ -649,59 +658,58 @@ describe('health, docs and unknown routes', () => {
   });
 
   it('GET /docs serves the Swagger UI', async () => {
-    const res = await request(api.app).get('/docs').redirects(1);
+    const res = await api.request().get('/docs').redirects(1);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.text).toContain('swagger-ui');
   });
 
   it('answers unknown routes with a JSON 404', async () => {
-    const err = expectError(await request(api.app).delete('/orders'), 404, 'not_found');
+    const err = expectError(await api.request().delete('/orders'), 404, 'not_found');
     expect(err.message).toBe('no route DELETE /orders');
   });
 });
 
 describe('operator endpoints', () => {
   it('switches the payment gateway off and on, validating the body', async () => {
-    expect((await request(api.app).get('/ops/payment-gateway')).body).toMatchObject({ available: true });
-    const off = await request(api.app)
+    expect((await api.request().get('/ops/payment-gateway')).body).toMatchObject({ available: true });
+    const off = await api
+      .request()
       .put('/ops/payment-gateway')
       .send({ available: false, reason: 'maintenance' });
     expect(off.status).toBe(200);
     expect(off.body).toMatchObject({ available: false, reason: 'maintenance' });
-    expect((await request(api.app).get('/ops/payment-gateway')).body).toMatchObject({ available: false });
+    expect((await api.request().get('/ops/payment-gateway')).body).toMatchObject({ available: false });
     const bad = expectError(
-      await request(api.app).put('/ops/payment-gateway').send({ available: 'no' }),
+      await api.request().put('/ops/payment-gateway').send({ available: 'no' }),
       400,
       'validation_failed',
     );
     expect(bad.details).toEqual([{ field: 'available', problem: 'expected true or false', received: 'no' }]);
-    expect((await request(api.app).put('/ops/payment-gateway').send({ available: true })).body).toMatchObject(
-      {
-        available: true,
-        reason: null,
-      },
-    );
+    expect((await api.request().put('/ops/payment-gateway').send({ available: true })).body).toMatchObject({
+      available: true,
+      reason: null,
+    });
   });
 
   it('refuses to retry an unknown order (404) and one that is not failed (409, with the reason)', async () => {
-    expectError(await request(api.app).post(`/orders/${randomUUID()}/retry`), 404, 'not_found');
+    expectError(await api.request().post(`/orders/${randomUUID()}/retry`), 404, 'not_found');
     const accepted = await post(orderRequest(newCustomer()));
     const err = expectError(
-      await request(api.app).post(`/orders/${accepted.body.orderId}/retry`),
+      await api.request().post(`/orders/${accepted.body.orderId}/retry`),
       409,
       'not_failed',
     );
     expect(err.message).toMatch(/^order is accepted/);
     // Nothing failed in this database: a bulk retry matches nothing; a bad filter is named.
-    expect((await request(api.app).post('/orders/retry').send({})).body).toEqual({
+    expect((await api.request().post('/orders/retry').send({})).body).toEqual({
       matched: 0,
       retried: 0,
       alreadyRetrying: 0,
       refused: [],
     });
     const bad = expectError(
-      await request(api.app).post('/orders/retry').send({ since: 'yesterday' }),
+      await api.request().post('/orders/retry').send({ since: 'yesterday' }),
       400,
       'validation_failed',
     );
@@ -709,7 +717,7 @@ describe('operator endpoints', () => {
   });
 
   it('reports backlog, rates and pollers of every task queue', async () => {
-    const res = await request(api.app).get('/ops/task-queues');
+    const res = await api.request().get('/ops/task-queues');
     expect(res.status).toBe(200);
     expect(res.body.queues.map((q: { name: string }) => q.name)).toEqual([
       'orders',

@@ -10,6 +10,9 @@ import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
 import { connectTemporal } from '../../../core/temporal/connection';
+import { auditLog } from '../../../domain/audit/audit-log';
+import request from 'supertest';
+import { bearer, testIssuer, type TestIssuer } from '../../support/tokens';
 
 export interface ApiHarness {
   app: Express;
@@ -19,6 +22,12 @@ export interface ApiHarness {
   orders: OrderModel;
   db: Connection;
   temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  /** The issuer the app trusts, for tests that need tokens of their own. */
+  tokens: TestIssuer;
+  /** Requests as an operator (who may do everything), the way most tests exercise the routes. */
+  request(): ReturnType<typeof request.agent>;
+  /** Requests as this customer. */
+  as(customerId: string): Promise<ReturnType<typeof request.agent>>;
   close(): Promise<void>;
 }
 
@@ -34,17 +43,25 @@ export async function startApi(): Promise<ApiHarness> {
   await orders.createIndexes();
   const temporal = await connectTemporal(config.temporal);
   const kafkaAdmin = probeKafkaAdmin(config.kafka);
+  const tokens = await testIssuer();
   const deps: AppDeps = {
     config,
     orders,
+    verifyToken: tokens.verifier,
+    audit: auditLog(db),
     temporal,
     logger: createLogger('it-api', 'silent'),
     gatewaySwitch: new GatewaySwitch(db),
     readiness: apiReadiness({ mongo: db, orders, kafkaAdmin, temporal: temporal.connection }),
   };
+  const app = createApp(deps);
+  const operatorToken = await tokens.operator();
   return {
-    app: createApp(deps),
+    app,
     deps,
+    tokens,
+    request: () => request.agent(app).set(bearer(operatorToken)),
+    as: async (customerId) => request.agent(app).set(bearer(await tokens.customer(customerId))),
     config,
     orders,
     db,

@@ -22,6 +22,7 @@ import { connectTemporal } from '../../../core/temporal/connection';
 import { newOrder, orderModel } from '../../../domain/orders/order-model';
 import { storedStatus } from '../../../domain/orders/start-order';
 import { createdEvent, processedEvent } from '../../support/order-events';
+import { bearer, testIssuer } from '../../support/tokens';
 
 jest.setTimeout(300_000);
 
@@ -79,6 +80,8 @@ describe('poison messages on every consumed topic (real Kafka, Temporal and Mong
   let bridge: OrderBridge;
   let notifications: NotificationService;
   let analytics: AnalyticsService;
+  /** An operator's Authorization header, for reading what the consumers made of the valid messages. */
+  let op: Record<string, string>;
   const started: string[] = [];
 
   beforeAll(async () => {
@@ -106,7 +109,10 @@ describe('poison messages on every consumed topic (real Kafka, Temporal and Mong
       backoff: { initialMs: 20, maxMs: 100 },
     });
     await bridge.start();
+    const tokens = await testIssuer();
+    op = bearer(await tokens.operator());
     notifications = await startNotificationService({
+      verifyToken: tokens.verifier,
       config,
       logger,
       kafka,
@@ -116,6 +122,7 @@ describe('poison messages on every consumed topic (real Kafka, Temporal and Mong
       port: 0,
     });
     analytics = await startAnalyticsService({
+      verifyToken: tokens.verifier,
       config,
       logger,
       kafka,
@@ -261,13 +268,15 @@ describe('poison messages on every consumed topic (real Kafka, Temporal and Mong
       ).resolves.toBeDefined();
     }
     const history = (await (
-      await fetch(`${notifications.url}/notifications?customerId=c-poison-${RUN}&limit=100`)
+      await fetch(`${notifications.url}/notifications?customerId=c-poison-${RUN}&limit=100`, { headers: op })
     ).json()) as {
       items: { orderId: string }[];
     };
     expect(history.items.map((n) => n.orderId).sort()).toEqual(valid.map((e) => e.orderId).sort());
     for (const e of valid) {
-      const fact = (await (await fetch(`${analytics.url}/analytics/orders/${e.orderId}`)).json()) as {
+      const fact = (await (
+        await fetch(`${analytics.url}/analytics/orders/${e.orderId}`, { headers: op })
+      ).json()) as {
         created: unknown;
         processed: unknown;
       };

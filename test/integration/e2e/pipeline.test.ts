@@ -18,10 +18,22 @@ import { startIsolatedApp, type IsolatedApp } from '../../../stack/app';
 import type { Summary } from '../../../contracts/http/analytics/schemas';
 import { connectSse } from '../../../core/http/sse-client';
 import { stackCli } from '../../support/stack-cli';
+import { bearer } from '../../support/tokens';
+import { localTokens } from '../../../stack/issuer/keys';
+import { stackPaths } from '../../../stack/paths';
 
 jest.setTimeout(600_000);
 
 const config = loadStackConfig();
+/** Tokens from the stack's own issuer, which the processes trust as they would a real provider. */
+const tokens = localTokens(stackPaths(config).issuer, config.auth);
+let op: Record<string, string> = {};
+/** fetch as an operator: most of this file drives the system the way operators and tests see all of it. */
+const opFetch = (url: string, init: RequestInit = {}) =>
+  fetch(url, {
+    ...init,
+    headers: { ...op, ...((init.headers as Record<string, string> | undefined) ?? {}) },
+  });
 const RUN = randomUUID().slice(0, 8);
 const DECLINED = `e2e-${RUN}-declined`;
 
@@ -87,6 +99,7 @@ describe('order pipeline end to end', () => {
   const temporal = connectTemporal(config.temporal);
 
   beforeAll(async () => {
+    op = bearer(await tokens.operator());
     processedFrom = await endOffsets(TOPICS.orderProcessed);
     deadFrom = await endOffsets(dlqTopic(TOPICS.orderCreated));
     app = await startIsolatedApp(loadStackConfig({}), `e2e-${RUN}`, {
@@ -112,7 +125,7 @@ describe('order pipeline end to end', () => {
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${api}/orders`, {
+    opFetch(`${api}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
@@ -122,7 +135,7 @@ describe('order pipeline end to end', () => {
     until(
       `order ${orderId} to finish`,
       async () => {
-        const res = await fetch(`${api}/orders/${orderId}`);
+        const res = await opFetch(`${api}/orders/${orderId}`);
         const order = (await res.json()) as { status: string; reason: { type: string } | null };
         return ['completed', 'rejected', 'cancelled', 'failed'].includes(order.status) ? order : undefined;
       },
@@ -175,7 +188,7 @@ describe('order pipeline end to end', () => {
   /** The analytics figures once its consumer has caught up with both topics. */
   async function analyticsSummary(): Promise<Summary> {
     await caughtUp(analytics, [TOPICS.orderCreated, TOPICS.orderProcessed]);
-    return (await (await fetch(`${analytics}/analytics/summary`)).json()) as Summary;
+    return (await (await opFetch(`${analytics}/analytics/summary`)).json()) as Summary;
   }
 
   async function runsOf(orderId: string): Promise<number> {
@@ -196,7 +209,11 @@ describe('order pipeline end to end', () => {
       ],
     }));
     const watched = `e2e-${RUN}-3`;
-    const sse = await connectSse(`${notifications}/notifications/stream?customerId=${watched}`);
+    const sse = await connectSse(
+      `${notifications}/notifications/stream?customerId=${watched}`,
+      undefined,
+      op,
+    );
     await sse.waitFor('the stream to be live', (events) => events.some((e) => e.event === 'ready'));
     // Start from a quiet system: whatever the topics held before this run has been consumed.
     await caughtUp(notifications, [TOPICS.orderProcessed]);
@@ -286,14 +303,16 @@ describe('order pipeline end to end', () => {
 
   it('with the payment gateway off, orders end failed; switched on and retried in bulk, they complete once', async () => {
     const setGateway = (available: boolean) =>
-      fetch(`${api}/ops/payment-gateway`, {
+      opFetch(`${api}/ops/payment-gateway`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ available, reason: 'e2e outage' }),
       });
     const customers = [`e2e-${RUN}-outage-a`, `e2e-${RUN}-outage-b`];
     const streams = await Promise.all(
-      customers.map((c) => connectSse(`${notifications}/notifications/stream?customerId=${c}`)),
+      customers.map((c) =>
+        connectSse(`${notifications}/notifications/stream?customerId=${c}`, undefined, op),
+      ),
     );
     await Promise.all(streams.map((s) => s.waitFor('live', (ev) => ev.some((e) => e.event === 'ready'))));
     const before = await analyticsSummary();
@@ -328,7 +347,7 @@ describe('order pipeline end to end', () => {
       expect(failedNow.orders.failed - before.orders.failed).toBe(ids.length);
       // A failed order is not retried while the gateway is still off... it would only fail again; the operator
       // switches it on first. Retrying something that is not failed is refused.
-      const refused = await fetch(`${api}/orders/${randomUUID()}/retry`, { method: 'POST' });
+      const refused = await opFetch(`${api}/orders/${randomUUID()}/retry`, { method: 'POST' });
       expect(refused.status).toBe(404);
     } finally {
       expect((await setGateway(true)).status).toBe(200);
@@ -346,7 +365,7 @@ describe('order pipeline end to end', () => {
     }
 
     const retry = () =>
-      fetch(`${api}/orders/retry`, {
+      opFetch(`${api}/orders/retry`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ failureType: 'GatewayUnavailable' }),
@@ -363,7 +382,7 @@ describe('order pipeline end to end', () => {
 
     const completed = await Promise.all(ids.map((id) => finalStatus(id)));
     expect(completed.map((o) => o.status)).toEqual(ids.map(() => 'completed'));
-    const notCompleted = await fetch(`${api}/orders/${ids[0]}/retry`, { method: 'POST' });
+    const notCompleted = await opFetch(`${api}/orders/${ids[0]}/retry`, { method: 'POST' });
     expect(notCompleted.status).toBe(409);
     expect(((await notCompleted.json()) as { error: string }).error).toBe('not_failed');
 
@@ -505,7 +524,7 @@ describe('order pipeline end to end', () => {
       expect(res.status).toBe(202);
       ({ orderId } = (await res.json()) as { orderId: string });
       await new Promise((r) => setTimeout(r, 2_000));
-      const during = (await (await fetch(`${api}/orders/${orderId}`)).json()) as { status: string };
+      const during = (await (await opFetch(`${api}/orders/${orderId}`)).json()) as { status: string };
       expect(during.status).toBe('accepted');
     } finally {
       expect(stackCli('up', 'kafka').code).toBe(0);

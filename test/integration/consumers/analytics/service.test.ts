@@ -14,6 +14,7 @@ import { dlqTopic } from '../../../../contracts/topics';
 import { startAnalyticsService, type AnalyticsService } from '../../../../consumers/analytics/service';
 import type { Summary } from '../../../../contracts/http/analytics/schemas';
 import { createdEvent, lines, processedEvent } from '../../../support/order-events';
+import { bearer, testIssuer, type TestIssuer } from '../../../support/tokens';
 
 const RUN = randomUUID().slice(0, 8);
 const topics = {
@@ -46,8 +47,10 @@ describe('analytics service (real Kafka and Mongo-wire server)', () => {
   let replay: AnalyticsService | undefined;
   const groups = [`it-analytics-${RUN}`, `it-analytics-replay-${RUN}`];
 
+  let tokens: TestIssuer;
+  let op: Record<string, string>;
   const get = async <T>(s: AnalyticsService, path: string): Promise<T> => {
-    const res = await fetch(`${s.url}${path}`);
+    const res = await fetch(`${s.url}${path}`, { headers: op });
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
@@ -69,6 +72,8 @@ describe('analytics service (real Kafka and Mongo-wire server)', () => {
   }
 
   beforeAll(async () => {
+    tokens = await testIssuer();
+    op = bearer(await tokens.operator());
     await ensureTopics(kafka, [...Object.values(topics), ...Object.values(topics).map((t) => dlqTopic(t))], {
       partitions: 6,
       replicationFactor: 1,
@@ -77,7 +82,16 @@ describe('analytics service (real Kafka and Mongo-wire server)', () => {
     db = root.useDb(`it_analytics_svc_${RUN}`, { useCache: false });
     producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
     await producer.connect();
-    service = await startAnalyticsService({ config, logger, kafka, db, topics, groupId: groups[0], port: 0 });
+    service = await startAnalyticsService({
+      config,
+      logger,
+      kafka,
+      db,
+      topics,
+      groupId: groups[0],
+      port: 0,
+      verifyToken: tokens.verifier,
+    });
   });
 
   afterAll(async () => {
@@ -157,7 +171,16 @@ describe('analytics service (real Kafka and Mongo-wire server)', () => {
     expect(fact.events.map((e) => e.second)).toEqual([false, true]);
 
     // A second consumer group reads both topics again from offset 0 into the same database.
-    replay = await startAnalyticsService({ config, logger, kafka, db, topics, groupId: groups[1], port: 0 });
+    replay = await startAnalyticsService({
+      config,
+      logger,
+      kafka,
+      db,
+      topics,
+      groupId: groups[1],
+      port: 0,
+      verifyToken: tokens.verifier,
+    });
     await drained(replay);
     expect(await get<Summary>(replay, '/analytics/summary')).toEqual(summary);
     expect(await get(service, '/analytics/top-skus?limit=5')).toEqual(
@@ -168,10 +191,13 @@ describe('analytics service (real Kafka and Mongo-wire server)', () => {
   it('answers bad queries with 400 naming the field, unknown orders with 404', async () => {
     const bad = await fetch(
       `${service.url}/analytics/timeseries?metric=bogus&from=2026-01-01T00:00:00Z&to=x`,
+      { headers: op },
     );
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { details: { field: string }[] };
     expect(body.details.map((d) => d.field).sort()).toEqual(['metric', 'to']);
-    expect((await fetch(`${service.url}/analytics/orders/${randomUUID()}`)).status).toBe(404);
+    expect((await fetch(`${service.url}/analytics/orders/${randomUUID()}`, { headers: op })).status).toBe(
+      404,
+    );
   });
 });

@@ -21,6 +21,7 @@ import {
 import { SIGNATURE_HEADER, verifySignature } from '../../../../consumers/notifications/signature';
 import { connectSse, type SseClient, type SseEvent } from '../../../../core/http/sse-client';
 import { createdEvent, processedEvent } from '../../../support/order-events';
+import { bearer, testIssuer, type TestIssuer } from '../../../support/tokens';
 
 const RUN = randomUUID().slice(0, 8);
 const topic = `it-notifications-${RUN}`;
@@ -56,6 +57,9 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
   let producer: Producer;
   const replicas: NotificationService[] = [];
   const clients: SseClient[] = [];
+  let tokens: TestIssuer;
+  /** An operator's Authorization header: these tests read any customer's notifications. */
+  let op: Record<string, string>;
 
   async function publish(events: OrderProcessedV1[]) {
     await producer.send({
@@ -66,12 +70,14 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
   }
 
   async function stream(replica: NotificationService, query: string, lastEventId?: string) {
-    const client = await connectSse(`${replica.url}/notifications/stream?${query}`, lastEventId);
+    const client = await connectSse(`${replica.url}/notifications/stream?${query}`, lastEventId, op);
     clients.push(client);
     return client;
   }
 
   beforeAll(async () => {
+    tokens = await testIssuer();
+    op = bearer(await tokens.operator());
     await ensureTopics(kafka, [topic, dlqTopic(topic)], { partitions: 6, replicationFactor: 1 });
     root = await connectMongo(config.mongo);
     db = root.useDb(`it_notifications_${RUN}`, { useCache: false });
@@ -79,7 +85,18 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
     await producer.connect();
     const logger = createLogger('it-notifications', process.env.IT_LOG_LEVEL ?? 'warn');
     for (let i = 0; i < 2; i++) {
-      replicas.push(await startNotificationService({ config, logger, kafka, db, topic, groupId, port: 0 }));
+      replicas.push(
+        await startNotificationService({
+          config,
+          logger,
+          kafka,
+          db,
+          topic,
+          groupId,
+          port: 0,
+          verifyToken: tokens.verifier,
+        }),
+      );
     }
   });
 
@@ -195,7 +212,7 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
       duplicate: 1,
     });
 
-    const res = await fetch(`${a.url}/notifications?customerId=${dee}`);
+    const res = await fetch(`${a.url}/notifications?customerId=${dee}`, { headers: op });
     const page = (await res.json()) as { items: { id: string }[]; nextCursor: string | null };
     expect(page).toEqual({ items: [expect.objectContaining({ id: event.eventId })], nextCursor: null });
   });
@@ -210,13 +227,13 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
     await new Promise((r) => setTimeout(r, 500));
     expect(ids(notifications(client))).toEqual([event.eventId]);
 
-    const bad = await fetch(`${a.url}/notifications/stream`);
+    const bad = await fetch(`${a.url}/notifications/stream`, { headers: op });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({
       details: [{ field: 'customerId', problem: 'expected customerId or orderId' }],
     });
     const badId = await fetch(`${a.url}/notifications/stream?customerId=x`, {
-      headers: { 'Last-Event-ID': 'garbage' },
+      headers: { 'Last-Event-ID': 'garbage', ...op },
     });
     expect(badId.status).toBe(400);
     expect(await badId.json()).toMatchObject({ details: [{ field: 'Last-Event-ID' }] });
@@ -279,7 +296,7 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
       const gus = `gus-${RUN}`;
       const registered = await fetch(`${a.url}/webhooks`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...op },
         body: JSON.stringify({
           customerId: gus,
           url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
@@ -300,7 +317,9 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
         expect(verifySignature(webhook.secret, r.signature, r.body)).toBe(true);
         expect(JSON.parse(r.body)).toMatchObject({ id: event.eventId, data: { orderId: event.orderId } });
       }
-      const log = (await (await fetch(`${a.url}/webhooks/${webhook.id}/deliveries`)).json()) as {
+      const log = (await (
+        await fetch(`${a.url}/webhooks/${webhook.id}/deliveries`, { headers: op })
+      ).json()) as {
         status: string;
         attempts: number;
       }[];
