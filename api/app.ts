@@ -4,6 +4,7 @@ import { errorHandler, jsonBody, unknownRoute } from '../core/http/middleware';
 import { openApiDocument } from '../contracts/http/openapi';
 import { healthz, readyz } from '../core/http/health';
 import { authenticate } from '../core/http/auth';
+import { rateLimitPerCaller, secureDefaults } from '../core/http/hardening';
 import { auditRoutes } from './routes/audit';
 import type { AppDeps, RegisterRoutes } from './deps';
 import { cancelOrderRoutes } from './routes/cancel-order';
@@ -31,6 +32,7 @@ const ROUTES: readonly RegisterRoutes[] = [
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  secureDefaults(app, deps.config.http);
   const json = jsonBody(deps.config.api.bodyLimitBytes);
   const openApi = openApiDocument({
     api: deps.config.api.publicUrl,
@@ -50,7 +52,7 @@ export function createApp(deps: AppDeps): Express {
     swaggerUi.setup(openApi, { swaggerOptions: { persistAuthorization: true } }),
   );
 
-  app.use(authenticate(deps.verifyToken));
+  app.use(authenticate(deps.verifyToken), rateLimitPerCaller(deps.config.http.rateLimitPerMinute));
   for (const register of ROUTES) register(app, { ...deps, json });
 
   app.use(unknownRoute);

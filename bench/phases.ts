@@ -405,7 +405,8 @@ export function apiPhase(ctx: BenchContext, rate: number, durationS: number): Pr
     phase: 'API burst',
     rate,
     durationS,
-    send: (i, tracked) => postOrder(ctx, `${ctx.run}-api-${i % 10}`, tracked),
+    // A hundred customers: a burst from one would be its own rate limit's to refuse (HTTP_RATE_LIMIT_PER_MINUTE).
+    send: (i, tracked) => postOrder(ctx, `${ctx.run}-api-${i % 100}`, tracked),
     acceptLabel: 'API accept',
     ends: { 'POST → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!) },
   });

@@ -61,6 +61,21 @@ const envSchema = z.object({
   AUTH_JWKS_URL: url.optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).default('order-pipeline'),
+  HTTP_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ error: 'expected requests a minute, 0 for no limit' })
+    .int('expected requests a minute, 0 for no limit')
+    .nonnegative('expected requests a minute, 0 for no limit')
+    .default(600),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ error: 'expected comma-separated origins such as https://shop.example.com' }))),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
@@ -75,6 +90,8 @@ const envSchema = z.object({
   NOTIFICATIONS_PUBLIC_URL: url.optional(),
   NOTIFICATIONS_GROUP_ID: z.string().min(1).default('notifications'),
   NOTIFICATIONS_HEARTBEAT_MS: positiveInt.default(15_000),
+  NOTIFICATIONS_MAX_STREAMS: positiveInt.default(1_000),
+  NOTIFICATIONS_MAX_STREAMS_PER_CALLER: positiveInt.default(10),
   WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
   WEBHOOK_MAX_ATTEMPTS: upTo(100).default(8),
   WEBHOOK_BACKOFF_INITIAL_MS: positiveInt.default(1_000),
@@ -227,6 +244,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       external: e.MONGO_URL !== undefined,
     },
     auth: localIssuerDefaults(e),
+    /** What every HTTP service applies: a request budget per caller and minute (0: none), browser origins. */
+    http: { rateLimitPerMinute: e.HTTP_RATE_LIMIT_PER_MINUTE, corsOrigins: e.CORS_ORIGINS },
     api: {
       ...httpService(e.API_HOST, e.API_PORT, e.API_PUBLIC_URL),
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
@@ -257,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       groupId: e.NOTIFICATIONS_GROUP_ID,
       /** Interval of SSE heartbeat comments, which keep proxies from closing an idle stream. */
       heartbeatMs: e.NOTIFICATIONS_HEARTBEAT_MS,
+      streamLimits: { perCaller: e.NOTIFICATIONS_MAX_STREAMS_PER_CALLER, total: e.NOTIFICATIONS_MAX_STREAMS },
       webhooks: {
         timeoutMs: e.WEBHOOK_TIMEOUT_MS,
         maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

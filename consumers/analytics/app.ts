@@ -1,5 +1,7 @@
 import express, { type Express } from 'express';
 import { authenticate, requireOperator, type TokenVerifier } from '../../core/http/auth';
+import { rateLimitPerCaller, secureDefaults } from '../../core/http/hardening';
+import type { Config } from '../../core/config';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
 import { errorHandler, unknownRoute } from '../../core/http/middleware';
@@ -19,17 +21,19 @@ export interface AnalyticsAppDeps {
   logger: Logger;
   /** Verifies bearer tokens: every route but health and readiness needs an operator's. */
   verifyToken: TokenVerifier;
+  http: Config['http'];
 }
 
 /** The analytics service's HTTP side: reports computed from the rollups, and the facts of one order. */
 export function createAnalyticsApp(deps: AnalyticsAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  secureDefaults(app, deps.http);
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
   // Revenue and every customer's orders: operators only.
-  app.use(authenticate(deps.verifyToken), requireOperator);
+  app.use(authenticate(deps.verifyToken), rateLimitPerCaller(deps.http.rateLimitPerMinute), requireOperator);
 
   app.get('/analytics/summary', async (req, res) => {
     res.json(await deps.store.summary(parseOrThrow(SummaryQuery, req.query)));

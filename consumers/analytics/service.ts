@@ -69,6 +69,7 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
     store,
     logger,
     verifyToken: deps.verifyToken ?? remoteTokenVerifier(config.auth),
+    http: config.http,
     readiness: createReadiness({
       checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
       lag: { access: adminAccess, groupId, topics: [...typeOf.keys()] },

@@ -9,6 +9,8 @@ import {
 } from '../../core/http/auth';
 import type { NotificationFilter } from './access';
 import type { StreamTickets } from './tickets';
+import { rateLimitPerCaller, secureDefaults } from '../../core/http/hardening';
+import type { Config } from '../../core/config';
 import { parseOrThrow, ApiError } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
 import { errorHandler, jsonBody, unknownRoute } from '../../core/http/middleware';
@@ -35,6 +37,7 @@ export interface NotificationsAppDeps {
   logger: Logger;
   /** Verifies bearer tokens: every route but health and readiness needs one (or, for the stream, a ticket). */
   verifyToken: TokenVerifier;
+  http: Config['http'];
   tickets: StreamTickets;
   scope: (principal: Principal, wanted: NotificationFilter) => Promise<NotificationFilter>;
 }
@@ -45,6 +48,8 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 export function createNotificationsApp(deps: NotificationsAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  secureDefaults(app, deps.http);
+  const limit = rateLimitPerCaller(deps.http.rateLimitPerMinute);
   const json = jsonBody(BODY_LIMIT_BYTES);
 
   app.get('/healthz', healthz);
@@ -58,8 +63,8 @@ export function createNotificationsApp(deps: NotificationsAppDeps): Express {
     if (!principal) throw new ApiError(401, 'unauthorized', 'the stream ticket is unknown, used or expired');
     return principal;
   };
-  app.get('/notifications/stream', authenticate(deps.verifyToken, ticket), deps.streams.handler);
-  app.use(authenticate(deps.verifyToken));
+  app.get('/notifications/stream', authenticate(deps.verifyToken, ticket), limit, deps.streams.handler);
+  app.use(authenticate(deps.verifyToken), limit);
 
   app.post('/notifications/stream-tickets', async (_req, res) => {
     const { ticket: value, expiresAt } = await deps.tickets.issue(principalOf(res));

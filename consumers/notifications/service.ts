@@ -74,7 +74,14 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
   });
   const feed = new LiveFeed({ kafka, logger, topic, groupPrefix: groupId, store });
   const scope = notificationScope(store.ownerOf);
-  const streams = notificationStreams({ feed, store, heartbeatMs: settings.heartbeatMs, logger, scope });
+  const streams = notificationStreams({
+    feed,
+    store,
+    heartbeatMs: settings.heartbeatMs,
+    logger,
+    scope,
+    limits: settings.streamLimits,
+  });
   const kafkaAdmin = kafka.admin();
   const adminAccess = kafkaAdminAccess(kafkaAdmin);
   const app = createNotificationsApp({
@@ -83,6 +90,7 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     streams,
     logger,
     scope,
+    http: config.http,
     verifyToken: deps.verifyToken ?? remoteTokenVerifier(config.auth),
     tickets: streamTickets(db),
     readiness: createReadiness({

@@ -17,6 +17,8 @@ export interface StreamDeps {
   logger: Logger;
   /** Narrows what the caller asked for to what they may see (access.ts). */
   scope: (principal: Principal, wanted: NotificationFilter) => Promise<NotificationFilter>;
+  /** Open streams allowed per caller and in all on this replica: a stream holds a connection and memory. */
+  limits: { perCaller: number; total: number };
 }
 
 /** Missed notifications are read in pages of this size while a stream catches up. */
@@ -39,14 +41,37 @@ export interface NotificationStreams {
  */
 export function notificationStreams(deps: StreamDeps): NotificationStreams {
   const open = new Set<Response>();
+  const perCaller = new Map<string, number>();
 
   const handler: RequestHandler = async (req, res) => {
     const query = parseOrThrow(StreamQuery, req.query);
     const resumeFrom = lastEventId(req);
-    const filter = await deps.scope(principalOf(res), {
+    const principal = principalOf(res);
+    const filter = await deps.scope(principal, {
       customerId: query.customerId,
       orderId: query.orderId,
     });
+    const caller = `${principal.role}:${principal.subject}`;
+    if (open.size >= deps.limits.total) {
+      throw new ApiError(
+        503,
+        'unavailable',
+        'this replica serves as many streams as it can; retry shortly',
+        undefined,
+        {
+          'Retry-After': '5',
+        },
+      );
+    }
+    if ((perCaller.get(caller) ?? 0) >= deps.limits.perCaller) {
+      throw new ApiError(
+        429,
+        'too_many_streams',
+        `at most ${deps.limits.perCaller} open streams per caller; close one (a stream can follow all of your orders)`,
+        undefined,
+        { 'Retry-After': '5' },
+      );
+    }
     const matches = (n: NotificationDoc) =>
       (filter.customerId === undefined || n.customerId === filter.customerId) &&
       (filter.orderId === undefined || n.orderId === filter.orderId);
@@ -66,6 +91,7 @@ export function notificationStreams(deps: StreamDeps): NotificationStreams {
     });
     res.flushHeaders();
     open.add(res);
+    perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
 
     let catchingUp = true;
     const buffered: LiveNotification[] = [];
@@ -83,10 +109,16 @@ export function notificationStreams(deps: StreamDeps): NotificationStreams {
       else send(n);
     });
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs);
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(res);
+      const left = (perCaller.get(caller) ?? 1) - 1;
+      if (left > 0) perCaller.set(caller, left);
+      else perCaller.delete(caller);
     };
     req.on('close', close);
     res.write(`retry: 2000\n\n`);
@@ -121,6 +153,7 @@ export function notificationStreams(deps: StreamDeps): NotificationStreams {
     closeAll() {
       for (const res of open) res.end();
       open.clear();
+      perCaller.clear();
     },
   };
 }

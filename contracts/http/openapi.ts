@@ -1,4 +1,4 @@
-import { error, componentSchemas, type Json } from './openapi-builders';
+import { error, retryAfter, componentSchemas, type Json } from './openapi-builders';
 import { ANALYTICS_COMPONENTS, analyticsPaths } from './analytics/paths';
 import { NOTIFICATION_COMPONENTS, notificationPaths } from './notifications/paths';
 import { ORDER_COMPONENTS, orderPaths } from './orders/paths';
@@ -39,6 +39,10 @@ function secured(paths: Record<string, Json>): Record<string, Json> {
                 'No valid bearer token: missing, malformed, expired, or not signed by a trusted key',
               ),
               403: error('The token is valid but its role may not do this'),
+              429: {
+                headers: retryAfter,
+                ...error('Over the caller’s request budget (HTTP_RATE_LIMIT_PER_MINUTE)'),
+              },
             },
           },
         ];

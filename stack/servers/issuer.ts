@@ -1,8 +1,5 @@
-import path from 'node:path';
 import { issuerFiles } from '../issuer/keys';
 import type { ServerContext, ServerSpec } from './types';
-
-const MAIN = path.join(__dirname, '..', 'issuer', 'main.ts');
 
 /** The local token issuer (stack/issuer): nothing to install, a Node process serving the stack's JWKS. */
 export function issuerServer({ config, paths }: ServerContext): ServerSpec {
@@ -18,9 +15,12 @@ export function issuerServer({ config, paths }: ServerContext): ServerSpec {
     isInstalled: () => true,
     async install() {},
     async prepare() {
+      // From source the issuer is TypeScript and needs tsx's loader; from dist it is plain JavaScript.
+      const main = require.resolve('../issuer/main');
+      const nodeArgs = main.endsWith('.ts') ? ['--import', 'tsx'] : [];
       return {
         cmd: process.execPath,
-        args: ['--import', 'tsx', MAIN, '--dir', dir, '--port', String(port), '--issuer', config.auth.issuer],
+        args: [...nodeArgs, main, '--dir', dir, '--port', String(port), '--issuer', config.auth.issuer],
       };
     },
     async probe(timeoutMs) {
