@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { localKeyrings } from './local-keys';
 import { ConfigError, LOCAL_SERVER_PORTS, loadConfig, parseEnv, port, positiveInt } from '../core/config';
 
 /**
@@ -55,6 +56,12 @@ export type StackConfig = ReturnType<typeof loadConfig> & { stack: StackSettings
 
 /** The system's settings and the stack's, every bad variable of either named in one ConfigError. */
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  // The local run's encryption keys, for whatever the environment does not set: into the environment itself when
+  // it is this process's, so every process the stack starts (and every test it runs) gets the same ones.
+  const stackDir = path.resolve(REPO_ROOT, env.STACK_DIR || '.stack');
+  const keys = localKeyrings(stackDir, env);
+  if (env === process.env) Object.assign(process.env, keys);
+  env = { ...env, ...keys };
   const problems: string[] = [];
   const attempt = <T>(load: () => T): T | undefined => {
     try {

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatKeyring, generateKey } from '../core/crypto/keyring';
+
+/**
+ * The encryption keys of a local run: Temporal payloads and webhook secrets are encrypted at rest with keys from
+ * the environment (production brings its own, from a secret store). Locally, keys are created once under the stack
+ * folder (git-ignored, readable by their owner only) and handed to every process through the environment, so data
+ * written by one run stays readable by the next.
+ */
+export const LOCAL_KEYRINGS = ['PAYLOAD_ENCRYPTION_KEYS', 'WEBHOOK_SECRET_KEYS'] as const;
+
+/** The local keyrings for the variables `env` does not set, creating them when missing. */
+export function localKeyrings(stackDir: string, env: NodeJS.ProcessEnv): Record<string, string> {
+  const dir = path.join(stackDir, 'keys');
+  const out: Record<string, string> = {};
+  for (const variable of LOCAL_KEYRINGS) {
+    if (env[variable]) continue;
+    const file = path.join(dir, `${variable.toLowerCase()}.txt`);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, formatKeyring([{ id: 'local-1', key: generateKey() }]), { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    }
+    out[variable] = fs.readFileSync(file, 'utf8').trim();
+  }
+  return out;
+}
