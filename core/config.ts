@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from './net/address-policy';
 
 /**
  * Every setting of the system's processes, read once from the environment into one typed object. Processes call
@@ -15,6 +16,35 @@ const POSITIVE = 'expected a positive whole number';
 export const positiveInt = z.coerce.number({ error: POSITIVE }).int(POSITIVE).positive(POSITIVE);
 const upTo = (max: number) => positiveInt.max(max, `expected at most ${max}`);
 const url = z.url({ error: 'expected an http(s) URL' });
+
+const flag = z
+  .enum(['true', 'false'], { error: 'expected true or false' })
+  .default('false')
+  .transform((v) => v === 'true');
+
+/** A comma-separated list of CIDRs, each checked so a typo stops the process instead of widening nothing. */
+const cidrList = z
+  .string()
+  .default('')
+  .transform((spec, ctx) => {
+    const cidrs = spec
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    for (const cidr of cidrs) {
+      try {
+        parseCidr(cidr);
+      } catch {
+        ctx.issues.push({
+          code: 'custom',
+          input: spec,
+          message: `expected comma-separated CIDRs such as 127.0.0.1/32; bad entry ${JSON.stringify(cidr)}`,
+        });
+        return z.NEVER;
+      }
+    }
+    return cidrs;
+  });
 
 const hostPort = z
   .string()
@@ -98,6 +128,16 @@ const envSchema = z.object({
   WEBHOOK_BACKOFF_MAX_MS: positiveInt.default(300_000),
   WEBHOOK_POLL_MS: positiveInt.default(500),
   WEBHOOK_CONCURRENCY: upTo(256).default(16),
+  WEBHOOK_MAX_PER_CUSTOMER: upTo(1000).default(10),
+  WEBHOOK_ALLOW_HTTP: flag,
+  WEBHOOK_ALLOWED_CIDRS: cidrList,
+  // Key material: validated (without echoing it) where the notification service parses it into a keyring.
+  WEBHOOK_SECRET_KEYS: z.string().optional(),
+  WEBHOOK_SECRET_ROTATION_GRACE_MS: z.coerce
+    .number({ error: 'expected milliseconds' })
+    .int('expected milliseconds')
+    .nonnegative('expected milliseconds >= 0')
+    .default(24 * 60 * 60_000),
 
   ANALYTICS_HOST: z.string().min(1).default('127.0.0.1'),
   ANALYTICS_PORT: port.default(3002),
@@ -283,6 +323,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         backoff: { initialMs: e.WEBHOOK_BACKOFF_INITIAL_MS, maxMs: e.WEBHOOK_BACKOFF_MAX_MS },
         pollMs: e.WEBHOOK_POLL_MS,
         concurrency: e.WEBHOOK_CONCURRENCY,
+        maxPerCustomer: e.WEBHOOK_MAX_PER_CUSTOMER,
+        /** Where deliveries may go (core/net/address-policy.ts): public https endpoints only, by default. */
+        targets: {
+          /** Plain http:// URLs accepted; for local development only. */
+          allowHttp: e.WEBHOOK_ALLOW_HTTP,
+          /** Let through whatever they are, loopback included; for local testing only. */
+          allowedCidrs: e.WEBHOOK_ALLOWED_CIDRS,
+        },
+        /**
+         * `id:base64key,…` (core/crypto/keyring.ts) sealing each webhook's signing secret at rest; the notification
+         * service refuses to start without it. Kept as text here so no other process needs it.
+         */
+        secretKeys: e.WEBHOOK_SECRET_KEYS,
+        /** After a rotation, deliveries carry the previous secret's signature too for this long. */
+        secretRotationGraceMs: e.WEBHOOK_SECRET_ROTATION_GRACE_MS,
       },
     },
     analytics: {

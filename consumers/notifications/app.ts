@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import {
   actingCustomer,
   authenticate,
@@ -27,7 +27,7 @@ import {
 import type { NotificationStore } from './store';
 import type { NotificationStreams } from './stream';
 import { notificationView } from './view';
-import type { WebhookRegistry } from './webhooks';
+import { WebhookLimitError, type WebhookRegistry } from './webhooks';
 
 export interface NotificationsAppDeps {
   store: Pick<NotificationStore, 'history'>;
@@ -104,6 +104,16 @@ export function createNotificationsApp(deps: NotificationsAppDeps): Express {
     if (!(await deps.webhooks.deleteWebhook(id))) throw notFound(id);
     res.status(204).end();
   });
+  app.post('/webhooks/:id/rotate-secret', async (req, res) => {
+    const id = await ownWebhook(req, res);
+    const rotated = await deps.webhooks.rotateSecret(id);
+    if (!rotated) throw notFound(id);
+    res.json({
+      ...webhookView(rotated.webhook),
+      secret: rotated.secret,
+      previousSecretExpiresAt: rotated.previousSecretExpiresAt.toISOString(),
+    });
+  });
   app.get('/webhooks/:id/deliveries', async (req, res) => {
     const id = await ownWebhook(req, res);
     const { limit } = parseOrThrow(DeliveriesQuery, req.query);
@@ -111,9 +121,22 @@ export function createNotificationsApp(deps: NotificationsAppDeps): Express {
   });
 
   app.use(unknownRoute);
+  app.use(webhookErrors);
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+/** The registry's own refusals, as the HTTP answers the contract names. */
+const webhookErrors: ErrorRequestHandler = (err, _req, _res, next) => {
+  if (err instanceof WebhookLimitError) {
+    return next(
+      new ApiError(409, 'webhook_limit_reached', err.message, [
+        { field: 'customerId', problem: `already has ${err.max} active webhooks, the most allowed` },
+      ]),
+    );
+  }
+  next(err);
+};
 
 function notFound(id: string): ApiError {
   return new ApiError(404, 'not_found', `no webhook ${id}`);

@@ -1,5 +1,7 @@
 import type { Connection } from 'mongoose';
 import { backoffDelay, type Backoff } from '../../core/backoff';
+import type { Keyring } from '../../core/crypto/keyring';
+import type { TargetRules } from '../../core/net/public-target';
 import type { Logger } from '../../core/logger';
 import { PollLoop } from '../../core/poll-loop';
 import { InvalidFieldError } from '../../core/errors';
@@ -12,7 +14,8 @@ import {
   type WebhookDeliveryDoc,
   type WebhookDoc,
 } from './models';
-import { sendWebhook } from './webhook-request';
+import { sendWebhook, type SendOutcome } from './webhook-request';
+import { signingSecrets } from './webhook-secrets';
 
 export interface DispatcherOptions {
   /** How often to look for due deliveries when idle. */
@@ -38,7 +41,10 @@ export interface DispatcherDeps {
   connection: Connection;
   logger: Logger;
   options: DispatcherOptions;
-  fetch?: typeof fetch;
+  /** Opens the webhooks' sealed signing secrets. */
+  keyring: Keyring;
+  /** Where a delivery may connect, checked as each connection is made (a name may resolve elsewhere by then). */
+  targets: TargetRules;
   /** Milliseconds since the epoch. */
   now?: () => number;
 }
@@ -51,12 +57,13 @@ const MAX_POLL_BACKOFF_MS = 10_000;
  * Sends queued webhook deliveries. Any number of replicas may run: each attempt is claimed with one conditional
  * single-document update (a lease), so no two replicas send the same attempt, and a replica that dies mid-send
  * only delays that delivery until its lease expires. Receivers still get at-least-once (a send may succeed while
- * recording it fails) and dedupe on `Webhook-Id`.
+ * recording it fails) and dedupe on `webhook-id`.
  */
 export class WebhookDispatcher {
   private readonly models: NotificationModels;
   private readonly options: Required<DispatcherOptions>;
-  private readonly fetch: typeof fetch;
+  private readonly keyring: Keyring;
+  private readonly targets: TargetRules;
   private readonly now: () => number;
   private readonly logger: Logger;
   private readonly loop: PollLoop;
@@ -67,7 +74,8 @@ export class WebhookDispatcher {
     this.options = checkOptions(deps.options);
     this.models = notificationModels(deps.connection);
     this.logger = deps.logger;
-    this.fetch = deps.fetch ?? fetch;
+    this.keyring = deps.keyring;
+    this.targets = deps.targets;
     this.now = deps.now ?? Date.now;
     this.loop = new PollLoop({
       name: 'webhook dispatch',
@@ -191,18 +199,7 @@ export class WebhookDispatcher {
       return;
     }
 
-    const { statusCode, error, durationMs } = await sendWebhook(
-      {
-        url: delivery.url,
-        secret: webhook.secret,
-        notification,
-        deliveryId: delivery._id,
-        attempt,
-        timestamp: Math.floor(this.now() / 1000),
-        timeoutMs: this.options.timeoutMs,
-      },
-      this.fetch,
-    );
+    const { statusCode, error, durationMs } = await this.send(delivery, webhook, notification, attempt, log);
     const at = new Date(this.now());
     const entry: DeliveryAttempt = {
       at,
@@ -222,6 +219,38 @@ export class WebhookDispatcher {
       await this.record(delivery, lease, { nextAttemptAt: new Date(at.getTime() + retryInMs) }, entry, true);
       log.warn({ statusCode, error, retryInMs }, 'webhook attempt failed; will retry');
     }
+  }
+
+  /** Signs with the webhook's secrets as of now and sends, through the target rules. */
+  private async send(
+    delivery: WebhookDeliveryDoc,
+    webhook: WebhookDoc,
+    notification: NotificationDoc,
+    attempt: number,
+    log: Logger,
+  ): Promise<SendOutcome> {
+    const now = new Date(this.now());
+    let secrets: string[];
+    try {
+      secrets = signingSecrets(this.keyring, webhook, now);
+    } catch (err) {
+      // A key missing from WEBHOOK_SECRET_KEYS, or a secret altered at rest: for operators to fix, so it is
+      // retried like a failed send, and the customer's log says only that it could not be signed.
+      log.error({ err }, 'webhook secret did not open');
+      return { error: 'not sent: the signing secret is unavailable', durationMs: 0 };
+    }
+    return sendWebhook(
+      {
+        url: delivery.url,
+        secrets,
+        notification,
+        deliveryId: delivery._id,
+        attempt,
+        timestamp: now,
+        timeoutMs: this.options.timeoutMs,
+      },
+      this.targets,
+    );
   }
 
   /** Records the outcome, only if this dispatcher still holds the attempt's lease. */

@@ -34,12 +34,22 @@ export interface NotificationDoc {
   source: NotificationSource;
 }
 
+/** A secret as stored: AES-256-GCM under the keyring key `keyId` (core/crypto/keyring.ts), iv and data in base64. */
+export interface SealedSecret {
+  keyId: string;
+  iv: string;
+  data: string;
+}
+
 export interface WebhookDoc {
   _id: string;
   customerId: string;
   url: string;
-  /** The HMAC key receivers verify `Webhook-Signature` with. */
-  secret: string;
+  /** The signing secret (`whsec_…`), sealed with the webhook's id as associated data; never stored in clear. */
+  secret: SealedSecret;
+  /** The secret the last rotation replaced: deliveries are signed with it too until `previousSecretExpiresAt`. */
+  previousSecret?: SealedSecret | null;
+  previousSecretExpiresAt?: Date | null;
   createdAt: Date;
   /** Deleting a webhook deactivates it, so its delivery log stays readable. */
   active: boolean;
@@ -110,12 +120,23 @@ notificationSchema.index({ orderId: 1 });
 // Resuming a customer's stream after the Kafka positions it has seen.
 notificationSchema.index({ customerId: 1, 'source.partition': 1, 'source.offsetNum': 1 });
 
+const sealedSecretSchema = new Schema<SealedSecret>(
+  {
+    keyId: { type: String, required: true },
+    iv: { type: String, required: true },
+    data: { type: String, required: true },
+  },
+  { _id: false },
+);
+
 const webhookSchema = new Schema<WebhookDoc>(
   {
     _id: { type: String, required: true },
     customerId: { type: String, required: true },
     url: { type: String, required: true },
-    secret: { type: String, required: true },
+    secret: { type: sealedSecretSchema, required: true },
+    previousSecret: { type: sealedSecretSchema, default: null },
+    previousSecretExpiresAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     active: { type: Boolean, required: true },
   },

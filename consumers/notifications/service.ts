@@ -7,6 +7,10 @@ import { databaseFailure } from '../../core/mongo/connection';
 import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../core/readiness';
 import { TOPICS } from '../../contracts/topics';
 import type { ServiceDeps } from '../../core/consumer-service';
+import type { Config } from '../../core/config';
+import { createAddressPolicy } from '../../core/net/address-policy';
+import { ownAddresses } from '../../core/net/own-addresses';
+import { systemResolve, type Resolve, type TargetRules } from '../../core/net/public-target';
 import { createNotificationsApp } from './app';
 import { WebhookDispatcher } from './dispatcher';
 import { LiveFeed } from './live-feed';
@@ -17,6 +21,7 @@ import { createWebhookRegistry } from './webhooks';
 import { notificationScope } from './access';
 import { streamTickets } from './tickets';
 import { remoteTokenVerifier, type TokenVerifier } from '../../core/http/auth';
+import { webhookKeyring } from './webhook-secrets';
 
 export interface NotificationServiceDeps extends ServiceDeps {
   /** Overrides for tests: a private topic and group, port 0. */
@@ -25,6 +30,8 @@ export interface NotificationServiceDeps extends ServiceDeps {
   port?: number;
   /** Tests verify tokens of their own issuer; otherwise the configured JWKS. */
   verifyToken?: TokenVerifier;
+  /** Resolves webhook hosts, at registration and when connecting; the system resolver by default. */
+  resolve?: Resolve;
 }
 
 export interface NotificationService {
@@ -44,17 +51,32 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
   const settings = config.notifications;
   const topic = deps.topic ?? TOPICS.orderProcessed;
   const groupId = deps.groupId ?? settings.groupId;
+  // Before anything else: without its keys the service could neither store nor sign a webhook secret.
+  const keyring = webhookKeyring(settings.webhooks.secretKeys);
+  const targets = webhookTargets(config, deps.resolve ?? systemResolve);
 
   await createNotificationIndexes(db);
   const store = createNotificationStore(db);
-  const webhooks = createWebhookRegistry(db);
+  const { timeoutMs, maxAttempts, backoff, pollMs, concurrency } = settings.webhooks;
+  const webhooks = createWebhookRegistry(db, {
+    keyring,
+    targets,
+    maxPerCustomer: settings.webhooks.maxPerCustomer,
+    rotationGraceMs: settings.webhooks.secretRotationGraceMs,
+  });
   const dispatcher = new WebhookDispatcher({
     connection: db,
     logger: logger.child({ component: 'webhooks' }),
+    keyring,
+    targets,
     options: {
-      ...settings.webhooks,
+      timeoutMs,
+      maxAttempts,
+      backoff,
+      pollMs,
+      concurrency,
       // Longer than a request may take, so no other replica sends the attempt while this one still might.
-      leaseMs: settings.webhooks.timeoutMs * 2 + 5_000,
+      leaseMs: timeoutMs * 2 + 5_000,
     },
   });
   const consumer = new EventConsumer<OrderProcessedV1>({
@@ -122,4 +144,18 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
   const port = (server.address() as AddressInfo).port;
   const url = deps.port === undefined ? settings.publicUrl : `http://${settings.host}:${port}`;
   return { url, streams, consumer, stop };
+}
+
+/**
+ * Where webhooks may point: public addresses only, never this machine or the system's own services, unless
+ * WEBHOOK_ALLOWED_CIDRS lets a range through (local testing).
+ */
+function webhookTargets(config: Config, resolve: Resolve): TargetRules {
+  const { allowHttp, allowedCidrs } = config.notifications.webhooks.targets;
+  const listenHosts = [config.api.host, config.notifications.host, config.analytics.host];
+  return {
+    policy: createAddressPolicy({ allowedCidrs, ownAddresses: ownAddresses(listenHosts) }),
+    allowHttp,
+    resolve,
+  };
 }

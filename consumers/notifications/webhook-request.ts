@@ -1,6 +1,9 @@
-import { SIGNATURE_HEADER, signPayload } from './signature';
+import { STATUS_CODES } from 'node:http';
+import { postToPublicUrl } from '../../core/net/public-post';
+import type { TargetRules } from '../../core/net/public-target';
 import type { NotificationDoc } from './models';
 import { notificationView, type NotificationView } from './view';
+import { signatureHeader } from './webhook-secrets';
 
 /** The request body of every webhook call; `id` is stable across attempts, so receivers can dedupe on it. */
 export interface WebhookPayload {
@@ -21,12 +24,13 @@ export function webhookPayload(notification: NotificationDoc): WebhookPayload {
 
 export interface WebhookRequest {
   url: string;
-  secret: string;
+  /** Every secret to sign with (`whsec_…`): the current one, and the previous one during a rotation's grace. */
+  secrets: readonly string[];
   notification: NotificationDoc;
   deliveryId: string;
   attempt: number;
-  /** Unix seconds, signed with the body. */
-  timestamp: number;
+  /** Signed with the id and body; receivers refuse one too far from their clock. */
+  timestamp: Date;
   timeoutMs: number;
 }
 
@@ -37,77 +41,49 @@ export interface SendOutcome {
   durationMs: number;
 }
 
-const ERROR_SNIPPET_CHARS = 200;
-
 /**
- * POSTs one notification to one webhook, signed, within the timeout, never following a redirect. Never throws: a
- * refused connection, a timeout or a non-2xx is an outcome to record.
+ * POSTs one notification to one webhook, signed the Standard Webhooks way, within the timeout, to public addresses
+ * only (checked as the connection is made), never following a redirect. Never throws: a refused target, a refused
+ * connection, a timeout or a non-2xx is an outcome to record.
  */
-export async function sendWebhook(
-  request: WebhookRequest,
-  fetchImpl: typeof fetch = fetch,
-): Promise<SendOutcome> {
-  const { notification, secret, timeoutMs } = request;
+export async function sendWebhook(request: WebhookRequest, targets: TargetRules): Promise<SendOutcome> {
+  const { notification, timeoutMs, timestamp } = request;
   const body = JSON.stringify(webhookPayload(notification));
   const headers = {
     'Content-Type': 'application/json',
-    'Webhook-Id': notification._id,
+    // The notification's id, the same on every attempt: what receivers dedupe on.
+    'webhook-id': notification._id,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': signatureHeader(request.secrets, notification._id, timestamp, body),
     'Webhook-Delivery': request.deliveryId,
     'Webhook-Attempt': String(request.attempt),
-    [SIGNATURE_HEADER]: signPayload(secret, request.timestamp, body),
   };
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const response = await fetchImpl(request.url, {
-      method: 'POST',
-      headers,
-      body,
-      // A redirect is the endpoint's misconfiguration to fix, not ours to follow with a signed body.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (response.status >= 200 && response.status < 300) {
-      await response.body?.cancel().catch(() => undefined);
-      return { statusCode: response.status, durationMs: elapsed() };
-    }
-    const snippet = await readSnippet(response);
-    return {
-      statusCode: response.status,
-      error: `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`,
-      durationMs: elapsed(),
-    };
+    const statusCode = await postToPublicUrl(request.url, { headers, body, timeoutMs }, targets);
+    if (statusCode >= 200 && statusCode < 300) return { statusCode, durationMs: elapsed() };
+    return { statusCode, error: statusLine(statusCode), durationMs: elapsed() };
   } catch (err) {
     return { error: describeSendError(err, timeoutMs), durationMs: elapsed() };
   }
 }
 
-/** The first characters of an error response, so the delivery log tells the customer what their endpoint said. */
-async function readSnippet(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < ERROR_SNIPPET_CHARS) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // A body cut short still leaves the status code to report.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return text.slice(0, ERROR_SNIPPET_CHARS).trim();
+/**
+ * "HTTP 500 Internal Server Error": the code and its standard reason phrase, not the receiver's own phrase or body,
+ * so nothing the receiver says is stored or shown back.
+ */
+function statusLine(statusCode: number): string {
+  const reason = STATUS_CODES[statusCode];
+  const line = `HTTP ${statusCode}${reason ? ` ${reason}` : ''}`;
+  return statusCode >= 300 && statusCode < 400 ? `${line} (redirects are not followed)` : line;
 }
 
 function describeSendError(err: unknown, timeoutMs: number): string {
-  // Duck-typed rather than instanceof: fetch's errors may come from another realm (a VM context, a test runner).
-  const { name, message, cause } = (err ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
+  // Duck-typed rather than instanceof: errors may come from another realm (a VM context, a test runner).
+  const { name, message, code } = (err ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
   if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   if (typeof message !== 'string') return String(err);
-  // fetch reports network failures as "fetch failed" and keeps the reason (ECONNREFUSED, DNS, TLS) in `cause`.
-  const reason = (cause as { message?: unknown } | undefined)?.message;
-  return typeof reason === 'string' ? `${message}: ${reason}` : message;
+  if (code === 'ETARGETREFUSED') return `not sent: ${message}`;
+  return message;
 }

@@ -7,6 +7,7 @@ import {
   NotificationPage,
   RegisteredWebhook,
   RegisterWebhookRequest,
+  RotatedWebhookSecret,
   StreamQuery,
   Webhook,
   WebhookDelivery,
@@ -21,6 +22,7 @@ export const NOTIFICATION_COMPONENTS: Record<string, z.ZodType> = {
   NotificationPage,
   RegisterWebhookRequest,
   RegisteredWebhook,
+  RotatedWebhookSecret,
   Webhook,
   WebhookList,
   WebhookDelivery,
@@ -92,10 +94,13 @@ export function notificationPaths(url: string): Record<string, Json> {
       post: {
         summary: "Deliver a customer's notifications to a URL",
         description:
-          'Each delivery is a POST of `{ id, type, createdAt, data: Notification }` with headers Webhook-Id ' +
-          '(the notification id: dedupe on it), Webhook-Delivery, Webhook-Attempt and ' +
-          'Webhook-Signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>`. ' +
-          'A non-2xx answer or a timeout is retried with exponential backoff.',
+          'Each delivery is a POST of `{ id, type, createdAt, data: Notification }` signed the Standard Webhooks ' +
+          'way (https://www.standardwebhooks.com): headers webhook-id (the notification id, the same on every ' +
+          'attempt: dedupe on it), webhook-timestamp (unix seconds) and webhook-signature (space-separated ' +
+          '`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, one per secret in use), plus ' +
+          'Webhook-Delivery and Webhook-Attempt for information. A non-2xx answer or a timeout is retried with ' +
+          'exponential backoff; redirects are not followed. The URL must be https and every address of its ' +
+          'host public; this is checked again on every connection.',
         operationId: 'registerWebhook',
         requestBody: { required: true, ...jsonContent('RegisterWebhookRequest') },
         responses: {
@@ -103,7 +108,10 @@ export function notificationPaths(url: string): Record<string, Json> {
             description: 'Registered; the secret is shown only here',
             ...jsonContent('RegisteredWebhook'),
           },
-          '400': error('validation_failed, malformed_json'),
+          '400': error(
+            'validation_failed (naming the field and why, e.g. a URL that is not public), malformed_json',
+          ),
+          '409': error('webhook_limit_reached: the customer has as many active webhooks as allowed'),
         },
       },
       get: {
@@ -120,6 +128,26 @@ export function notificationPaths(url: string): Record<string, Json> {
         operationId: 'deleteWebhook',
         parameters: [webhookId],
         responses: { '204': { description: 'Deleted' }, '404': error('not_found') },
+      },
+    },
+    '/webhooks/{id}/rotate-secret': {
+      servers,
+      post: {
+        summary: "Replace a webhook's signing secret",
+        description:
+          'Returns the new secret, once. Until `previousSecretExpiresAt` every delivery is signed with both the ' +
+          'new and the previous secret (two signatures in webhook-signature), so the receiver can switch ' +
+          'without rejecting a delivery; after it, with the new one only. Rotating again within that period ' +
+          'drops the oldest secret at once.',
+        operationId: 'rotateWebhookSecret',
+        parameters: [webhookId],
+        responses: {
+          '200': {
+            description: 'Rotated; the new secret is shown only here',
+            ...jsonContent('RotatedWebhookSecret'),
+          },
+          '404': error('not_found'),
+        },
       },
     },
     '/webhooks/{id}/deliveries': {

@@ -43,6 +43,8 @@ export const HistoryQuery = z.strictObject({
     .describe('The nextCursor of the previous page.'),
 });
 
+const SECRET = 'expected whsec_ followed by the base64 of 24-64 random bytes';
+
 export const RegisterWebhookRequest = z
   .strictObject(
     {
@@ -50,18 +52,26 @@ export const RegisterWebhookRequest = z
         'Operators only (required for them): whose notifications. A customer registers for themselves.',
       ),
       url: z
-        .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-        .max(2000, 'expected at most 2000 characters'),
+        .url({ protocol: /^https?$/, error: 'expected an https URL' })
+        .max(2000, 'expected at most 2000 characters')
+        .describe(
+          'Where to POST notifications: https, to a host whose every address is public (no loopback, private, ' +
+            'link-local or otherwise special address), checked at registration and again on every connection.',
+        ),
       secret: z
-        .string({ error: 'expected a string of 16-200 characters' })
-        .min(16, 'expected a string of 16-200 characters')
-        .max(200, 'expected a string of 16-200 characters')
+        .string({ error: SECRET })
+        .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, SECRET)
         .optional()
-        .describe('The HMAC key; generated when absent. Returned once, on registration.'),
+        .describe(
+          'A Standard Webhooks secret of your own; generated when absent. Returned once, on registration.',
+        ),
     },
     { error: 'expected a JSON object' },
   )
-  .describe("Deliver this customer's notifications to a URL, signed with HMAC-SHA256.");
+  .describe(
+    "Deliver this customer's notifications to a URL, signed the Standard Webhooks way (HMAC-SHA256). A customer " +
+      'may have a limited number of active webhooks (409 webhook_limit_reached beyond it).',
+  );
 
 export const WebhookIdParams = z.strictObject({ id: z.uuid({ error: 'expected a webhook id (UUID)' }) });
 export const WebhooksQuery = z.strictObject({
@@ -100,8 +110,22 @@ export const Webhook = z.object({
   createdAt: z.iso.datetime(),
 });
 
-export const RegisteredWebhook = Webhook.extend({
-  secret: z.string().describe('Verify the Webhook-Signature header with it. Shown only here.'),
+const SigningSecret = z
+  .string()
+  .describe(
+    'whsec_<base64>: verify the webhook-signature header with it (Standard Webhooks). Shown only here.',
+  );
+
+export const RegisteredWebhook = Webhook.extend({ secret: SigningSecret });
+
+export const RotatedWebhookSecret = Webhook.extend({
+  secret: SigningSecret,
+  previousSecretExpiresAt: z.iso
+    .datetime()
+    .describe(
+      'Until then every delivery carries a signature by the previous secret as well as by this one, so a ' +
+        'receiver can switch to this secret at any moment before it.',
+    ),
 });
 
 export const WebhookList = z.array(Webhook);

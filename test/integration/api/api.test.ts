@@ -630,6 +630,7 @@ describe('health, docs and unknown routes', () => {
       '/webhooks',
       '/webhooks/{id}',
       '/webhooks/{id}/deliveries',
+      '/webhooks/{id}/rotate-secret',
     ]);
     // The consumer services' endpoints name the server they are reached at.
     expect(doc.paths['/notifications/stream']!.servers).toEqual([

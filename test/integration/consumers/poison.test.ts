@@ -13,6 +13,7 @@ import { startNotificationService, type NotificationService } from '../../../con
 import { eventHeaders, type AnyEvent, type OrderCreatedV1 } from '../../../contracts/events';
 import { dlqTopic } from '../../../contracts/topics';
 import { loadConfig } from '../../../core/config';
+import { generateKey } from '../../../core/crypto/keyring';
 import { consumerLag, createKafka, ensureTopics } from '../../../core/kafka/client';
 import { readDlqHeaders } from '../../../core/kafka/dlq';
 import { readTopic } from '../../../core/kafka/topic-reader';
@@ -35,7 +36,11 @@ const groups = {
 };
 // Nobody polls it: the workflows the bridge starts wait there, and are terminated afterwards.
 const taskQueue = `it-poison-${RUN}`;
-const config = loadConfig({ ...process.env, CONSUMER_MAX_ATTEMPTS: '2' });
+const config = loadConfig({
+  ...process.env,
+  CONSUMER_MAX_ATTEMPTS: '2',
+  WEBHOOK_SECRET_KEYS: process.env.WEBHOOK_SECRET_KEYS || `k1:${generateKey()}`,
+});
 const logger = createLogger('it-poison', 'silent');
 const kafka = createKafka(config.kafka);
 

@@ -50,9 +50,30 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: .*received "loud"/],
     [{ KAFKA_BROKERS: 'a:1,b' }, /KAFKA_BROKERS: .*bad entry "b"/],
     [{ WORKERS_ORDERS: '40' }, /WORKERS_ORDERS: expected a whole number of processes 0-32 \(received "40"\)/],
+    [{ WEBHOOK_ALLOW_HTTP: 'yes' }, /WEBHOOK_ALLOW_HTTP: expected true or false \(received "yes"\)/],
+    [{ WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32,localhost' }, /WEBHOOK_ALLOWED_CIDRS: .*bad entry "localhost"/],
+    [{ WEBHOOK_MAX_PER_CUSTOMER: '0' }, /WEBHOOK_MAX_PER_CUSTOMER: .*received "0"/],
   ])('rejects %j naming the variable, the expectation and what it received', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('keeps webhooks to public https endpoints unless told otherwise', () => {
+    const { webhooks } = loadConfig({}).notifications;
+    expect(webhooks.targets).toEqual({ allowHttp: false, allowedCidrs: [] });
+    expect(webhooks.maxPerCustomer).toBe(10);
+    expect(webhooks.secretKeys).toBeUndefined();
+    expect(webhooks.secretRotationGraceMs).toBe(24 * 60 * 60_000);
+
+    const local = loadConfig({
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_CIDRS: ' 127.0.0.1/32, ::1/128 ',
+      WEBHOOK_MAX_PER_CUSTOMER: '3',
+      WEBHOOK_SECRET_ROTATION_GRACE_MS: '0',
+    }).notifications.webhooks;
+    expect(local.targets).toEqual({ allowHttp: true, allowedCidrs: ['127.0.0.1/32', '::1/128'] });
+    expect(local.maxPerCustomer).toBe(3);
+    expect(local.secretRotationGraceMs).toBe(0);
   });
 
   it('reports every bad variable at once', () => {

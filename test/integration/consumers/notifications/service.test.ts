@@ -18,7 +18,8 @@ import {
   startNotificationService,
   type NotificationService,
 } from '../../../../consumers/notifications/service';
-import { SIGNATURE_HEADER, verifySignature } from '../../../../consumers/notifications/signature';
+import { Webhook } from 'standardwebhooks';
+import { generateKey } from '../../../../core/crypto/keyring';
 import { connectSse, type SseClient, type SseEvent } from '../../../../core/http/sse-client';
 import { createdEvent, processedEvent } from '../../../support/order-events';
 import { bearer, testIssuer, type TestIssuer } from '../../../support/tokens';
@@ -33,6 +34,11 @@ const config = loadConfig({
   WEBHOOK_POLL_MS: '50',
   WEBHOOK_TIMEOUT_MS: '2000',
   CONSUMER_MAX_ATTEMPTS: '2',
+  WEBHOOK_SECRET_KEYS: `k1:${generateKey()}`,
+  // The test receivers listen on plain http on 127.0.0.1, let through explicitly as local setups do.
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+  WEBHOOK_MAX_PER_CUSTOMER: '2',
 });
 const kafka = createKafka(config.kafka, createLogger('it-notifications-kafka', 'error'));
 
@@ -281,13 +287,13 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
 
   it('a webhook that fails 3 times then succeeds receives the notification exactly once, signed', async () => {
     const [a] = replicas as [NotificationService];
-    const received: { body: string; signature: string | undefined; status: number }[] = [];
+    const received: { body: string; headers: Record<string, string>; status: number }[] = [];
     const server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         const status = received.length < 3 ? 500 : 200;
-        received.push({ body, signature: req.headers[SIGNATURE_HEADER.toLowerCase()] as string, status });
+        received.push({ body, headers: req.headers as Record<string, string>, status });
         res.writeHead(status).end();
       });
     });
@@ -304,6 +310,7 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
       });
       expect(registered.status).toBe(201);
       const webhook = (await registered.json()) as { id: string; secret: string };
+      expect(webhook.secret).toMatch(/^whsec_/);
 
       const event = processedFor(gus);
       await publish([event, event]);
@@ -314,18 +321,74 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
       await new Promise((r) => setTimeout(r, 1_000));
       expect(received.map((r) => r.status)).toEqual([500, 500, 500, 200]);
       for (const r of received) {
-        expect(verifySignature(webhook.secret, r.signature, r.body)).toBe(true);
-        expect(JSON.parse(r.body)).toMatchObject({ id: event.eventId, data: { orderId: event.orderId } });
+        expect(new Webhook(webhook.secret).verify(r.body, r.headers)).toMatchObject({
+          id: event.eventId,
+          data: { orderId: event.orderId },
+        });
+        expect(r.headers['webhook-id']).toBe(event.eventId);
       }
       const log = (await (
         await fetch(`${a.url}/webhooks/${webhook.id}/deliveries`, { headers: op })
       ).json()) as {
         status: string;
         attempts: number;
+        log: { error?: string }[];
       }[];
       expect(log).toEqual([expect.objectContaining({ status: 'delivered', attempts: 4 })]);
+      expect(log[0]!.log[0]!.error).toBe('HTTP 500 Internal Server Error');
+
+      // Rotated on one replica, the next delivery (from either) verifies with the old and the new secret.
+      const rotation = await fetch(`${a.url}/webhooks/${webhook.id}/rotate-secret`, { method: 'POST' });
+      expect(rotation.status).toBe(200);
+      const rotated = (await rotation.json()) as {
+        id: string;
+        secret: string;
+        previousSecretExpiresAt: string;
+      };
+      expect(rotated).toMatchObject({ id: webhook.id, secret: expect.stringMatching(/^whsec_/) });
+      expect(Date.parse(rotated.previousSecretExpiresAt)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+      const next = processedFor(gus);
+      await publish([next]);
+      const until = Date.now() + 30_000;
+      while (received.length < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const last = received[4]!;
+      expect(new Webhook(rotated.secret).verify(last.body, last.headers)).toMatchObject({ id: next.eventId });
+      expect(new Webhook(webhook.secret).verify(last.body, last.headers)).toMatchObject({ id: next.eventId });
     } finally {
       server.close();
     }
+  });
+
+  it('refuses a webhook to a non-public address (400 naming url) and one past the cap (409)', async () => {
+    const [, b] = replicas as [NotificationService, NotificationService];
+    const register = (customerId: string, url: string) =>
+      fetch(`${b.url}/webhooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ customerId, url }),
+      });
+    const refused = await register(`ivy-${RUN}`, 'https://[::1]/hook');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: 'validation_failed',
+      details: [
+        {
+          field: 'url',
+          problem: expect.stringContaining(
+            '::1 is a loopback address; webhooks may only target public addresses',
+          ),
+        },
+      ],
+    });
+
+    const cap = `cap-${RUN}`;
+    expect((await register(cap, 'http://127.0.0.1:9/a')).status).toBe(201);
+    expect((await register(cap, 'http://127.0.0.1:9/b')).status).toBe(201);
+    const over = await register(cap, 'http://127.0.0.1:9/c');
+    expect(over.status).toBe(409);
+    expect(await over.json()).toMatchObject({
+      error: 'webhook_limit_reached',
+      message: expect.stringContaining('already has 2 active webhooks'),
+    });
   });
 });

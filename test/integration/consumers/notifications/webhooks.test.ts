@@ -1,26 +1,70 @@
 import { randomUUID } from 'node:crypto';
+import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Connection } from 'mongoose';
+import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../../../core/config';
 import type { OrderProcessedV1 } from '../../../../contracts/events';
+import { generateKey, parseKeyring } from '../../../../core/crypto/keyring';
 import { createLogger } from '../../../../core/logger';
 import { connectMongo } from '../../../../core/mongo/connection';
+import { createAddressPolicy } from '../../../../core/net/address-policy';
+import type { TargetRules } from '../../../../core/net/public-target';
 import {
   createNotificationIndexes,
   webhookDeliveryModel,
+  type SealedSecret,
   type WebhookDeliveryDoc,
 } from '../../../../consumers/notifications/models';
 import { createNotificationStore, type NotificationStore } from '../../../../consumers/notifications/store';
 import { WebhookDispatcher, type DispatcherOptions } from '../../../../consumers/notifications/dispatcher';
-import { verifySignature } from '../../../../consumers/notifications/signature';
-import { createWebhookRegistry, type WebhookRegistry } from '../../../../consumers/notifications/webhooks';
+import { openSecret } from '../../../../consumers/notifications/webhook-secrets';
+import {
+  createWebhookRegistry,
+  WebhookLimitError,
+  type WebhookRegistry,
+  type WebhookRegistryOptions,
+} from '../../../../consumers/notifications/webhooks';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
   body: string;
   answered: number | 'never';
 }
+
+/**
+ * Host names the tests use, resolved from this table only (real DNS is never asked). While `registering` is set a
+ * name may resolve to a public address, for registration's check; at any other time every name resolves to
+ * 127.0.0.1, so no delivery in these tests can ever connect anywhere but this machine's loopback listeners.
+ */
+const dns = {
+  registering: false,
+  publicAtRegistration: new Set<string>(),
+  async resolve(hostname: string): Promise<LookupAddress[]> {
+    const address = dns.registering && dns.publicAtRegistration.has(hostname) ? '93.184.216.34' : '127.0.0.1';
+    return [{ address, family: 4 }];
+  },
+};
+
+/** Registers while the table answers with public addresses, then turns them back to loopback. */
+async function registerWhilePublic<T>(register: () => Promise<T>): Promise<T> {
+  dns.registering = true;
+  try {
+    return await register();
+  } finally {
+    dns.registering = false;
+  }
+}
+
+/** What the test receivers listen on: http on 127.0.0.1, let through explicitly as local setups do. */
+const loopbackAllowed: TargetRules = {
+  policy: createAddressPolicy({ allowedCidrs: ['127.0.0.1/32'] }),
+  allowHttp: true,
+  resolve: dns.resolve,
+};
+
+const headersOf = (r: Received) => r.headers as Record<string, string>;
 
 /** A customer's endpoint on 127.0.0.1: `answer(n)` is the status of the n-th request (1-based), or never. */
 async function endpoint(answer: (n: number) => number | 'never') {
@@ -84,6 +128,13 @@ describe('webhook deliveries (real Mongo-wire server, real HTTP endpoints)', () 
   let registry: WebhookRegistry;
   let offset = 0;
   const logger = createLogger('webhooks-test', 'silent');
+  const keyring = parseKeyring(`k1:${generateKey()}`, 'WEBHOOK_SECRET_KEYS');
+  const registryOptions: WebhookRegistryOptions = {
+    keyring,
+    targets: loopbackAllowed,
+    maxPerCustomer: 10,
+    rotationGraceMs: 60_000,
+  };
   const options: DispatcherOptions = {
     pollMs: 20,
     concurrency: 4,
@@ -92,8 +143,14 @@ describe('webhook deliveries (real Mongo-wire server, real HTTP endpoints)', () 
     backoff: { initialMs: 50, maxMs: 200 },
     leaseMs: 5_000,
   };
-  const dispatcher = (overrides: Partial<DispatcherOptions> = {}) =>
-    new WebhookDispatcher({ connection: db, logger, options: { ...options, ...overrides } });
+  const dispatcher = (overrides: Partial<DispatcherOptions> = {}, targets: TargetRules = loopbackAllowed) =>
+    new WebhookDispatcher({
+      connection: db,
+      logger,
+      keyring,
+      targets,
+      options: { ...options, ...overrides },
+    });
   const delivery = (id: string) => webhookDeliveryModel(db).findById(id).lean<WebhookDeliveryDoc>();
   const notify = async (customerId: string) =>
     (
@@ -109,7 +166,7 @@ describe('webhook deliveries (real Mongo-wire server, real HTTP endpoints)', () 
     db = root.useDb(`it_notif_${randomUUID().slice(0, 8)}`, { useCache: false });
     await createNotificationIndexes(db);
     store = createNotificationStore(db);
-    registry = createWebhookRegistry(db);
+    registry = createWebhookRegistry(db, registryOptions);
   });
 
   // Each test's dispatcher polls the whole queue: leave nothing pending for the next one.
@@ -122,23 +179,172 @@ describe('webhook deliveries (real Mongo-wire server, real HTTP endpoints)', () 
     await root.close();
   });
 
-  it('registers http(s) webhooks only, naming the field', async () => {
-    const hook = await registry.registerWebhook({ customerId: 'c-reg', url: 'https://example.com/hook' });
-    expect(hook.secret).toMatch(/^[0-9a-f]{64}$/);
+  it('registers public https webhooks, naming the field of anything else', async () => {
+    const strict = createWebhookRegistry(db, {
+      ...registryOptions,
+      targets: { policy: createAddressPolicy(), allowHttp: false, resolve: dns.resolve },
+    });
+    dns.publicAtRegistration.add('hooks.example');
+    const hook = await registerWhilePublic(() =>
+      strict.registerWebhook({ customerId: 'c-reg', url: 'https://hooks.example/hook' }),
+    );
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(hook.active).toBe(true);
-    for (const url of ['ftp://example.com/hook', 'not a url', '/relative', 'javascript:alert(1)']) {
-      await expect(registry.registerWebhook({ customerId: 'c-reg', url })).rejects.toMatchObject({
-        name: 'InvalidFieldError',
-        field: 'url',
-        received: url,
-      });
+    for (const url of [
+      'ftp://example.com/hook',
+      'not a url',
+      '/relative',
+      'javascript:alert(1)',
+      'http://hooks.example/hook',
+      'https://127.0.0.1/hook',
+      'https://[::ffff:127.0.0.1]/hook',
+    ]) {
+      await expect(
+        registerWhilePublic(() => strict.registerWebhook({ customerId: 'c-reg', url })),
+      ).rejects.toMatchObject({ name: 'InvalidFieldError', field: 'url', received: url });
     }
+    // Outside registration the name resolves to loopback: refused, saying so.
     await expect(
-      registry.registerWebhook({ customerId: 'c-reg', url: 'https://example.com', secret: 'short' }),
+      strict.registerWebhook({ customerId: 'c-reg', url: 'https://hooks.example/other' }),
+    ).rejects.toThrow('hooks.example resolves to 127.0.0.1, a loopback address');
+    await expect(
+      strict.registerWebhook({ customerId: 'c-reg', url: 'https://93.184.216.34/', secret: 'short' }),
     ).rejects.toMatchObject({ field: 'secret' });
-    const listed = await registry.listWebhooks('c-reg');
+    const listed = await strict.listWebhooks('c-reg');
     expect(listed.map((w) => w._id)).toEqual([hook._id]);
-    expect(listed[0]).not.toHaveProperty('secret');
+    expect(Object.keys(listed[0]!).sort()).toEqual(['_id', 'active', 'createdAt', 'customerId', 'url']);
+  });
+
+  it('stores secrets sealed, never in clear, bound to their webhook', async () => {
+    const customerId = `c-sealed-${randomUUID().slice(0, 8)}`;
+    const receiver = await endpoint(() => 200);
+    const a = await registry.registerWebhook({ customerId, url: receiver.url });
+    const b = await registry.registerWebhook({ customerId, url: receiver.url });
+    const raw = db.db!.collection<{ _id: string; secret: SealedSecret }>('webhooks');
+    const stored = (await raw.findOne({ _id: a._id }))!;
+    expect(Object.keys(stored.secret).sort()).toEqual(['data', 'iv', 'keyId']);
+    const text = JSON.stringify(stored);
+    expect(text).not.toContain(a.secret);
+    expect(text).not.toContain(a.secret.slice('whsec_'.length));
+    expect(openSecret(keyring, a._id, stored.secret)).toBe(a.secret);
+
+    // A's sealed secret copied onto B: it does not open there, so B's deliveries are not signed with it.
+    expect(() => openSecret(keyring, b._id, stored.secret)).toThrow();
+    await raw.updateOne({ _id: b._id }, { $set: { secret: stored.secret } });
+    await registry.deleteWebhook(a._id);
+    const notification = await notify(customerId);
+    expect(await registry.enqueueDeliveries(notification)).toBe(1);
+    const worker = dispatcher({ maxAttempts: 1 });
+    worker.start();
+    const failed = await waitFor('the delivery to fail', async () => {
+      const d = await delivery(`${notification._id}:${b._id}`);
+      return d?.status === 'failed' ? d : undefined;
+    });
+    await worker.stop();
+    await receiver.close();
+    expect(failed.log).toEqual([
+      expect.objectContaining({ error: 'not sent: the signing secret is unavailable' }),
+    ]);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('caps active webhooks per customer, even against concurrent registrations', async () => {
+    const capped = createWebhookRegistry(db, { ...registryOptions, maxPerCustomer: 3 });
+    const customerId = `c-cap-${randomUUID().slice(0, 8)}`;
+    const url = 'http://127.0.0.1:9/hook';
+    const first = await capped.registerWebhook({ customerId, url });
+    await capped.registerWebhook({ customerId, url });
+    await capped.registerWebhook({ customerId, url });
+    await expect(capped.registerWebhook({ customerId, url })).rejects.toThrow(WebhookLimitError);
+    await expect(capped.registerWebhook({ customerId, url })).rejects.toMatchObject({ max: 3, customerId });
+
+    // A deleted one frees its place.
+    await capped.deleteWebhook(first._id);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, () => capped.registerWebhook({ customerId, url })),
+    );
+    const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(accepted.length).toBeLessThanOrEqual(1);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(WebhookLimitError);
+    expect((await capped.listWebhooks(customerId)).length).toBe(2 + accepted.length);
+  });
+
+  it('refuses, when connecting, a name that resolved to a public address at registration and now to 127.0.0.1', async () => {
+    const customerId = `c-rebind-${randomUUID().slice(0, 8)}`;
+    const receiver = await endpoint(() => 200);
+    const port = new URL(receiver.url).port;
+    // No exception for loopback here: only http is let through, for the test listener.
+    const strict: TargetRules = { policy: createAddressPolicy(), allowHttp: true, resolve: dns.resolve };
+    const rebinding = createWebhookRegistry(db, { ...registryOptions, targets: strict });
+    dns.publicAtRegistration.add('rebind.example');
+    const webhook = await registerWhilePublic(() =>
+      rebinding.registerWebhook({ customerId, url: `http://rebind.example:${port}/hook` }),
+    );
+
+    const notification = await notify(customerId);
+    expect(await rebinding.enqueueDeliveries(notification)).toBe(1);
+    const worker = dispatcher({ maxAttempts: 1 }, strict);
+    worker.start();
+    const failed = await waitFor('the delivery to be refused', async () => {
+      const d = await delivery(`${notification._id}:${webhook._id}`);
+      return d?.status === 'failed' ? d : undefined;
+    });
+    await worker.stop();
+    await receiver.close();
+
+    expect(receiver.requests).toHaveLength(0);
+    expect(failed.log).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        error:
+          'not sent: rebind.example resolves to 127.0.0.1, a loopback address; ' +
+          'webhooks may only target public addresses',
+      }),
+    ]);
+    expect(failed.log[0]!.statusCode).toBeUndefined();
+  });
+
+  it('signs with the new and the previous secret during a rotation, then with the new one only', async () => {
+    const customerId = `c-rotate-${randomUUID().slice(0, 8)}`;
+    const receiver = await endpoint(() => 200);
+    const graceMs = 3_000;
+    const rotating = createWebhookRegistry(db, { ...registryOptions, rotationGraceMs: graceMs });
+    // Through a host name, so the lookup that checks addresses at connection time is on the path.
+    const url = receiver.url.replace('127.0.0.1', 'receiver.example');
+    const webhook = await rotating.registerWebhook({ customerId, url });
+    const before = Date.now();
+    const rotated = (await rotating.rotateSecret(webhook._id))!;
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(webhook.secret);
+    expect(rotated.previousSecretExpiresAt.getTime()).toBeGreaterThanOrEqual(before + graceMs);
+    expect(await rotating.rotateSecret(randomUUID())).toBeUndefined();
+
+    const worker = dispatcher();
+    worker.start();
+    const deliver = async () => {
+      const notification = await notify(customerId);
+      await rotating.enqueueDeliveries(notification);
+      worker.wake();
+      await waitFor('the delivery', async () =>
+        (await delivery(`${notification._id}:${webhook._id}`))?.status === 'delivered' ? true : undefined,
+      );
+      return receiver.requests.at(-1)!;
+    };
+
+    const during = await deliver();
+    expect(headersOf(during)['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(new Webhook(rotated.secret).verify(during.body, headersOf(during))).toBeTruthy();
+    expect(new Webhook(webhook.secret).verify(during.body, headersOf(during))).toBeTruthy();
+
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, rotated.previousSecretExpiresAt.getTime() - Date.now())),
+    );
+    const after = await deliver();
+    await worker.stop();
+    await receiver.close();
+    expect(headersOf(after)['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(new Webhook(rotated.secret).verify(after.body, headersOf(after))).toBeTruthy();
+    expect(() => new Webhook(webhook.secret).verify(after.body, headersOf(after))).toThrow();
   });
 
   it('retries a failing endpoint with backoff until it answers 2xx, signing every attempt', async () => {
@@ -173,9 +379,8 @@ describe('webhook deliveries (real Mongo-wire server, real HTTP endpoints)', () 
 
     expect(receiver.requests.map((r) => r.answered)).toEqual([500, 500, 500, 200]);
     for (const [i, request] of receiver.requests.entries()) {
-      const signature = request.headers['webhook-signature'] as string;
-      expect(verifySignature(webhook.secret, signature, request.body)).toBe(true);
-      expect(verifySignature(deleted.secret, signature, request.body)).toBe(false);
+      expect(new Webhook(webhook.secret).verify(request.body, headersOf(request))).toBeTruthy();
+      expect(() => new Webhook(deleted.secret).verify(request.body, headersOf(request))).toThrow();
       expect(request.headers).toMatchObject({
         'content-type': 'application/json',
         'webhook-id': notification._id,
@@ -204,7 +409,8 @@ describe('webhook deliveries (real Mongo-wire server, real HTTP endpoints)', () 
       [3, 500],
       [4, 200],
     ]);
-    expect(done.log[0]!.error).toBe('HTTP 500: answer 500');
+    // The status line only: nothing of the receiver's body is kept.
+    expect(done.log[0]!.error).toBe('HTTP 500 Internal Server Error');
     expect(done.log[3]!.error).toBeUndefined();
     // Backoff 50, 100, 200 ms between the attempts.
     const gaps = done.log.slice(1).map((e, i) => e.at.getTime() - done.log[i]!.at.getTime());
