@@ -4,7 +4,7 @@ import { errorHandler, jsonBody, unknownRoute } from '../core/http/middleware';
 import { openApiDocument } from '../contracts/http/openapi';
 import { healthz, readyz } from '../core/http/health';
 import { authenticate } from '../core/http/auth';
-import { rateLimitPerCaller, secureDefaults } from '../core/http/hardening';
+import { inFlightLimit, rateLimitPerCaller, secureDefaults } from '../core/http/hardening';
 import { auditRoutes } from './routes/audit';
 import type { AppDeps, RegisterRoutes } from './deps';
 import { cancelOrderRoutes } from './routes/cancel-order';
@@ -52,7 +52,11 @@ export function createApp(deps: AppDeps): Express {
     swaggerUi.setup(openApi, { swaggerOptions: { persistAuthorization: true } }),
   );
 
-  app.use(authenticate(deps.verifyToken), rateLimitPerCaller(deps.config.http.rateLimitPerMinute));
+  app.use(
+    inFlightLimit(deps.config.api.maxInFlight),
+    authenticate(deps.verifyToken),
+    rateLimitPerCaller(deps.config.http.rateLimitPerMinute),
+  );
   for (const register of ROUTES) register(app, { ...deps, json });
 
   app.use(unknownRoute);

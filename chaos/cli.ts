@@ -53,6 +53,10 @@ async function run(
   // Clients act as customers, the audit as an operator, with tokens of the stack's issuer valid for the run.
   const tokens = localTokens(stackPaths(config).issuer, config.auth, 6 * 3_600);
   log(`${p.mode} run ${runId}: ${p.rate} orders/s, ${p.faults.length} faults, seed ${seed}`);
+  const processLogFile = path.join(__dirname, 'results', `${runId}-processes.log`);
+  fs.mkdirSync(path.dirname(processLogFile), { recursive: true });
+  const processLog = fs.createWriteStream(processLogFile);
+  log(`the processes' warnings and errors: ${path.relative(process.cwd(), processLogFile)}`);
   const app = await startIsolatedApp(config, runId, {
     env: {
       PAYMENT_LATENCY_MS: '5',
@@ -62,6 +66,8 @@ async function run(
       STALE_ORDER_SWEEP_MS: '20000',
     },
     output: (name, line) => {
+      // Every line the processes log (warn and above), for whoever investigates a finding; kept out of git (*.log).
+      processLog.write(`${name} | ${line}\n`);
       if (/"level":(50|60)|exited|restarting|ERROR/.test(line)) errors.push(`${name} | ${line}`);
     },
   });
@@ -153,6 +159,7 @@ async function run(
     await temporal.connection.close();
     await db.close();
     await app.stopAndClean();
+    processLog.end();
   }
 
   const text = report({ plan: p, seed, runId, injections, placed, result, processErrors: errors });
@@ -166,7 +173,9 @@ async function run(
   fs.writeFileSync(file, `${text}\n`);
   log(`written: ${path.relative(process.cwd(), file)}`);
   const failedInjections = injections.filter((i) => i.error);
-  return result && result.anomalies.length === 0 && failedInjections.length === 0 ? 0 : 1;
+  // A client that got no answer for its whole patience saw the system down far longer than any fault lasted.
+  const unanswered = placed.filter((o) => o.givenUp).length;
+  return result && result.anomalies.length === 0 && failedInjections.length === 0 && unanswered === 0 ? 0 : 1;
 }
 
 async function endOffsets(

@@ -34,6 +34,7 @@ export async function placeOrder(index: number, key: string, opts: ClientOptions
   for (;;) {
     order.attempts += 1;
     let problem: string;
+    let retryAfterMs = 0;
     try {
       const res = await fetch(`${opts.api}/orders`, {
         method: 'POST',
@@ -51,6 +52,7 @@ export async function placeOrder(index: number, key: string, opts: ClientOptions
         return order;
       }
       problem = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
+      retryAfterMs = Number(res.headers.get('retry-after') ?? 0) * 1000;
       if (res.status < 500) {
         order.givenUp = problem;
         return order;
@@ -62,6 +64,8 @@ export async function placeOrder(index: number, key: string, opts: ClientOptions
       order.givenUp = `no acknowledgement within ${opts.patienceMs} ms; last: ${problem}`;
       return order;
     }
-    await sleep(backoffDelay(order.attempts, { initialMs: 200, maxMs: 5_000 }));
+    // Jittered, so clients refused together do not come back together; never sooner than the server asked.
+    const delay = backoffDelay(order.attempts, { initialMs: 200, maxMs: 5_000 }) * (0.5 + Math.random() / 2);
+    await sleep(Math.max(delay, retryAfterMs));
   }
 }

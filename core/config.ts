@@ -87,6 +87,7 @@ const envSchema = z.object({
     .trim()
     .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL')
     .optional(),
+  MONGO_WAIT_QUEUE_TIMEOUT_MS: positiveInt.default(5_000),
 
   AUTH_JWKS_URL: url.optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
@@ -111,6 +112,7 @@ const envSchema = z.object({
   API_PORT: port.default(3000),
   API_PUBLIC_URL: url.optional(),
   API_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+  API_MAX_IN_FLIGHT: positiveInt.default(200),
 
   OUTBOX_POLL_MS: positiveInt.default(250),
   OUTBOX_BATCH_SIZE: upTo(1000).default(100),
@@ -282,6 +284,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     mongo: {
       url: e.MONGO_URL ?? `mongodb://127.0.0.1:${e.STACK_MONGO_PORT}/orders`,
       external: e.MONGO_URL !== undefined,
+      /** How long a call waits for a free connection of the pool before it fails as "unavailable". */
+      waitQueueTimeoutMs: e.MONGO_WAIT_QUEUE_TIMEOUT_MS,
     },
     auth: localIssuerDefaults(e),
     /** What every HTTP service applies: a request budget per caller and minute (0: none), browser origins. */
@@ -289,6 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     api: {
       ...httpService(e.API_HOST, e.API_PORT, e.API_PUBLIC_URL),
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+      /** Requests served at once; beyond that, 503 at once (shed, not queued behind the database). */
+      maxInFlight: e.API_MAX_IN_FLIGHT,
     },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
     orders: {

@@ -9,6 +9,7 @@ import { orderIdFor, requestHash } from '../order-id';
 import { acceptedOrder } from '../order-view';
 import { CreateOrderRequest, IdempotencyKey } from '../../contracts/http/orders/schemas';
 import { actingCustomer, principalOf } from '../../core/http/auth';
+import { clientGone } from '../../core/http/hardening';
 
 function idempotencyKey(req: Request): string | undefined {
   const key = req.get('idempotency-key');
@@ -67,6 +68,12 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
 
     let stored = order;
     let replayed = false;
+    // A client that gave up (timed out, and will retry with the same key) gets nothing from this request: storing
+    // its order now would only add to a backlog. Nothing is written yet, so nothing accepted is lost.
+    if (clientGone(req)) {
+      log.info('client gone before the order was stored; nothing stored');
+      return;
+    }
     try {
       // An entry left by an earlier attempt with the same Idempotency-Key is this order's entry too.
       await outboxModel(orders.db)

@@ -65,3 +65,33 @@ export function rateLimitPerCaller(perMinute: number): RequestHandler {
     },
   });
 }
+
+/**
+ * Admission control: at most `max` requests served at once; the next ones are refused at once with 503 and
+ * Retry-After. Under overload a queue only grows (clients time out and retry while their first request still
+ * waits for the database), and a server that works off abandoned requests answers nobody in time; refusing early
+ * keeps the requests it does take fast.
+ */
+export function inFlightLimit(max: number): RequestHandler {
+  let inFlight = 0;
+  return (_req, res, next) => {
+    if (inFlight >= max) {
+      next(
+        new ApiError(503, 'overloaded', 'the service is at capacity; retry shortly', undefined, {
+          'Retry-After': '1',
+        }),
+      );
+      return;
+    }
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+    });
+    next();
+  };
+}
+
+/** Whether the client of a request has gone (its connection closed): work for it would be done for nobody. */
+export function clientGone(req: Request): boolean {
+  return req.socket.destroyed;
+}

@@ -7,11 +7,14 @@ import type { HandlerFailure } from '../kafka/event-consumer';
  * and tests can open several side by side.
  */
 export async function connectMongo(
-  config: Config['mongo'],
+  config: Pick<Config['mongo'], 'url'> & Partial<Pick<Config['mongo'], 'waitQueueTimeoutMs'>>,
   opts: { serverSelectionTimeoutMS?: number } = {},
 ): Promise<Connection> {
   const connection = mongoose.createConnection(config.url, {
     serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
+    // A call waits at most this long for a free connection, then fails as "unavailable": under overload the
+    // caller hears so in seconds (a 503 to retry later) instead of queueing without bound behind the pool.
+    waitQueueTimeoutMS: config.waitQueueTimeoutMs ?? DEFAULT_WAIT_QUEUE_TIMEOUT_MS,
     // FerretDB and standalone MongoDB have no replica set, so retryable writes would be refused.
     retryWrites: false,
   });
@@ -37,6 +40,8 @@ export async function mongoServerInfo(connection: Connection): Promise<MongoServ
   return { version: info.version ?? 'unknown', ferretdbVersion: info.ferretdbVersion };
 }
 
+export const DEFAULT_WAIT_QUEUE_TIMEOUT_MS = 5_000;
+
 /** Errors of the MongoDB driver and of mongoose's connection handling; validation bugs are not among them. */
 export function isDatabaseError(err: unknown): boolean {
   return err instanceof Error && /^Mongo/.test(err.name);
@@ -53,7 +58,7 @@ export function isDuplicateKey(err: unknown): boolean {
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (
-      /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared)Error$/.test(
+      /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared|WaitQueueTimeout)Error$/.test(
         e.name,
       )
     ) {

@@ -3,7 +3,8 @@ import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { authenticate, type Principal } from '../../../../core/http/auth';
-import { rateLimitPerCaller, secureDefaults } from '../../../../core/http/hardening';
+import { inFlightLimit, rateLimitPerCaller, secureDefaults } from '../../../../core/http/hardening';
+import { isDatabaseUnavailable } from '../../../../core/mongo/connection';
 import { errorHandler } from '../../../../core/http/middleware';
 import { REDACTED_PATHS, createLogger } from '../../../../core/logger';
 
@@ -90,5 +91,50 @@ describe('log redaction', () => {
     expect(line).toContain('o-1');
     expect(line).not.toMatch(/ada@example\.com|eyJabc|eyJdef|whsec_abc/);
     expect(line).toContain('[redacted]');
+  });
+});
+
+describe('inFlightLimit', () => {
+  it('refuses what is over capacity at once with 503 and Retry-After, and takes requests again as others finish', async () => {
+    const a = express();
+    const release: (() => void)[] = [];
+    a.use(inFlightLimit(2));
+    a.get('/slow', (_req, res) => {
+      release.push(() => res.json({ ok: true }));
+    });
+    a.use(errorHandler(silent));
+    const server = a.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/slow`;
+    try {
+      const held = [fetch(url), fetch(url)];
+      while (release.length < 2) await new Promise((r) => setTimeout(r, 5));
+      const refused = await fetch(url);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({ error: 'overloaded' });
+
+      release.shift()!();
+      expect((await held[0]!).status).toBe(200);
+      const next = fetch(url);
+      while (release.length < 2) await new Promise((r) => setTimeout(r, 5));
+      release.splice(0).forEach((done) => done());
+      expect((await next).status).toBe(200);
+      expect((await held[1]!).status).toBe(200);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('isDatabaseUnavailable', () => {
+  it('counts a saturated pool (no connection within the wait-queue timeout) as unavailable, to be waited out', () => {
+    const err = Object.assign(new Error('Timed out while checking out a connection from connection pool'), {
+      name: 'MongoWaitQueueTimeoutError',
+    });
+    expect(isDatabaseUnavailable(err)).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('E11000'), { name: 'MongoServerError' }))).toBe(
+      false,
+    );
   });
 });
