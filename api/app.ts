@@ -1,9 +1,10 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { errorHandler, jsonBody, unknownRoute } from '../core/http/middleware';
 import { openApiDocument } from '../contracts/http/openapi';
 import { healthz, readyz } from '../core/http/health';
-import { authenticate } from '../core/http/auth';
+import { authenticate, requireOperator } from '../core/http/auth';
+import { codecServer } from '../core/temporal/codec-server';
 import { inFlightLimit, rateLimitPerCaller, secureDefaults } from '../core/http/hardening';
 import { auditRoutes } from './routes/audit';
 import type { AppDeps, RegisterRoutes } from './deps';
@@ -51,6 +52,26 @@ export function createApp(deps: AppDeps): Express {
     swaggerUi.serve,
     swaggerUi.setup(openApi, { swaggerOptions: { persistAuthorization: true } }),
   );
+
+  // The Web UI's codec endpoint: operators only. Mounted before the API's own CORS and authentication, because it
+  // answers the Web UI's preflight requests (which carry no token) itself.
+  if (deps.codec) {
+    const operatorOnly: RequestHandler = (req, res, next) =>
+      authenticate(deps.verifyToken)(req, res, (err?: unknown) =>
+        err ? next(err) : requireOperator(req, res, next),
+      );
+    app.use(
+      '/codec',
+      codecServer({
+        codec: deps.codec,
+        guard: operatorOnly,
+        corsOrigins: deps.config.temporal.codecServer.corsOrigins,
+        namespace: deps.config.temporal.namespace,
+        bodyLimitBytes: deps.config.temporal.codecServer.bodyLimitBytes,
+        logger: deps.logger,
+      }),
+    );
+  }
 
   app.use(
     inFlightLimit(deps.config.api.maxInFlight),

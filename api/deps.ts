@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { RequestHandler, Router } from 'express';
 import type { ReadinessReport } from '../contracts/http/common';
 import type { Config } from '../core/config';
@@ -21,6 +22,8 @@ export interface AppDeps {
   verifyToken: TokenVerifier;
   /** Where operator actions are recorded. */
   audit: AuditLog;
+  /** The payload codec the Web UI's codec endpoint (/codec) decodes with; no endpoint without it. */
+  codec?: PayloadCodec;
 }
 
 /** What a route module is handed: the dependencies, and the JSON body parser with the API's size limit. */

@@ -7,6 +7,7 @@ import { connectTemporal } from '../core/temporal/connection';
 import { createApp } from './app';
 import { remoteTokenVerifier } from '../core/http/auth';
 import { auditLog } from '../domain/audit/audit-log';
+import { payloadCodec } from '../core/temporal/payload-codec';
 import { apiReadiness, probeKafkaAdmin } from './readiness';
 
 runProcess('api', async (config, logger) => {
@@ -25,6 +26,7 @@ runProcess('api', async (config, logger) => {
     orders,
     audit,
     verifyToken: remoteTokenVerifier(config.auth),
+    codec: payloadCodec(config.temporal),
     temporal,
     logger,
     gatewaySwitch: new GatewaySwitch(mongo),

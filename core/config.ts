@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from './net/address-policy';
+import { parseKeyring, type Keyring } from './crypto/keyring';
 
 /**
  * Every setting of the system's processes, read once from the environment into one typed object. Processes call
@@ -81,6 +82,10 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_URL: url.optional(),
+  // Any string here: parseKeyring checks it, naming the bad entry without echoing the key material.
+  PAYLOAD_ENCRYPTION_KEYS: z.string().optional(),
+  CODEC_CORS_ORIGINS: z.string().optional(),
+  CODEC_BODY_LIMIT_BYTES: positiveInt.default(4 * 1024 * 1024),
 
   MONGO_URL: z
     .string()
@@ -257,8 +262,36 @@ function localIssuerDefaults(e: {
   };
 }
 
+function payloadKeyring(spec: string | undefined): Keyring | undefined {
+  if (spec === undefined) return undefined;
+  try {
+    return parseKeyring(spec, 'PAYLOAD_ENCRYPTION_KEYS');
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
+}
+
+/** `scheme://host[:port]` entries, normalised to the form a browser sends in its Origin header. */
+function originList(given: string | undefined, variable: string): string[] {
+  const entries = (given ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return entries.map((entry) => {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    const bare = url && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
+    if (!url || !bare || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError([
+        `${variable}: expected a comma-separated list of origins like https://temporal.example.com (received ${JSON.stringify(given)}; bad entry ${JSON.stringify(entry)})`,
+      ]);
+    }
+    return url.origin;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = parseEnv(envSchema, env);
+  const uiUrl = (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.STACK_TEMPORAL_UI_PORT}`).replace(/\/+$/, '');
   return {
     logLevel: e.LOG_LEVEL,
     kafka: {
@@ -278,8 +311,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.STACK_TEMPORAL_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
-      uiUrl: (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.STACK_TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+      uiUrl,
       external: e.TEMPORAL_ADDRESS !== undefined,
+      /**
+       * The keys every payload of the system's workflows is encrypted with (core/temporal/payload-codec.ts);
+       * undefined when PAYLOAD_ENCRYPTION_KEYS is not set, which a process that makes a Temporal client or worker
+       * refuses.
+       */
+      payloadKeys: payloadKeyring(e.PAYLOAD_ENCRYPTION_KEYS),
+      /** The codec endpoint the Web UI decodes payloads through (core/temporal/codec-server.ts). */
+      codecServer: {
+        /** Browser origins allowed to call it with credentials: the Web UI's, then CODEC_CORS_ORIGINS. */
+        corsOrigins: [
+          ...new Set([new URL(uiUrl).origin, ...originList(e.CODEC_CORS_ORIGINS, 'CODEC_CORS_ORIGINS')]),
+        ],
+        bodyLimitBytes: e.CODEC_BODY_LIMIT_BYTES,
+      },
     },
     mongo: {
       url: e.MONGO_URL ?? `mongodb://127.0.0.1:${e.STACK_MONGO_PORT}/orders`,

@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 
 export interface Running {
@@ -53,6 +53,12 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
       if (stopping) void r.stop();
     },
     (err: unknown) => {
+      // A setting the component found missing (PAYLOAD_ENCRYPTION_KEYS for a Temporal client) stops the process
+      // like a bad variable does: named on stderr, exit 2, nothing a restart would fix.
+      if (err instanceof ConfigError) {
+        console.error(`${name}: ${err.message}`);
+        process.exit(2);
+      }
       logger.fatal({ err }, 'failed to start');
       process.exit(1);
     },

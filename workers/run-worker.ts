@@ -6,6 +6,7 @@ import { backoffDelay } from '../core/backoff';
 import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { Running } from '../core/process';
+import { temporalDataConverter } from '../core/temporal/payload-codec';
 import { temporalLogger } from './temporal-logger';
 
 /**
@@ -58,6 +59,8 @@ export interface WorkerSpec {
  * the grace time to finish (after which they are cancelled and retried elsewhere by Temporal), then it closes.
  */
 export async function startWorker(config: Config, logger: Logger, spec: WorkerSpec): Promise<Running> {
+  // Before waiting for Temporal: without the payload keys the worker could neither read its tasks nor write results.
+  const dataConverter = temporalDataConverter(config.temporal);
   // Once per process, before the first connection: the SDK's and its native core's lines go through pino too.
   Runtime.install({
     logger: temporalLogger(logger),
@@ -69,6 +72,7 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
     namespace: config.temporal.namespace,
     taskQueue: spec.taskQueue,
     activities: spec.activities,
+    dataConverter,
     ...(spec.workflows ? workflowCode() : {}),
     shutdownGraceTime: '20 seconds',
     ...spec.options,

@@ -25,7 +25,7 @@ export interface Sealed {
 }
 
 const KEY_BYTES = 32;
-const IV_BYTES = 12;
+export const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

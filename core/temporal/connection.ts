@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
+import { temporalDataConverter } from './payload-codec';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 
@@ -16,16 +17,30 @@ const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
 };
 
 /**
- * A client of the Temporal frontend. `lazy`: connects on first use, so a process that can do part of its job
- * without Temporal (the API accepts orders; the bridge waits) starts while Temporal is down, instead of failing.
+ * A client of the Temporal frontend, encrypting and decrypting workflow payloads with PAYLOAD_ENCRYPTION_KEYS
+ * (refused with a ConfigError, before any connection, when it is not set). `lazy`: connects on first use, so a
+ * process that can do part of its job without Temporal (the API accepts orders; the bridge waits) starts while
+ * Temporal is down, instead of failing.
  */
 export async function connectTemporal(
   config: Config['temporal'],
   opts: { connectTimeoutMs?: number; lazy?: boolean } = {},
 ): Promise<{ connection: Connection; client: Client }> {
+  const dataConverter = temporalDataConverter(config);
+  const connection = await openTemporalConnection(config, opts);
+  return { connection, client: new Client({ connection, namespace: config.namespace, dataConverter }) };
+}
+
+/**
+ * A connection alone, for what reads no payloads: probing the server, the operator service (search attributes).
+ * Needs no payload keys.
+ */
+export async function openTemporalConnection(
+  config: Pick<Config['temporal'], 'address'>,
+  opts: { connectTimeoutMs?: number; lazy?: boolean } = {},
+): Promise<Connection> {
   const options = { address: config.address, connectTimeout: opts.connectTimeoutMs ?? 10_000 };
-  const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
-  return { connection, client: new Client({ connection, namespace: config.namespace }) };
+  return opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
 }
 
 /** The server's version as it reports it; throws when the frontend does not answer. */

@@ -98,6 +98,10 @@ export function temporalServer({ config, paths }: ServerContext): ServerSpec {
         '--metrics-port',
         String(ports.temporalMetrics),
         '--ui-disable-news-fetch',
+        // Payloads are encrypted (core/temporal/payload-codec.ts): the Web UI shows them through the API's codec
+        // endpoint, called from the browser, which needs PAYLOAD_ENCRYPTION_KEYS and an operator's credentials.
+        '--ui-codec-endpoint',
+        `${config.api.publicUrl}/codec`,
         '--namespace',
         config.temporal.namespace,
         '--db-filename',

@@ -5,6 +5,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../core/config';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../contracts/search-attributes';
 import { connectTemporal } from '../../core/temporal/connection';
+import { temporalDataConverter } from '../../core/temporal/payload-codec';
 import * as activities from './fixtures/flaky-activities';
 import { quietTemporalRuntime } from '../support/temporal-runtime';
 
@@ -28,6 +29,7 @@ describe('Temporal (real dev server)', () => {
         taskQueue,
         workflowsPath: require.resolve('./fixtures/flaky-workflow'),
         activities,
+        dataConverter: temporalDataConverter(config.temporal),
       });
 
       const result = await worker.runUntil(async () => {

@@ -228,6 +228,8 @@ async function recordAll(env: TestWorkflowEnvironment, world: FakeWorld): Promis
 async function main(): Promise<void> {
   quietTemporalRuntime();
   await fs.mkdir(HISTORIES_DIR, { recursive: true });
+  // Without the payload codec: the fixtures stay readable and replayable without a key, like the histories of
+  // runs started before encryption, which the codec passes through (the replay test runs with it).
   const env = await privateTemporal();
   try {
     const world = new FakeWorld();

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadStackConfig } from '../../stack/config';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
@@ -6,9 +7,12 @@ import { stackServers } from '../../stack/servers';
 /**
  * A private Temporal dev server for workflow tests: the binary the local stack installed (the testing package's own
  * download cannot work offline), on a free port, so tests can use the real task-queue names without meeting the
- * workers of a running system.
+ * workers of a running system. `dataConverter`: the environment's client's (its workers take theirs in
+ * Worker.create).
  */
-export async function privateTemporal(): Promise<TestWorkflowEnvironment> {
+export async function privateTemporal(
+  opts: { dataConverter?: DataConverter } = {},
+): Promise<TestWorkflowEnvironment> {
   const temporal = stackServers(loadStackConfig()).temporal;
   if (!temporal.isInstalled()) await temporal.install();
   return TestWorkflowEnvironment.createLocal({
@@ -19,5 +23,6 @@ export async function privateTemporal(): Promise<TestWorkflowEnvironment> {
       searchAttributes: [...CUSTOM_SEARCH_ATTRIBUTES],
       log: { format: 'pretty', level: 'warn' },
     },
+    client: { dataConverter: opts.dataConverter },
   });
 }

@@ -9,6 +9,7 @@ import {
 import { finishSignal } from './fixtures/order-workflow';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';
+import { temporalDataConverter } from '../../../core/temporal/payload-codec';
 
 /**
  * The API's view of orders whose workflow runs: a stand-in workflow with the real contract (status query, cancel
@@ -31,6 +32,7 @@ beforeAll(async () => {
     namespace: api.config.temporal.namespace,
     taskQueue,
     workflowsPath: require.resolve('./fixtures/order-workflow'),
+    dataConverter: temporalDataConverter(api.config.temporal),
   });
   workerRun = worker.run();
 });

@@ -225,3 +225,34 @@ describe('operator actions', () => {
     });
   });
 });
+
+describe('the codec endpoint', () => {
+  it('decodes for operators only: no token 401, a customer 403, an operator 200', async () => {
+    const encoded = await api.deps.codec!.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"ada@example.com"') },
+    ]);
+    const body = {
+      payloads: encoded.map((p) => ({
+        metadata: Object.fromEntries(
+          Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+        ),
+        data: Buffer.from(p.data!).toString('base64'),
+      })),
+    };
+    expect(JSON.stringify(body)).not.toContain(Buffer.from('"ada@example.com"').toString('base64'));
+    const decode = (headers: Record<string, string>) =>
+      request(api.app)
+        .post('/codec/decode')
+        .set(headers)
+        .set('X-Namespace', api.config.temporal.namespace)
+        .send(body);
+
+    expect((await decode({})).status).toBe(401);
+    const customer = await decode(bearer(await api.tokens.customer(newCustomer('codec'))));
+    expect(customer.status).toBe(403);
+    expect(JSON.stringify(customer.body)).not.toContain('ada@example.com');
+    const operator = await decode(bearer(await api.tokens.operator()));
+    expect(operator.status).toBe(200);
+    expect(Buffer.from(operator.body.payloads[0].data, 'base64').toString()).toBe('"ada@example.com"');
+  });
+});

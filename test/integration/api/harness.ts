@@ -11,6 +11,7 @@ import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { auditLog } from '../../../domain/audit/audit-log';
+import { payloadCodec } from '../../../core/temporal/payload-codec';
 import request from 'supertest';
 import { bearer, testIssuer, type TestIssuer } from '../../support/tokens';
 
@@ -48,6 +49,7 @@ export async function startApi(): Promise<ApiHarness> {
     config,
     orders,
     verifyToken: tokens.verifier,
+    codec: payloadCodec(config.temporal),
     audit: auditLog(db),
     temporal,
     logger: createLogger('it-api', 'silent'),

@@ -13,6 +13,7 @@ import { eventHeaders, type OrderCreatedV1 } from '../../../contracts/events';
 import { createKafka } from '../../../core/kafka/client';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../../contracts/search-attributes';
 import { connectTemporal } from '../../../core/temporal/connection';
+import { ENCRYPTED_ENCODING, payloadCodec } from '../../../core/temporal/payload-codec';
 import type { ProcessOrderInput } from '../../../contracts/order-workflow';
 import type { Connection as MongoConnection } from 'mongoose';
 import { parseEvent } from '../../../contracts/events';
@@ -266,7 +267,10 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
 
       const history = await handle.fetchHistory();
       const [input] = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
-      expect(defaultPayloadConverter.fromPayload(input!)).toEqual({
+      // Stored encrypted; the codec reads it back.
+      expect(Buffer.from(input!.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+      const [decoded] = await payloadCodec(config.temporal).decode([input!]);
+      expect(defaultPayloadConverter.fromPayload(decoded!)).toEqual({
         orderId: event.orderId,
         customerId: event.customerId,
         email: event.email,

@@ -20,6 +20,13 @@ import { privateTemporal } from '../../support/temporal-env';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';
 import { orderInput } from '../../support/order-events';
 import { TASK_QUEUES } from '../../../contracts/task-queues';
+import { generateKey, parseKeyring } from '../../../core/crypto/keyring';
+import { temporalDataConverter } from '../../../core/temporal/payload-codec';
+
+/** Payloads encrypted as in production: inputs, results, queries, signals and the memo all go through the codec. */
+const dataConverter = temporalDataConverter({
+  payloadKeys: parseKeyring(`it:${generateKey()}`, 'PAYLOAD_ENCRYPTION_KEYS'),
+});
 
 /**
  * The order workflow against a real (private) Temporal server, with in-memory activities whose behaviour each
@@ -116,7 +123,7 @@ describe('processOrder workflow', () => {
 
   beforeAll(async () => {
     quietTemporalRuntime();
-    env = await privateTemporal();
+    env = await privateTemporal({ dataConverter });
   });
 
   afterAll(async () => {
@@ -133,7 +140,12 @@ describe('processOrder workflow', () => {
         { taskQueue: TASK_QUEUES.payments },
         { taskQueue: TASK_QUEUES.orderEvents },
       ].map((options) =>
-        Worker.create({ connection: env.nativeConnection, activities: world.activities, ...options }),
+        Worker.create({
+          connection: env.nativeConnection,
+          activities: world.activities,
+          dataConverter,
+          ...options,
+        }),
       ),
     );
     const orderId = randomUUID();

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../../core/config';
+import { generateKey } from '../../../core/crypto/keyring';
 
 describe('loadConfig', () => {
   it('defaults to the local stack on loopback and marks nothing external', () => {
@@ -86,5 +87,41 @@ describe('loadConfig', () => {
         'STACK_MONGO_PORT',
       ]);
     }
+  });
+
+  it('reads the payload keys, active key first, and leaves them undefined when not set', () => {
+    expect(loadConfig({}).temporal.payloadKeys).toBeUndefined();
+    const [k1, k2] = [generateKey(), generateKey()];
+    const keys = loadConfig({ PAYLOAD_ENCRYPTION_KEYS: `k2:${k2}, k1:${k1}` }).temporal.payloadKeys!;
+    expect(keys.activeId).toBe('k2');
+    expect([...keys.keys.keys()]).toEqual(['k2', 'k1']);
+  });
+
+  it('names PAYLOAD_ENCRYPTION_KEYS and the bad entry, never the key material', () => {
+    const key = generateKey();
+    let message = '';
+    try {
+      loadConfig({ PAYLOAD_ENCRYPTION_KEYS: `k1:${key},k2:${key.slice(0, 20)}` });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/PAYLOAD_ENCRYPTION_KEYS: entry 2 \(k2\): expected a key of 32 bytes/);
+    expect(message).not.toContain(key.slice(0, 20));
+  });
+
+  it("allows the Web UI's origin to call the codec endpoint, and the CODEC_CORS_ORIGINS besides", () => {
+    expect(loadConfig({}).temporal.codecServer.corsOrigins).toEqual(['http://127.0.0.1:8233']);
+    const config = loadConfig({
+      TEMPORAL_UI_URL: 'https://temporal.example.com/ui/',
+      CODEC_CORS_ORIGINS: 'http://localhost:8233, https://temporal.example.com/',
+    });
+    expect(config.temporal.codecServer.corsOrigins).toEqual([
+      'https://temporal.example.com',
+      'http://localhost:8233',
+    ]);
+    expect(() => loadConfig({ CODEC_CORS_ORIGINS: 'http://ok:1,https://x.example.com/path' })).toThrow(
+      /CODEC_CORS_ORIGINS: expected a comma-separated list of origins .*bad entry "https:\/\/x.example.com\/path"/,
+    );
   });
 });

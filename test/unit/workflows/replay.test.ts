@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { generateKey, parseKeyring } from '../../../core/crypto/keyring';
+import { temporalDataConverter } from '../../../core/temporal/payload-codec';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';
 
 /**
@@ -41,6 +43,15 @@ function loadHistory(scenario: string): temporal.api.history.v1.History {
   return fromJson(temporal.api.history.v1.History, json, { ignoreUnknownFields: true });
 }
 
+/**
+ * Replayed as the workers run, with the payload codec: the recorded histories predate encryption (and stay
+ * unencrypted, so they can be read and re-recorded without a key), and the codec must let such payloads through for
+ * runs that were in flight when encryption was turned on.
+ */
+const dataConverter = temporalDataConverter({
+  payloadKeys: parseKeyring(`replay:${generateKey()}`, 'PAYLOAD_ENCRYPTION_KEYS'),
+});
+
 const recorded = fs
   .readdirSync(HISTORIES_DIR)
   .filter((file) => file.endsWith('.json'))
@@ -69,7 +80,7 @@ describe('processOrder replays its recorded histories', () => {
       const history = loadHistory(scenario);
       const workflowId = history.events[0]?.workflowExecutionStartedEventAttributes?.workflowId || scenario;
       try {
-        await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
+        await Worker.runReplayHistory({ workflowBundle, dataConverter }, history, workflowId);
       } catch (err) {
         throw new Error(`${scenario}.json no longer replays against workflows/: ${String(err)}`, {
           cause: err,
