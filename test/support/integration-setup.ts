@@ -1,8 +1,9 @@
-import { generateKey } from '../../core/crypto/keyring';
+import { loadStackConfig } from '../../stack/config';
 
-// Under the local stack the payload keys come from it, shared with the system's workers; a run without them gets a
-// key of its own, which serves the suites that run their own workers.
-process.env.PAYLOAD_ENCRYPTION_KEYS ||= `it:${generateKey()}`;
+// The local stack's encryption keys (payloads, webhook secrets), as `npm test` hands them to every process it starts:
+// loading the stack's configuration puts whichever the environment lacks into it, so the suites and the system's own
+// processes read each other's data.
+loadStackConfig();
 
 // Real servers: connections, consumer-group joins and workflow bundling take seconds, not milliseconds.
 jest.setTimeout(120_000);
