@@ -2,7 +2,7 @@ import type { Config } from '../core/config';
 import { loadStackConfig } from './config';
 import { createKafka, ensureTopics } from '../core/kafka/client';
 import { createLogger } from '../core/logger';
-import { connectTemporal, ensureSearchAttributes } from '../core/temporal/connection';
+import { ensureSearchAttributes, openTemporalConnection } from '../core/temporal/connection';
 import { ALL_TOPICS, isDlqTopic } from '../contracts/topics';
 
 /**
@@ -42,7 +42,7 @@ export async function provisionKafka(config: Config): Promise<string[]> {
 }
 
 export async function provisionTemporal(config: Config): Promise<string[]> {
-  const { connection } = await connectTemporal(config.temporal);
+  const connection = await openTemporalConnection(config.temporal);
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     return added.map((name) => `search attribute ${name}`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectTemporal, temporalServerVersion } from '../../core/temporal/connection';
+import { openTemporalConnection, temporalServerVersion } from '../../core/temporal/connection';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { run } from '../exec';
 import { PREREQS, requirePrereq } from '../prereqs';
@@ -125,7 +125,7 @@ export function temporalServer({ config, paths }: ServerContext): ServerSpec {
     },
 
     async probe(timeoutMs) {
-      const { connection } = await connectTemporal(config.temporal, { connectTimeoutMs: timeoutMs });
+      const connection = await openTemporalConnection(config.temporal, { connectTimeoutMs: timeoutMs });
       try {
         return { version: await temporalServerVersion(connection) };
       } finally {

@@ -618,6 +618,8 @@ describe('health, docs and unknown routes', () => {
       '/healthz',
       '/notifications',
       '/notifications/stream',
+      '/notifications/stream-tickets',
+      '/ops/audit',
       '/ops/payment-gateway',
       '/ops/task-queues',
       '/orders',
