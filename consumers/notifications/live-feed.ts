@@ -1,3 +1,4 @@
+import { whileBrokerSettles } from '../../core/kafka/settling';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
@@ -66,7 +67,13 @@ export class LiveFeed {
     await admin.connect();
     let ends: { partition: number; high: string }[];
     try {
-      ends = await admin.fetchTopicOffsets(topic);
+      ends = await whileBrokerSettles(
+        'live feed: reading the topic ends',
+        () => admin.fetchTopicOffsets(topic),
+        {
+          log: this.deps.logger,
+        },
+      );
     } finally {
       await admin.disconnect();
     }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, type Backoff } from '../backoff';
 import { deadLetter } from './dlq';
+import { whileBrokerSettles } from './settling';
 import { EventValidationError } from '../../contracts/events';
 import type { Logger } from '../logger';
 
@@ -59,7 +60,6 @@ export type ConsumerStats = Record<string, number> & { deadLettered: number; ret
 
 const DEFAULT_MAX_ATTEMPTS = 5;
 /** How long start-up steps are retried while the broker answers that it is not ready. */
-const START_RETRY_MS = 60_000;
 /** Longest stretch without a heartbeat while waiting to retry; well under the group's session timeout. */
 const HEARTBEAT_SLICE_MS = 1_000;
 /** In a long batch, commit finished work at least this often so a crash redelivers little. */
@@ -148,26 +148,12 @@ export class EventConsumer<T> {
     }
   }
 
-  /**
-   * Runs a start-up step again while the broker answers with a retriable error (a fresh or restarting broker moves
-   * group coordinators for a few seconds), for up to START_RETRY_MS: a service must not fail to start on that.
-   */
-  private async retryingTransient<R>(what: string, step: () => Promise<R>): Promise<R> {
-    const deadline = Date.now() + START_RETRY_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (err) {
-        const retriable = (err as { retriable?: unknown }).retriable === true;
-        if (!retriable || Date.now() > deadline || this.stopping.signal.aborted) throw err;
-        const delayMs = backoffDelay(attempt, this.backoff);
-        this.log.warn(
-          { err: (err as Error).message, attempt, delayMs },
-          `${what}: broker not ready; will retry`,
-        );
-        await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-      }
-    }
+  private retryingTransient<R>(what: string, step: () => Promise<R>): Promise<R> {
+    return whileBrokerSettles(what, step, {
+      log: this.log,
+      backoff: this.backoff,
+      signal: this.stopping.signal,
+    });
   }
 
   /** Stops fetching, lets in-flight messages finish and commits them, then disconnects. */

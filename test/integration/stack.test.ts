@@ -140,7 +140,8 @@ describe('docker-compose.yml', () => {
   }, 600_000);
 
   const check = (file: string) => {
-    const r = spawnSync(binary, [file], { encoding: 'utf8' });
+    // The compose file requires the encryption keys, as compose would: the test's environment has the stack's.
+    const r = spawnSync(binary, [file], { encoding: 'utf8', env: process.env });
     return { code: r.status, output: `${r.stdout}${r.stderr}` };
   };
 

@@ -338,7 +338,10 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
       expect(log[0]!.log[0]!.error).toBe('HTTP 500 Internal Server Error');
 
       // Rotated on one replica, the next delivery (from either) verifies with the old and the new secret.
-      const rotation = await fetch(`${a.url}/webhooks/${webhook.id}/rotate-secret`, { method: 'POST' });
+      const rotation = await fetch(`${a.url}/webhooks/${webhook.id}/rotate-secret`, {
+        method: 'POST',
+        headers: op,
+      });
       expect(rotation.status).toBe(200);
       const rotated = (await rotation.json()) as {
         id: string;
@@ -364,7 +367,7 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
     const register = (customerId: string, url: string) =>
       fetch(`${b.url}/webhooks`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...op },
         body: JSON.stringify({ customerId, url }),
       });
     const refused = await register(`ivy-${RUN}`, 'https://[::1]/hook');
