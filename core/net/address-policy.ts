@@ -81,23 +81,26 @@ export function createAddressPolicy(options: AddressPolicyOptions = {}): Address
 
   function judge(address: ipaddr.IPv4 | ipaddr.IPv6, given: string): AddressRefusal | undefined {
     if (isAllowed(address)) return undefined;
-    if (own.has(canonical(address))) return { address: given, kind: "this service's own address" };
     if (address.kind() === 'ipv4') {
       const range = address.range();
-      if (range === 'unicast') return undefined;
-      return { address: given, kind: IPV4_KINDS[range] ?? `a special-purpose address (${range})` };
+      if (range !== 'unicast') {
+        return { address: given, kind: IPV4_KINDS[range] ?? `a special-purpose address (${range})` };
+      }
+    } else {
+      const v6 = address as ipaddr.IPv6;
+      const carried = embeddedIPv4(v6);
+      if (carried) {
+        const refusal = judge(carried.address, given);
+        return refusal && { address: given, kind: `${refusal.kind} (${carried.form} ${carried.address})` };
+      }
+      const range = v6.range();
+      if (range !== 'unicast') {
+        return { address: given, kind: IPV6_KINDS[range] ?? `a special-purpose address (${range})` };
+      }
+      if (!v6.match(GLOBAL_UNICAST_V6)) return { address: given, kind: 'an unassigned IPv6 address' };
     }
-    const v6 = address as ipaddr.IPv6;
-    const carried = embeddedIPv4(v6);
-    if (carried) {
-      const refusal = judge(carried.address, given);
-      return refusal && { address: given, kind: `${refusal.kind} (${carried.form} ${carried.address})` };
-    }
-    const range = v6.range();
-    if (range !== 'unicast') {
-      return { address: given, kind: IPV6_KINDS[range] ?? `a special-purpose address (${range})` };
-    }
-    if (!v6.match(GLOBAL_UNICAST_V6)) return { address: given, kind: 'an unassigned IPv6 address' };
+    // Last, so a loopback or private address of this machine is reported as what it is.
+    if (own.has(canonical(address))) return { address: given, kind: "this service's own address" };
     return undefined;
   }
 

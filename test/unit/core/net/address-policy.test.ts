@@ -68,6 +68,10 @@ describe('address policy', () => {
     expect(own.check('2606:4700:0:0:0:0:0:1111')?.kind).toBe("this service's own address");
     expect(own.check('::ffff:93.184.216.34')?.kind).toMatch(/^this service's own address/);
     expect(own.check('93.184.216.35')).toBeUndefined();
+    // Its special addresses are reported as what they are.
+    const local = createAddressPolicy({ ownAddresses: ['127.0.0.1', '::1', '10.0.0.5'] });
+    expect(local.check('::1')?.kind).toBe('a loopback address');
+    expect(local.check('10.0.0.5')?.kind).toBe('a private address');
   });
 
   it('lets through exactly the allowed CIDRs, ahead of every other rule', () => {
