@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRANSPORT_ENV, kafkaTransport, temporalTransport, transportProblems } from './transport';
 import { parseCidr } from './net/address-policy';
 import { parseKeyring, type Keyring } from './crypto/keyring';
 
@@ -65,6 +66,7 @@ export const LOCAL_SERVER_PORTS = {
 };
 
 const envSchema = z.object({
+  ...TRANSPORT_ENV,
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -291,11 +293,15 @@ function originList(given: string | undefined, variable: string): string[] {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = parseEnv(envSchema, env);
+  const transport = transportProblems(e);
+  if (transport.length > 0) throw new ConfigError(transport);
   const uiUrl = (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.STACK_TEMPORAL_UI_PORT}`).replace(/\/+$/, '');
   return {
     logLevel: e.LOG_LEVEL,
     kafka: {
       brokers: brokerList(e.KAFKA_BROKERS, e.STACK_KAFKA_PORT),
+      /** TLS and SASL (core/transport.ts); plaintext when unset. */
+      transport: kafkaTransport(e),
       clientId: e.KAFKA_CLIENT_ID,
       topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
@@ -310,6 +316,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.STACK_TEMPORAL_PORT}`,
+      /** TLS, mutual TLS or an API key (core/transport.ts); plaintext when unset. */
+      transport: temporalTransport(e),
       namespace: e.TEMPORAL_NAMESPACE,
       uiUrl,
       external: e.TEMPORAL_ADDRESS !== undefined,

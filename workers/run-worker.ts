@@ -29,10 +29,13 @@ export function workflowCode(
  * The worker's connection, once Temporal answers: a worker started (or restarted) while Temporal is down waits for
  * it, as it would wait on an established connection, rather than exit and be restarted in a loop.
  */
-async function connectWhenUp(address: string, logger: Logger): Promise<NativeConnection> {
+async function connectWhenUp(
+  { address, transport }: Pick<Config['temporal'], 'address' | 'transport'>,
+  logger: Logger,
+): Promise<NativeConnection> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await NativeConnection.connect({ address });
+      return await NativeConnection.connect({ address, ...transport });
     } catch (err) {
       const retryInMs = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
       logger.warn(
@@ -66,7 +69,7 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
     logger: temporalLogger(logger),
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
-  const connection = await connectWhenUp(config.temporal.address, logger);
+  const connection = await connectWhenUp(config.temporal, logger);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

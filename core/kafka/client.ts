@@ -1,3 +1,4 @@
+import { kafkaClientOptions } from '../transport';
 import {
   ConfigResourceTypes,
   ConfigSource,
@@ -61,6 +62,7 @@ export function createKafka(
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
+    ...kafkaClientOptions(config.transport),
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
     ...(logger ? { logCreator: kafkaLogCreator(logger) } : {}),
     ...overrides,

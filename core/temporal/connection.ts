@@ -36,10 +36,14 @@ export async function connectTemporal(
  * Needs no payload keys.
  */
 export async function openTemporalConnection(
-  config: Pick<Config['temporal'], 'address'>,
+  config: Pick<Config['temporal'], 'address'> & Partial<Pick<Config['temporal'], 'transport'>>,
   opts: { connectTimeoutMs?: number; lazy?: boolean } = {},
 ): Promise<Connection> {
-  const options = { address: config.address, connectTimeout: opts.connectTimeoutMs ?? 10_000 };
+  const options = {
+    address: config.address,
+    connectTimeout: opts.connectTimeoutMs ?? 10_000,
+    ...config.transport,
+  };
   return opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
 }
 

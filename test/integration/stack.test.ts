@@ -140,8 +140,15 @@ describe('docker-compose.yml', () => {
   }, 600_000);
 
   const check = (file: string) => {
-    // The compose file requires the encryption keys, as compose would: the test's environment has the stack's.
-    const r = spawnSync(binary, [file], { encoding: 'utf8', env: process.env });
+    // The compose file requires the encryption keys and the database passwords (from .env, as compose would):
+    // the keys are the stack's, the passwords stand-ins.
+    const env = {
+      ...process.env,
+      MONGO_ROOT_PASSWORD: 'x',
+      MONGO_APP_PASSWORD: 'y',
+      TEMPORAL_DB_PASSWORD: 'z',
+    };
+    const r = spawnSync(binary, [file], { encoding: 'utf8', env });
     return { code: r.status, output: `${r.stdout}${r.stderr}` };
   };
 
