@@ -1,3 +1,4 @@
+import type { Principal } from '../core/http/auth';
 import type { Config } from '../core/config';
 import type { Currency } from '../contracts/events';
 import type { OrderDoc } from '../domain/orders/order-model';
@@ -63,4 +64,26 @@ export function orderView(config: Config, order: OrderDoc, live?: LiveStatus): O
     updatedAt: order.updatedAt.toISOString(),
     links,
   };
+}
+
+/** Outcomes a customer is told the reason of: the business's own rules, in its own words. */
+const BUSINESS_REASONS = new Set(['InvalidOrder', 'OutOfStock', 'PaymentDeclined', 'Cancelled']);
+
+export const TECHNICAL_FAILURE_MESSAGE =
+  'a technical problem stopped this order; it will be retried, and nothing more is needed from you';
+const WAITING_MESSAGE = 'a service the order depends on is temporarily unavailable; it is being retried';
+
+/**
+ * The order as the caller may see it. An operator sees everything; a customer sees the business's reasons, but
+ * never the text of a technical failure or of what a step is waiting on (driver messages, addresses, stack lines):
+ * the failure's type stays, as a stable code, and the detail stays in the logs and in the operators' view.
+ */
+export function viewFor(principal: Principal, view: OrderView): OrderView {
+  if (principal.role === 'operator') return view;
+  const reason =
+    view.reason && !BUSINESS_REASONS.has(view.reason.type)
+      ? { type: view.reason.type, message: TECHNICAL_FAILURE_MESSAGE }
+      : view.reason;
+  const waitingOn = view.waitingOn ? { ...view.waitingOn, lastError: WAITING_MESSAGE } : undefined;
+  return { ...view, reason, ...(waitingOn ? { waitingOn } : {}) };
 }

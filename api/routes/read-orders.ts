@@ -7,7 +7,7 @@ import { actingCustomer, principalOf } from '../../core/http/auth';
 import type { AppDeps, RegisterRoutes } from '../deps';
 import { keysetPage } from '../../core/mongo/keyset-page';
 import { parseOrThrow } from '../../core/http/errors';
-import { orderView, type LiveStatus } from '../order-view';
+import { orderView, viewFor, type LiveStatus } from '../order-view';
 import { ListOrdersQuery, type OrderPage } from '../../contracts/http/orders/schemas';
 import { inspectWorkflow } from '../workflow-status';
 
@@ -55,7 +55,7 @@ export function getOrder(deps: AppDeps): RequestHandler {
       deps,
       await findOrder(deps.orders, req.params, principalOf(res)),
     );
-    res.json(orderView(deps.config, order, live));
+    res.json(viewFor(principalOf(res), orderView(deps.config, order, live)));
   };
 }
 
@@ -70,7 +70,7 @@ export function listOrders({ config, orders }: AppDeps): RequestHandler {
     if (status !== undefined) filter.status = status;
     const page = await keysetPage(orders, filter, { limit, cursor });
     const body: OrderPage = {
-      items: page.items.map((order) => orderView(config, order)),
+      items: page.items.map((order) => viewFor(principalOf(res), orderView(config, order))),
       nextCursor: page.nextCursor,
     };
     res.json(body);

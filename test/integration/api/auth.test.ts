@@ -256,3 +256,29 @@ describe('the codec endpoint', () => {
     expect(Buffer.from(operator.body.payloads[0].data, 'base64').toString()).toBe('"ada@example.com"');
   });
 });
+
+describe('what a customer is told', () => {
+  it("never the text of a technical failure: the type stays, the detail is the operators'", async () => {
+    const customer = newCustomer('told');
+    const created = await (await api.as(customer)).post('/orders').send(orderRequest(customer));
+    const id = created.body.orderId as string;
+    const internal =
+      'MongoServerSelectionError: connect ECONNREFUSED 10.0.3.7:27017 at Topology.selectServer';
+    await api.orders.updateOne(
+      { _id: id },
+      { $set: { status: 'failed', reason: { type: 'GatewayUnavailable', message: internal } } },
+    );
+
+    for (const res of [
+      await (await api.as(customer)).get(`/orders/${id}`),
+      await (await api.as(customer)).get('/orders'),
+    ]) {
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body)).not.toContain('10.0.3.7');
+      expect(JSON.stringify(res.body)).toContain('GatewayUnavailable');
+      expect(JSON.stringify(res.body)).toContain('a technical problem stopped this order');
+    }
+    const operator = await api.request().get(`/orders/${id}`);
+    expect(operator.body.reason).toEqual({ type: 'GatewayUnavailable', message: internal });
+  });
+});
