@@ -1,10 +1,11 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { errorHandler, jsonBody, unknownRoute } from '../core/http/middleware';
 import { openApiDocument } from '../contracts/http/openapi';
 import { healthz, readyz } from '../core/http/health';
-import { authenticate, requireOperator } from '../core/http/auth';
+import { authenticate } from '../core/http/auth';
 import { codecServer } from '../core/temporal/codec-server';
+import { codecGuard, codecSessionRoutes } from './codec-session';
 import { inFlightLimit, rateLimitPerCaller, secureDefaults } from '../core/http/hardening';
 import { auditRoutes } from './routes/audit';
 import type { AppDeps, RegisterRoutes } from './deps';
@@ -56,10 +57,11 @@ export function createApp(deps: AppDeps): Express {
   // The Web UI's codec endpoint: operators only. Mounted before the API's own CORS and authentication, because it
   // answers the Web UI's preflight requests (which carry no token) itself.
   if (deps.codec) {
-    const operatorOnly: RequestHandler = (req, res, next) =>
-      authenticate(deps.verifyToken)(req, res, (err?: unknown) =>
-        err ? next(err) : requireOperator(req, res, next),
-      );
+    app.use(
+      '/codec',
+      codecSessionRoutes(deps.verifyToken, { secureCookie: deps.config.api.publicUrl.startsWith('https:') }),
+    );
+    const operatorOnly = codecGuard(deps.verifyToken);
     app.use(
       '/codec',
       codecServer({

@@ -282,3 +282,40 @@ describe('what a customer is told', () => {
     expect(operator.body.reason).toEqual({ type: 'GatewayUnavailable', message: internal });
   });
 });
+
+describe('the codec session (how the Web UI, which sends cookies but no token, reaches the codec endpoint)', () => {
+  it("sets an HttpOnly, SameSite=Strict cookie for an operator's token only, which the codec endpoint accepts", async () => {
+    const refused = await request(api.app)
+      .post('/codec/session')
+      .type('form')
+      .send({ token: await api.tokens.customer(newCustomer('sess')) });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['set-cookie']).toBeUndefined();
+
+    const signedIn = await request(api.app)
+      .post('/codec/session')
+      .type('form')
+      .send({ token: await api.tokens.operator() });
+    expect(signedIn.status).toBe(200);
+    const cookie = String(signedIn.headers['set-cookie']);
+    expect(cookie).toMatch(/^codec_session=.+; Path=\/codec; HttpOnly; SameSite=Strict; Max-Age=\d+/);
+
+    const encoded = await api.deps.codec!.encode([{ metadata: {}, data: Buffer.from('"ada@example.com"') }]);
+    const decoded = await request(api.app)
+      .post('/codec/decode')
+      .set('Cookie', cookie.split(';')[0]!)
+      .set('Origin', api.config.temporal.codecServer.corsOrigins[0]!)
+      .set('X-Namespace', api.config.temporal.namespace)
+      .send({
+        payloads: encoded.map((p) => ({
+          metadata: Object.fromEntries(
+            Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+          ),
+          data: Buffer.from(p.data!).toString('base64'),
+        })),
+      });
+    expect(decoded.status).toBe(200);
+    expect(decoded.headers['access-control-allow-credentials']).toBe('true');
+    expect(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()).toBe('"ada@example.com"');
+  });
+});
