@@ -9,12 +9,12 @@
  *   domain/     the business and its storage: orders, catalogue and pricing, stock, payments.
  *   processes   api/, bridge/, workers/, activities/, workflows/, consumers/<service>/, ops/: each imports the
  *               layers below and never another process's insides (workers wire their activities and workflows).
- *   tooling     stack/ (local servers, dev tools), bench/ and chaos/.
+ *   tooling     stack/ (local servers, dev tools), bench/, chaos/ and fuzz/.
  *
  * Nothing imports test/, and nothing imports in a circle.
  */
 const PROCESSES = '(api|bridge|workers|activities|workflows|consumers|ops)';
-const TOOLING = '(stack|bench|chaos)';
+const TOOLING = '(stack|bench|chaos|fuzz)';
 
 module.exports = {
   forbidden: [

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { errorHandler, jsonBody, unknownRoute } from '../core/http/middleware';
+import { errorHandler, jsonBody, methodNotAllowed, unknownRoute } from '../core/http/middleware';
+import { orderPaths } from '../contracts/http/orders/paths';
 import { openApiDocument } from '../contracts/http/openapi';
 import { healthz, readyz } from '../core/http/health';
 import { authenticate } from '../core/http/auth';
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps): Express {
   );
   for (const register of ROUTES) register(app, { ...deps, json });
 
+  // The API's own paths: those of the other services name their own servers.
+  app.use(methodNotAllowed(orderPaths()));
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
   return app;

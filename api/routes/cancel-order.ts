@@ -39,7 +39,7 @@ async function awaitDecision(client: Client, orderId: string, before: OrderState
  */
 export function cancelOrder({ orders, temporal: { client }, logger }: AppDeps): RequestHandler {
   return async (req, res) => {
-    const { reason } = parseOrThrow(CancelRequest, req.body ?? {});
+    const { reason } = parseOrThrow(CancelRequest, req.body === undefined ? {} : req.body);
     const principal = principalOf(res);
     const order = await findOrder(orders, req.params, principal);
     if (isFinalStatus(order.status)) throw notCancellable(`order is ${order.status}`);

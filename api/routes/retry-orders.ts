@@ -43,7 +43,10 @@ export function retryOne(deps: AppDeps): RequestHandler {
 export function retryFailed(deps: AppDeps): RequestHandler {
   const { logger } = deps;
   return async (req, res) => {
-    const { since, until, ...rest } = parseOrThrow(RetryFailedRequest, req.body ?? {});
+    const { since, until, ...rest } = parseOrThrow(
+      RetryFailedRequest,
+      req.body === undefined ? {} : req.body,
+    );
     const filter = {
       ...rest,
       since: since === undefined ? undefined : new Date(since),

@@ -4,7 +4,8 @@ import { rateLimitPerCaller, secureDefaults } from '../../core/http/hardening';
 import type { Config } from '../../core/config';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
-import { errorHandler, unknownRoute } from '../../core/http/middleware';
+import { errorHandler, methodNotAllowed, unknownRoute } from '../../core/http/middleware';
+import { analyticsPaths } from '../../contracts/http/analytics/paths';
 import type { ReadinessReport } from '../../contracts/http/common';
 import type { Logger } from '../../core/logger';
 import {
@@ -51,6 +52,7 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): Express {
     res.json(fact);
   });
 
+  app.use(methodNotAllowed(analyticsPaths('')));
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
   return app;

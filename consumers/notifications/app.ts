@@ -13,7 +13,8 @@ import { rateLimitPerCaller, secureDefaults } from '../../core/http/hardening';
 import type { Config } from '../../core/config';
 import { parseOrThrow, ApiError } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
-import { errorHandler, jsonBody, unknownRoute } from '../../core/http/middleware';
+import { errorHandler, jsonBody, methodNotAllowed, unknownRoute } from '../../core/http/middleware';
+import { notificationPaths } from '../../contracts/http/notifications/paths';
 import type { ReadinessReport } from '../../contracts/http/common';
 import type { Logger } from '../../core/logger';
 import type { WebhookDeliveryDoc, WebhookDoc } from './models';
@@ -120,6 +121,7 @@ export function createNotificationsApp(deps: NotificationsAppDeps): Express {
     res.json((await deps.webhooks.deliveries(id, { limit })).map(deliveryView));
   });
 
+  app.use(methodNotAllowed(notificationPaths('')));
   app.use(unknownRoute);
   app.use(webhookErrors);
   app.use(errorHandler(deps.logger));

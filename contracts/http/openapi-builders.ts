@@ -10,12 +10,21 @@ function strip(schema: Json): Json {
   return rest;
 }
 
-/** Every named schema becomes a component; nested uses of one become $refs to it. */
+/**
+ * Every named schema becomes a component; nested uses of one become $refs to it. Request bodies (`*Request`) are
+ * documented as the input they accept (a field with a default may be left out), everything else as the output it is.
+ */
 export function componentSchemas(components: Record<string, z.ZodType>): Record<string, Json> {
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` });
-  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, strip(schema as Json)]));
+  const out: Record<string, Json> = {};
+  for (const io of ['input', 'output'] as const) {
+    const registry = z.registry<{ id: string }>();
+    for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
+    const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io });
+    for (const [id, schema] of Object.entries(schemas)) {
+      if ((io === 'input') === id.endsWith('Request')) out[id] = strip(schema as Json);
+    }
+  }
+  return out;
 }
 
 /** Parameters are validated as strings-to-be-coerced, so they are documented as the input side of the schema. */

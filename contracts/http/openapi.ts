@@ -16,9 +16,23 @@ export interface ServiceUrls {
 /** Open to anyone: health, readiness and the documents themselves. */
 const PUBLIC_OPERATIONS = new Set(['healthz', 'readyz']);
 
+function takesInput(operation: Json): boolean {
+  return (
+    (Array.isArray(operation.parameters) && operation.parameters.length > 0) || 'requestBody' in operation
+  );
+}
+
+function hasPathParameter(operation: Json): boolean {
+  return Array.isArray(operation.parameters) && operation.parameters.some((p) => (p as Json).in === 'path');
+}
+
+/** The HTTP server refuses an oversized request line or headers before any route sees them. */
+const TOO_LARGE = { 431: { description: 'Request line or headers too large (over 16 KB)' } };
+
 /**
- * Every operation but the public ones needs a bearer token: it says so, and documents the 401 (no valid token)
- * and 403 (a valid token whose role may not do this) that any of them can answer.
+ * Every operation but the public ones needs a bearer token: it says so, and documents what any of them can answer
+ * besides its own: 401 (no valid token), 403 (a valid token whose role may not do this), 429 (over budget), 400 when
+ * it takes input, 404 when its path names a resource (none, or none the caller may see).
  */
 function secured(paths: Record<string, Json>): Record<string, Json> {
   const out: Record<string, Json> = {};
@@ -27,13 +41,21 @@ function secured(paths: Record<string, Json>): Record<string, Json> {
       Object.entries(item).map(([method, op]) => {
         const operation = op as Json & { operationId?: string; responses?: Json };
         if (typeof op !== 'object' || op === null || !('responses' in operation)) return [method, op];
-        if (PUBLIC_OPERATIONS.has(operation.operationId ?? ''))
-          return [method, { ...operation, security: [] }];
+        if (PUBLIC_OPERATIONS.has(operation.operationId ?? '')) {
+          return [
+            method,
+            { ...operation, security: [], responses: { ...operation.responses, ...TOO_LARGE } },
+          ];
+        }
         return [
           method,
           {
             ...operation,
             responses: {
+              ...(takesInput(operation)
+                ? { 400: error('validation_failed: each field named, with the problem') }
+                : {}),
+              ...(hasPathParameter(operation) ? { 404: error('not_found') } : {}),
               ...operation.responses,
               401: error(
                 'No valid bearer token: missing, malformed, expired, or not signed by a trusted key',
@@ -43,6 +65,7 @@ function secured(paths: Record<string, Json>): Record<string, Json> {
                 headers: retryAfter,
                 ...error('Over the caller’s request budget (HTTP_RATE_LIMIT_PER_MINUTE)'),
               },
+              ...TOO_LARGE,
             },
           },
         ];

@@ -60,7 +60,19 @@ export function notificationPaths(url: string): Record<string, Json> {
         responses: {
           '200': {
             description: 'An event stream',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
+            content: {
+              'text/event-stream': {
+                // Each event, as a client's parser hands it over.
+                schema: {
+                  type: 'object',
+                  properties: {
+                    event: { type: 'string', enum: ['notification', 'ready'] },
+                    id: { type: 'string' },
+                    data: { type: 'string', description: 'JSON: a Notification, or the ready positions' },
+                  },
+                },
+              },
+            },
           },
           '400': error('validation_failed'),
         },

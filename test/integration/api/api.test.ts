@@ -733,3 +733,13 @@ describe('operator endpoints', () => {
     );
   });
 });
+
+describe('request bodies', () => {
+  it('a JSON null is not an empty body: 400 naming the body, for the bulk retry and the cancel alike', async () => {
+    for (const path of ['/orders/retry', `/orders/${randomUUID()}/cancel`]) {
+      const res = await api.request().post(path).set('Content-Type', 'application/json').send('null');
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect(res.body.details[0]).toMatchObject({ field: 'body' });
+    }
+  });
+});
