@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { openLoop } from '../bench/load';
 import { TOPICS } from '../contracts/topics';
-import { createKafka } from '../core/kafka/client';
+import { consumerLag, createKafka } from '../core/kafka/client';
 import { connectMongo } from '../core/mongo/connection';
 import { connectTemporal } from '../core/temporal/connection';
 import { isFinalStatus } from '../domain/orders/status';
@@ -142,6 +142,8 @@ async function run(
       await drain(orders, acknowledged, p.drainMs, log);
     }
 
+    // The audit compares the consumers' figures with the truth: give them the time to read what the drain produced.
+    await consumersCaughtUp(kafka, app.groups, p.drainMs, log);
     log('auditing');
     result = await audit({
       db,
@@ -215,6 +217,38 @@ async function drain(
       ? 'drained: every acknowledged order is final'
       : `${open} orders still not final after the drain`,
   );
+}
+
+/** Waits (bounded) until the notification and analytics consumer groups have read everything on their topics. */
+async function consumersCaughtUp(
+  kafka: ReturnType<typeof createKafka>,
+  groups: { notifications: string; analytics: string },
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const watched: [string, string[]][] = [
+    [groups.notifications, [TOPICS.orderProcessed]],
+    [groups.analytics, [TOPICS.orderCreated, TOPICS.orderProcessed]],
+  ];
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const behind: Record<string, number> = {};
+      for (const [group, topics] of watched) {
+        const lag = await consumerLag(admin, group, topics);
+        const total = Object.values(lag).reduce((n, t) => n + t.total, 0);
+        if (total > 0) behind[group] = total;
+      }
+      if (Object.keys(behind).length === 0) return log('consumers caught up');
+      if (Date.now() > deadline)
+        return log(`consumers still behind after the drain: ${JSON.stringify(behind)}`);
+      await sleep(2_000);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
