@@ -663,9 +663,12 @@ describe('health, docs and unknown routes', () => {
     expect(res.text).toContain('swagger-ui');
   });
 
-  it('answers unknown routes with a JSON 404', async () => {
-    const err = expectError(await api.request().delete('/orders'), 404, 'not_found');
-    expect(err.message).toBe('no route DELETE /orders');
+  it('answers unknown routes with a JSON 404, and a method a known path does not take with 405 and Allow', async () => {
+    const err = expectError(await api.request().get('/no-such-thing'), 404, 'not_found');
+    expect(err.message).toBe('no route GET /no-such-thing');
+    const res = await api.request().delete('/orders');
+    expectError(res, 405, 'method_not_allowed');
+    expect(res.headers.allow).toBe('GET, POST, HEAD');
   });
 });
 
