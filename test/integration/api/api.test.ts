@@ -668,7 +668,7 @@ describe('health, docs and unknown routes', () => {
     expect(err.message).toBe('no route GET /no-such-thing');
     const res = await api.request().delete('/orders');
     expectError(res, 405, 'method_not_allowed');
-    expect(res.headers.allow).toBe('GET, POST, HEAD');
+    expect(String(res.headers.allow).split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
   });
 });
 
