@@ -88,6 +88,9 @@ async function run(config: StackConfig, quick: boolean, seed: string): Promise<n
             seed,
             '--workers',
             '2',
+            // The event stream never ends by itself: its responses are judged on what arrives in this time.
+            '--request-timeout',
+            '3',
             '--no-color',
             '--report',
             'json',
