@@ -109,15 +109,20 @@ export const ProductsQuery = z.strictObject({
   currency: Currency.default('EUR'),
 });
 
-export const ListOrdersQuery = z.strictObject({
-  customerId: CustomerId.optional(),
-  status: z.enum(ORDER_STATUSES, { error: `expected one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+/** The paging parameters of every listing: a page size and the cursor where the previous page ended. */
+const PAGE_QUERY = {
   limit: z.coerce.number({ error: LIMIT }).int(LIMIT).min(1, LIMIT).max(100, LIMIT).default(20),
   cursor: z
     .string({ error: 'expected the nextCursor of a previous page' })
     .max(1000, 'expected the nextCursor of a previous page')
     .optional()
     .describe('The nextCursor of the previous page.'),
+};
+
+export const ListOrdersQuery = z.strictObject({
+  customerId: CustomerId.optional(),
+  status: z.enum(ORDER_STATUSES, { error: `expected one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+  ...PAGE_QUERY,
 });
 
 // ---- responses ----
@@ -174,9 +179,15 @@ export const OrderView = z.object({
 });
 export type OrderView = z.infer<typeof OrderView>;
 
+/** Where the next page starts, in every page a listing answers. */
+const NEXT_CURSOR = z
+  .string()
+  .nullable()
+  .describe('Pass as `cursor` for the next page; null on the last page.');
+
 export const OrderPage = z.object({
   items: z.array(OrderView),
-  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+  nextCursor: NEXT_CURSOR,
 });
 export type OrderPage = z.infer<typeof OrderPage>;
 
@@ -253,12 +264,7 @@ export const AuditQuery = z.strictObject({
     .max(200, 'expected at most 200 characters')
     .optional()
     .describe('Only this operator’s actions (a token subject, or cli:<user>).'),
-  limit: z.coerce.number({ error: LIMIT }).int(LIMIT).min(1, LIMIT).max(100, LIMIT).default(20),
-  cursor: z
-    .string({ error: 'expected the nextCursor of a previous page' })
-    .max(1000, 'expected the nextCursor of a previous page')
-    .optional()
-    .describe('The nextCursor of the previous page.'),
+  ...PAGE_QUERY,
 });
 
 export const AuditEntry = z.object({
@@ -271,6 +277,6 @@ export const AuditEntry = z.object({
 });
 export const AuditPage = z.object({
   items: z.array(AuditEntry),
-  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+  nextCursor: NEXT_CURSOR,
 });
 export type AuditPage = z.infer<typeof AuditPage>;
