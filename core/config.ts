@@ -104,16 +104,7 @@ const envSchema = z.object({
     .int('expected requests a minute, 0 for no limit')
     .nonnegative('expected requests a minute, 0 for no limit')
     .default(600),
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.url({ error: 'expected comma-separated origins such as https://shop.example.com' }))),
+  CORS_ORIGINS: z.string().optional(),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
@@ -344,7 +335,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     auth: localIssuerDefaults(e),
     /** What every HTTP service applies: a request budget per caller and minute (0: none), browser origins. */
-    http: { rateLimitPerMinute: e.HTTP_RATE_LIMIT_PER_MINUTE, corsOrigins: e.CORS_ORIGINS },
+    http: {
+      rateLimitPerMinute: e.HTTP_RATE_LIMIT_PER_MINUTE,
+      corsOrigins: originList(e.CORS_ORIGINS, 'CORS_ORIGINS'),
+    },
     api: {
       ...httpService(e.API_HOST, e.API_PORT, e.API_PUBLIC_URL),
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,

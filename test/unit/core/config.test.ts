@@ -110,6 +110,16 @@ describe('loadConfig', () => {
     expect(message).not.toContain(key.slice(0, 20));
   });
 
+  it('reads CORS_ORIGINS as browser origins, the form an Origin header has, and names a bad entry', () => {
+    expect(loadConfig({}).http.corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://shop.example/, http://127.0.0.1:5173' }).http.corsOrigins,
+    ).toEqual(['https://shop.example', 'http://127.0.0.1:5173']);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example/cart' })).toThrow(
+      /CORS_ORIGINS: expected a comma-separated list of origins .*bad entry "https:\/\/shop.example\/cart"/,
+    );
+  });
+
   it("allows the Web UI's origin to call the codec endpoint, and the CODEC_CORS_ORIGINS besides", () => {
     expect(loadConfig({}).temporal.codecServer.corsOrigins).toEqual(['http://127.0.0.1:8233']);
     const config = loadConfig({
