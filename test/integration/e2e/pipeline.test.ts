@@ -19,6 +19,7 @@ import type { Summary } from '../../../contracts/http/analytics/schemas';
 import { connectSse } from '../../../core/http/sse-client';
 import { stackCli } from '../../support/stack-cli';
 import { bearer } from '../../support/tokens';
+import { until } from '../../support/until';
 import { localTokens } from '../../../stack/issuer/keys';
 import { stackPaths } from '../../../stack/paths';
 
@@ -77,17 +78,6 @@ async function endOffsets(topic: string): Promise<Map<number, bigint>> {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // A poll that fails (a process restarting, a connection reset) is just a poll that saw nothing yet.
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe('order pipeline end to end', () => {
   let app: IsolatedApp;
   let api: string;
@@ -139,7 +129,7 @@ describe('order pipeline end to end', () => {
         const order = (await res.json()) as { status: string; reason: { type: string } | null };
         return ['completed', 'rejected', 'cancelled', 'failed'].includes(order.status) ? order : undefined;
       },
-      timeoutMs,
+      { timeoutMs },
     );
 
   /**

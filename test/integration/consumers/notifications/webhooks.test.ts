@@ -26,6 +26,7 @@ import {
   type WebhookRegistry,
   type WebhookRegistryOptions,
 } from '../../../../consumers/notifications/webhooks';
+import { until } from '../../../support/until';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -91,15 +92,9 @@ async function endpoint(answer: (n: number) => number | 'never') {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Deliveries happen within milliseconds here: poll often, and give up soon. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  until(what, probe, { timeoutMs: 10_000, everyMs: 20 });
 
 function processed(customerId: string): OrderProcessedV1 {
   const orderId = randomUUID();
