@@ -10,6 +10,8 @@
  *   processes   api/, bridge/, workers/, activities/, workflows/, consumers/<service>/, ops/: each imports the
  *               layers below and never another process's insides (workers wire their activities and workflows).
  *   tooling     stack/ (local servers, dev tools), bench/, chaos/ and fuzz/.
+ *   console/    the operator console, a browser page: it talks to the services over HTTP and takes only the
+ *               *types* of their contracts.
  *
  * Nothing imports test/, and nothing imports in a circle.
  */
@@ -112,6 +114,15 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'console-speaks-http-only',
+      severity: 'error',
+      comment:
+        'The console runs in a browser and reaches the system over HTTP: of the code base it imports only ' +
+        'the contracts, and only their types (nothing of them ends up in the page).',
+      from: { path: '^console/' },
+      to: { path: '^(?!console/|node_modules/)', dependencyTypesNot: ['type-only', 'core'] },
+    },
+    {
       name: 'tooling-imports-no-process',
       severity: 'error',
       comment: 'The stack and the bench start processes by their entry points, not by importing them.',
@@ -128,7 +139,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.cjs', '.mjs', '.json', '.d.ts'],
+      extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json', '.d.ts'],
     },
     reporterOptions: { text: { highlightFocused: true } },
   },

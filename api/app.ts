@@ -7,7 +7,8 @@ import { healthz, readyz } from '../core/http/health';
 import { authenticate } from '../core/http/auth';
 import { codecServer } from '../core/temporal/codec-server';
 import { codecGuard, codecSessionRoutes } from './codec-session';
-import { inFlightLimit, rateLimitPerCaller, secureDefaults } from '../core/http/hardening';
+import { consoleRoutes } from './console';
+import { corsAllowlist, inFlightLimit, rateLimitPerCaller, securityHeaders } from '../core/http/hardening';
 import { auditRoutes } from './routes/audit';
 import type { AppDeps, RegisterRoutes } from './deps';
 import { cancelOrderRoutes } from './routes/cancel-order';
@@ -17,6 +18,7 @@ import { productRoutes } from './routes/products';
 import { readOrderRoutes } from './routes/read-orders';
 import { retryOrderRoutes } from './routes/retry-orders';
 import { taskQueueRoutes } from './routes/task-queues';
+import { kafkaOpsRoutes } from './routes/kafka-ops';
 
 /** In the order express matches them. */
 const ROUTES: readonly RegisterRoutes[] = [
@@ -28,6 +30,7 @@ const ROUTES: readonly RegisterRoutes[] = [
   retryOrderRoutes,
   paymentGatewayRoutes,
   taskQueueRoutes,
+  kafkaOpsRoutes,
   auditRoutes,
 ];
 
@@ -35,7 +38,8 @@ const ROUTES: readonly RegisterRoutes[] = [
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  secureDefaults(app, deps.config.http);
+  // CORS comes after the codec endpoint, which answers the Web UI's origin by an allowlist of its own.
+  app.use(securityHeaders());
   const json = jsonBody(deps.config.api.bodyLimitBytes);
   const openApi = openApiDocument({
     api: deps.config.api.publicUrl,
@@ -54,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
     swaggerUi.serve,
     swaggerUi.setup(openApi, { swaggerOptions: { persistAuthorization: true } }),
   );
+  // The operator console: a page that holds no data; everything it shows, it fetches with the user's token.
+  app.use('/console', consoleRoutes(deps.config));
 
   // The Web UI's codec endpoint: operators only. Mounted before the API's own CORS and authentication, because it
   // answers the Web UI's preflight requests (which carry no token) itself.
@@ -76,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
     );
   }
 
+  app.use(corsAllowlist(deps.config.http.corsOrigins));
   app.use(
     inFlightLimit(deps.config.api.maxInFlight),
     authenticate(deps.verifyToken),

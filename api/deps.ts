@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { RequestHandler, Router } from 'express';
+import type { Kafka } from 'kafkajs';
 import type { ReadinessReport } from '../contracts/http/common';
 import type { Config } from '../core/config';
 import type { TokenVerifier } from '../core/http/auth';
@@ -22,6 +23,8 @@ export interface AppDeps {
   verifyToken: TokenVerifier;
   /** Where operator actions are recorded. */
   audit: AuditLog;
+  /** For the operators' views of the consumers: their lag, their dead letters and replaying them. */
+  kafka: Kafka;
   /** The payload codec the Web UI's codec endpoint (/codec) decodes with; no endpoint without it. */
   codec?: PayloadCodec;
 }

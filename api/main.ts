@@ -9,6 +9,7 @@ import { remoteTokenVerifier } from '../core/http/auth';
 import { auditLog } from '../domain/audit/audit-log';
 import { payloadCodec } from '../core/temporal/payload-codec';
 import { apiReadiness, probeKafkaAdmin } from './readiness';
+import { createKafka } from '../core/kafka/client';
 
 runProcess('api', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
@@ -30,6 +31,7 @@ runProcess('api', async (config, logger) => {
     temporal,
     logger,
     gatewaySwitch: new GatewaySwitch(mongo),
+    kafka: createKafka(config.kafka, logger),
     readiness: apiReadiness({ mongo, orders, kafkaAdmin, temporal: temporal.connection }),
   });
 

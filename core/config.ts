@@ -287,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const transport = transportProblems(e);
   if (transport.length > 0) throw new ConfigError(transport);
   const uiUrl = (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.STACK_TEMPORAL_UI_PORT}`).replace(/\/+$/, '');
+  const api = httpService(e.API_HOST, e.API_PORT, e.API_PUBLIC_URL);
   return {
     logLevel: e.LOG_LEVEL,
     kafka: {
@@ -334,13 +335,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       waitQueueTimeoutMs: e.MONGO_WAIT_QUEUE_TIMEOUT_MS,
     },
     auth: localIssuerDefaults(e),
-    /** What every HTTP service applies: a request budget per caller and minute (0: none), browser origins. */
+    /**
+     * What every HTTP service applies: a request budget per caller and minute (0: none), and the browser origins
+     * it answers: the API's own, whose operator console calls the notification and analytics services, then
+     * CORS_ORIGINS.
+     */
     http: {
       rateLimitPerMinute: e.HTTP_RATE_LIMIT_PER_MINUTE,
-      corsOrigins: originList(e.CORS_ORIGINS, 'CORS_ORIGINS'),
+      corsOrigins: [
+        ...new Set([new URL(api.publicUrl).origin, ...originList(e.CORS_ORIGINS, 'CORS_ORIGINS')]),
+      ],
     },
     api: {
-      ...httpService(e.API_HOST, e.API_PORT, e.API_PUBLIC_URL),
+      ...api,
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
       /** Requests served at once; beyond that, 503 at once (shed, not queued behind the database). */
       maxInFlight: e.API_MAX_IN_FLIGHT,

@@ -20,7 +20,7 @@ import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { mintToken } from '../stack/issuer/keys';
 import { loadStackConfig } from '../stack/config';
 import { stackPaths } from '../stack/paths';
-import { listDeadLetters, replayDeadLetters } from './dlq';
+import { listDeadLetters, replayDeadLetters } from '../core/kafka/dead-letters';
 import { reconcile } from './reconcile';
 
 const USAGE_ERROR = 2;

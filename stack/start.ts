@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { appPidFile, appPids, appProcesses, startApp } from './app';
 import { withStack } from './commands';
 import { stackPaths } from './paths';
+import { buildConsole } from './console-build';
 
 /** Runs every process until Ctrl-C; the stack is already up. */
 async function runSystem(config: StackConfig): Promise<number> {
@@ -21,6 +22,8 @@ async function runSystem(config: StackConfig): Promise<number> {
     { stdio: 'inherit' },
   );
   if (built.status !== 0) return 1;
+  console.log('building the console…');
+  buildConsole();
 
   let app;
   try {
@@ -37,6 +40,7 @@ async function runSystem(config: StackConfig): Promise<number> {
       '',
       `  API           ${config.api.publicUrl}`,
       `  Swagger UI    ${config.api.publicUrl}/docs`,
+      `  Console       ${config.api.publicUrl}/console/  (sign in with a token, below)`,
       `  Temporal UI   ${config.temporal.uiUrl}`,
       `  Notifications ${config.notifications.publicUrl}/notifications/stream  (SSE)`,
       `  Analytics     ${config.analytics.publicUrl}/analytics/summary  (operators)`,

@@ -6,6 +6,14 @@ export interface NotificationFilter {
   orderId?: string;
 }
 
+/** An operator's "every customer's notifications" (the console's live feed); nobody else may ask for that. */
+export function everyNotification(principal: Principal): NotificationFilter {
+  if (principal.role !== 'operator') {
+    throw new ApiError(403, 'forbidden', "only operators may follow every customer's notifications");
+  }
+  return {};
+}
+
 /**
  * Whose notifications a request may read. A customer reads their own (a customerId they pass must be theirs); an
  * order of another customer's is "no such order", as the API says it. An operator names a customer or an order.

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import type { Logger } from '../../core/logger';
 import { principalOf, type Principal } from '../../core/http/auth';
-import type { NotificationFilter } from './access';
+import { everyNotification, type NotificationFilter } from './access';
 import type { LiveFeed, LiveNotification } from './live-feed';
 import type { NotificationDoc } from './models';
 import { decodePositions, encodePositions, type Positions } from './positions';
@@ -47,10 +47,10 @@ export function notificationStreams(deps: StreamDeps): NotificationStreams {
     const query = parseOrThrow(StreamQuery, req.query);
     const resumeFrom = lastEventId(req);
     const principal = principalOf(res);
-    const filter = await deps.scope(principal, {
-      customerId: query.customerId,
-      orderId: query.orderId,
-    });
+    const filter =
+      query.all === 'true'
+        ? everyNotification(principal)
+        : await deps.scope(principal, { customerId: query.customerId, orderId: query.orderId });
     const caller = `${principal.role}:${principal.subject}`;
     if (open.size >= deps.limits.total) {
       throw new ApiError(

@@ -11,26 +11,34 @@ import { ApiError } from './errors';
  * browser origins allowed to call it.
  */
 export function secureDefaults(app: Express, opts: { corsOrigins: readonly string[] }): void {
-  app.use(
-    helmet({
-      // The Swagger UI loads its own scripts and styles from this origin, and renders images as data: URIs.
-      contentSecurityPolicy: {
-        directives: { 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] },
-      },
-      // HSTS belongs to whoever terminates TLS (the load balancer); on plain-HTTP loopback it would only confuse.
-      strictTransportSecurity: false,
-    }),
-  );
-  if (opts.corsOrigins.length > 0) {
-    app.use(
-      cors({
-        origin: [...opts.corsOrigins],
-        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'],
-        exposedHeaders: ['Location', 'Retry-After', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'],
-        maxAge: 600,
-      }),
-    );
-  }
+  app.use(securityHeaders());
+  app.use(corsAllowlist(opts.corsOrigins));
+}
+
+/** helmet's headers: no sniffing, no framing, a strict Content-Security-Policy that still lets the Swagger UI run. */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    // The Swagger UI loads its own scripts and styles from this origin, and renders images as data: URIs.
+    contentSecurityPolicy: {
+      directives: { 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] },
+    },
+    // HSTS belongs to whoever terminates TLS (the load balancer); on plain-HTTP loopback it would only confuse.
+    strictTransportSecurity: false,
+  });
+}
+
+/**
+ * CORS for the configured browser origins, closed (no CORS headers at all) when there are none. It answers the
+ * preflight of every route after it: a route with an allowlist of its own (the codec endpoint) goes before it.
+ */
+export function corsAllowlist(origins: readonly string[]): RequestHandler {
+  if (origins.length === 0) return (_req, _res, next) => next();
+  return cors({
+    origin: [...origins],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'],
+    exposedHeaders: ['Location', 'Retry-After', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy'],
+    maxAge: 600,
+  });
 }
 
 /**

@@ -26,9 +26,14 @@ export const StreamQuery = z
       .describe(
         'A stream ticket (POST /notifications/stream-tickets), for clients that cannot send a token.',
       ),
+    all: z
+      .enum(['true'], { error: 'expected true (or leave it out)' })
+      .optional()
+      .describe("Operators only: every customer's notifications (the operator console's live feed)."),
   })
   .describe(
-    'A customer streams their own notifications (optionally one order); an operator names a customer or an order.',
+    'A customer streams their own notifications (optionally one order); an operator names a customer or an ' +
+      'order, or asks for all of them.',
   );
 
 export const HistoryQuery = z.strictObject({

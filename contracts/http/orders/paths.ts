@@ -29,6 +29,12 @@ import {
   AuditEntry,
   AuditPage,
   AuditQuery,
+  ConsumerLagReport,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterQuery,
+  DeadLetterReplayReport,
+  DeadLetterReplayRequest,
 } from './schemas';
 
 /** Every named schema of the order API; nested uses of one become $refs to it. */
@@ -58,6 +64,11 @@ export const ORDER_COMPONENTS: Record<string, z.ZodType> = {
   TaskQueuesReport,
   AuditEntry,
   AuditPage,
+  ConsumerLagReport,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterReplayRequest,
+  DeadLetterReplayReport,
 };
 
 const orderIdParam = parameter('id', 'path', OrderId);
@@ -207,6 +218,42 @@ export function orderPaths(): Record<string, Json> {
         operationId: 'taskQueues',
         responses: {
           '200': { description: 'Per task queue', ...jsonContent('TaskQueuesReport') },
+          '503': { headers: retryAfter, ...error('unavailable') },
+        },
+      },
+    },
+    '/ops/consumer-lag': {
+      get: {
+        summary:
+          "Messages each of the system's consumer groups has not processed yet, per topic and partition",
+        operationId: 'consumerLag',
+        responses: {
+          '200': { description: 'Per consumer group', ...jsonContent('ConsumerLagReport') },
+          '503': { headers: retryAfter, ...error('unavailable') },
+        },
+      },
+    },
+    '/ops/dead-letters': {
+      get: {
+        summary: 'The dead letters of a topic: what a consumer gave up on, and why (operators)',
+        operationId: 'deadLetters',
+        parameters: queryParameters(DeadLetterQuery),
+        responses: {
+          '200': { description: 'The newest first', ...jsonContent('DeadLetterPage') },
+          '400': error('validation_failed'),
+          '503': { headers: retryAfter, ...error('unavailable') },
+        },
+      },
+    },
+    '/ops/dead-letters/replay': {
+      post: {
+        summary: 'Publish dead letters again to the topic they came from (operators; audited)',
+        operationId: 'replayDeadLetters',
+        requestBody: { required: true, ...jsonContent('DeadLetterReplayRequest') },
+        responses: {
+          '200': { description: 'What was published again', ...jsonContent('DeadLetterReplayReport') },
+          '400': error('validation_failed, malformed_json'),
+          '404': error('not_found'),
           '503': { headers: retryAfter, ...error('unavailable') },
         },
       },

@@ -8,6 +8,7 @@ import {
   OrderLine,
   OrderStatus,
 } from '../../events';
+import { TOPICS } from '../../topics';
 import { CustomerId } from '../common';
 
 /**
@@ -249,6 +250,67 @@ export const TaskQueuesReport = z.object({
       name: z.string(),
       activity: QueueStats,
       workflow: QueueStats.nullable().describe('Only for the queue that runs workflow code (orders).'),
+    }),
+  ),
+});
+
+const DEAD_LETTER_TOPICS = Object.values(TOPICS);
+const DLQ_LIMIT = 'expected a whole number 1-500';
+
+export const DeadLetterQuery = z.strictObject({
+  topic: z
+    .enum(DEAD_LETTER_TOPICS, { error: `expected one of ${DEAD_LETTER_TOPICS.join(', ')}` })
+    .describe('The topic whose dead letters (`<topic>.dlq`) to list.'),
+  limit: z.coerce
+    .number({ error: DLQ_LIMIT })
+    .int(DLQ_LIMIT)
+    .min(1, DLQ_LIMIT)
+    .max(500, DLQ_LIMIT)
+    .default(50)
+    .describe('The newest this many.'),
+});
+
+export const DeadLetterReplayRequest = z
+  .strictObject(
+    {
+      topic: z.enum(DEAD_LETTER_TOPICS, { error: `expected one of ${DEAD_LETTER_TOPICS.join(', ')}` }),
+      id: z
+        .string({ error: 'expected a dead letter id such as 0:42' })
+        .regex(/^\d{1,6}:\d{1,19}$/, 'expected a dead letter id such as 0:42')
+        .optional()
+        .describe('Only this dead letter (`partition:offset`); every one of the topic without it.'),
+    },
+    { error: 'expected a JSON object' },
+  )
+  .describe('Which dead letters to publish again to the topic they came from.');
+
+export const DeadLetter = z.object({
+  id: z.string().describe('`partition:offset` in the dead-letter topic.'),
+  key: z.string().nullable().describe('The order id the message was keyed by.'),
+  consumer: z.string().nullable().describe('The consumer group that gave up on it.'),
+  failedAt: z.string().nullable(),
+  error: z.string().nullable().describe('Why it was given up on.'),
+  origin: z.string().nullable().describe('`topic/partition:offset` it was read from.'),
+});
+
+export const DeadLetterPage = z.object({
+  topic: z.string(),
+  total: z.number().int().nonnegative().describe('Dead letters in the topic.'),
+  items: z.array(DeadLetter).describe('The newest first, at most `limit`.'),
+});
+
+export const DeadLetterReplayReport = z.object({
+  replayed: z.array(z.string()).describe('The ids published again.'),
+});
+
+export const ConsumerLagReport = z.object({
+  groups: z.array(
+    z.object({
+      group: z.string(),
+      consumer: z.enum(['bridge', 'notifications', 'analytics']),
+      topic: z.string(),
+      total: z.number().int().nonnegative().describe('Messages not yet committed by the group.'),
+      partitions: z.record(z.string(), z.number().int().nonnegative()),
     }),
   ),
 });

@@ -18,6 +18,10 @@ import { CATALOGUE } from '../../../domain/catalogue/catalogue';
 import type { OrderDoc } from '../../../domain/orders/order-model';
 import { park, requeue } from '../../../domain/orders/outbox';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
+import { createKafka } from '../../../core/kafka/client';
+import { deadLetter } from '../../../core/kafka/dlq';
+import { readTopic } from '../../../core/kafka/topic-reader';
+import { TOPICS } from '../../../contracts/topics';
 
 let api: ApiHarness;
 
@@ -620,6 +624,9 @@ describe('health, docs and unknown routes', () => {
       '/notifications/stream',
       '/notifications/stream-tickets',
       '/ops/audit',
+      '/ops/consumer-lag',
+      '/ops/dead-letters',
+      '/ops/dead-letters/replay',
       '/ops/payment-gateway',
       '/ops/task-queues',
       '/orders',
@@ -734,6 +741,95 @@ describe('operator endpoints', () => {
     expect(res.body.queues[1].activity).toEqual(
       expect.objectContaining({ addRatePerSecond: expect.any(Number), pollers: expect.any(Array) }),
     );
+  });
+});
+
+describe("the consumers' lag and dead letters", () => {
+  it('reports the lag of every consumer group of the system', async () => {
+    const res = await api.request().get('/ops/consumer-lag');
+    expect(res.status).toBe(200);
+    const [bridge, notifications, analytics] = [
+      api.config.bridge.groupId,
+      api.config.notifications.groupId,
+      api.config.analytics.groupId,
+    ];
+    expect(res.body.groups).toEqual([
+      expect.objectContaining({ consumer: 'bridge', group: bridge, topic: TOPICS.orderCreated }),
+      expect.objectContaining({
+        consumer: 'notifications',
+        group: notifications,
+        topic: TOPICS.orderProcessed,
+      }),
+      expect.objectContaining({ consumer: 'analytics', group: analytics, topic: TOPICS.orderProcessed }),
+    ]);
+    for (const group of res.body.groups as Array<{ total: number; partitions: Record<string, number> }>) {
+      expect(group.total).toBe(Object.values(group.partitions).reduce((n, p) => n + p, 0));
+    }
+  });
+
+  it('lists the newest dead letters of a topic and publishes one again, audited', async () => {
+    const kafka = createKafka(api.config.kafka);
+    const producer = kafka.producer();
+    await producer.connect();
+    const key = `it-dlq-${randomUUID()}`;
+    const broken = `{"type":"order-created","orderId":"${key}"`;
+    try {
+      await deadLetter(producer, {
+        topic: TOPICS.orderCreated,
+        partition: 0,
+        message: { key: Buffer.from(key), value: Buffer.from(broken), offset: '0', headers: {} } as never,
+        error: new Error('not JSON'),
+        consumer: 'it-api-consumer',
+      });
+    } finally {
+      await producer.disconnect();
+    }
+
+    const page = await api.request().get(`/ops/dead-letters?topic=${TOPICS.orderCreated}&limit=5`);
+    expect(page.status).toBe(200);
+    expect(page.body.items.length).toBeLessThanOrEqual(5);
+    expect(page.body.total).toBeGreaterThanOrEqual(1);
+    const [newest] = page.body.items;
+    expect(newest).toEqual({
+      id: expect.stringMatching(/^\d+:\d+$/),
+      key,
+      consumer: 'it-api-consumer',
+      failedAt: expect.any(String),
+      error: 'Error: not JSON',
+      origin: `${TOPICS.orderCreated}/0:0`,
+    });
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const before = new Map(
+      (await admin.fetchTopicOffsets(TOPICS.orderCreated)).map((p) => [p.partition, BigInt(p.offset)]),
+    );
+    await admin.disconnect();
+    const replayed = await api
+      .request()
+      .post('/ops/dead-letters/replay')
+      .send({ topic: TOPICS.orderCreated, id: newest.id });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toEqual({ replayed: [newest.id] });
+    const republished: string[] = [];
+    await readTopic(kafka, TOPICS.orderCreated, { start: { offsets: before } }, async ({ message }) => {
+      if (message.key?.toString() === key) republished.push(String(message.headers?.['dlq-replayed-from']));
+    });
+    expect(republished).toEqual([`${TOPICS.orderCreated}.dlq/${newest.id}`]);
+    const audit = await api.request().get('/ops/audit?actor=op-test&limit=1');
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'dead-letters.replay',
+      details: { topic: TOPICS.orderCreated, id: newest.id, replayed: 1 },
+    });
+
+    const unknown = await api
+      .request()
+      .post('/ops/dead-letters/replay')
+      .send({ topic: TOPICS.orderCreated, id: '0:999999999' });
+    expect(unknown.status).toBe(404);
+    const badTopic = await api.request().get('/ops/dead-letters?topic=orders');
+    expect(badTopic.status).toBe(400);
+    expect(badTopic.body.details[0]).toMatchObject({ field: 'topic' });
   });
 });
 

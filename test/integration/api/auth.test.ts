@@ -181,6 +181,9 @@ describe('operator actions', () => {
     ['put', '/ops/payment-gateway', { available: false }],
     ['get', '/ops/task-queues'],
     ['get', '/ops/audit'],
+    ['get', '/ops/consumer-lag'],
+    ['get', '/ops/dead-letters?topic=order-created'],
+    ['post', '/ops/dead-letters/replay', { topic: 'order-created' }],
   ];
 
   it('a customer calling any operator endpoint gets 403, and nothing happens', async () => {
@@ -254,6 +257,21 @@ describe('the codec endpoint', () => {
     const operator = await decode(bearer(await api.tokens.operator()));
     expect(operator.status).toBe(200);
     expect(Buffer.from(operator.body.payloads[0].data, 'base64').toString()).toBe('"ada@example.com"');
+  });
+
+  it("answers the Web UI's preflight itself, whatever origins the rest of the API allows", async () => {
+    // The API allows its own origin (and CORS_ORIGINS); the Web UI's is the codec endpoint's alone.
+    expect(api.config.http.corsOrigins.length).toBeGreaterThan(0);
+    const ui = api.config.temporal.codecServer.corsOrigins[0]!;
+    expect(api.config.http.corsOrigins).not.toContain(ui);
+    const preflight = await request(api.app)
+      .options('/codec/decode')
+      .set('Origin', ui)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type,x-namespace');
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers['access-control-allow-origin']).toBe(ui);
+    expect(preflight.headers['access-control-allow-credentials']).toBe('true');
   });
 });
 

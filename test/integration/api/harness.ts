@@ -12,6 +12,7 @@ import { orderModel, type OrderModel } from '../../../domain/orders/order-model'
 import { connectTemporal } from '../../../core/temporal/connection';
 import { auditLog } from '../../../domain/audit/audit-log';
 import { payloadCodec } from '../../../core/temporal/payload-codec';
+import { createKafka } from '../../../core/kafka/client';
 import request from 'supertest';
 import { bearer, testIssuer, type TestIssuer } from '../../support/tokens';
 
@@ -54,6 +55,7 @@ export async function startApi(): Promise<ApiHarness> {
     temporal,
     logger: createLogger('it-api', 'silent'),
     gatewaySwitch: new GatewaySwitch(db),
+    kafka: createKafka(config.kafka),
     readiness: apiReadiness({ mongo: db, orders, kafkaAdmin, temporal: temporal.connection }),
   };
   const app = createApp(deps);

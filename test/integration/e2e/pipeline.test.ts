@@ -12,7 +12,7 @@ import { connectTemporal } from '../../../core/temporal/connection';
 import { connectMongo } from '../../../core/mongo/connection';
 import { newOrder, orderModel } from '../../../domain/orders/order-model';
 import { dlqTopic, TOPICS } from '../../../contracts/topics';
-import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
+import { listDeadLetters, replayDeadLetters } from '../../../core/kafka/dead-letters';
 import { readTopic as readTopicSlice } from '../../../core/kafka/topic-reader';
 import { startIsolatedApp, type IsolatedApp } from '../../../stack/app';
 import type { Summary } from '../../../contracts/http/analytics/schemas';

@@ -12,7 +12,7 @@ import { createKafka, ensureTopics } from '../../../core/kafka/client';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { dlqTopic } from '../../../contracts/topics';
 import { main } from '../../../ops/cli';
-import { listDeadLetters, replayDeadLetters } from '../../../ops/dlq';
+import { listDeadLetters, replayDeadLetters } from '../../../core/kafka/dead-letters';
 import { reconcile, type ReconcileOptions } from '../../../ops/reconcile';
 import { readTopic } from '../../../core/kafka/topic-reader';
 import type { Connection } from 'mongoose';

@@ -111,10 +111,14 @@ describe('loadConfig', () => {
   });
 
   it('reads CORS_ORIGINS as browser origins, the form an Origin header has, and names a bad entry', () => {
-    expect(loadConfig({}).http.corsOrigins).toEqual([]);
+    // The API's own origin always: its operator console calls the notification and analytics services.
+    expect(loadConfig({}).http.corsOrigins).toEqual(['http://127.0.0.1:3000']);
+    expect(loadConfig({ API_PUBLIC_URL: 'https://orders.example/api/' }).http.corsOrigins).toEqual([
+      'https://orders.example',
+    ]);
     expect(
       loadConfig({ CORS_ORIGINS: 'https://shop.example/, http://127.0.0.1:5173' }).http.corsOrigins,
-    ).toEqual(['https://shop.example', 'http://127.0.0.1:5173']);
+    ).toEqual(['http://127.0.0.1:3000', 'https://shop.example', 'http://127.0.0.1:5173']);
     expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example/cart' })).toThrow(
       /CORS_ORIGINS: expected a comma-separated list of origins .*bad entry "https:\/\/shop.example\/cart"/,
     );

@@ -252,6 +252,22 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
     expect(readyz.consumerLag[topic]).toEqual(expect.objectContaining({ total: expect.any(Number) }));
   });
 
+  it("follows every customer's notifications for an operator who asks for all, and for nobody else", async () => {
+    const [a] = replicas as [NotificationService];
+    const client = await stream(a, 'all=true');
+    await ready(client);
+    const events = [processedFor(`gil-${RUN}`), processedFor(`hal-${RUN}`)];
+    await publish(events);
+    await client.waitFor('both customers', () =>
+      events.every((e) => ids(notifications(client)).includes(e.eventId)),
+    );
+
+    const customer = bearer(await tokens.customer(`gil-${RUN}`));
+    const refused = await fetch(`${a.url}/notifications/stream?all=true`, { headers: customer });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'forbidden' });
+  });
+
   it('dead-letters a poison message with headers and keeps going', async () => {
     const [a] = replicas as [NotificationService];
     const fay = `fay-${RUN}`;

@@ -1,7 +1,7 @@
 import type { IHeaders, Kafka } from 'kafkajs';
-import { DLQ_HEADERS, readDlqHeaders, type DlqHeaders } from '../core/kafka/dlq';
-import { dlqTopic } from '../contracts/topics';
-import { readTopic } from '../core/kafka/topic-reader';
+import { DLQ_HEADERS, readDlqHeaders, type DlqHeaders } from './dlq';
+import { dlqTopic } from '../../contracts/topics';
+import { readTopic } from './topic-reader';
 
 export interface DeadLetterEntry {
   /** Where it sits in the dead-letter topic: `partition:offset`, the id to replay it by. */
