@@ -131,10 +131,11 @@ describe('metrics of every process', () => {
     const sse = await connectSse(`${notifications}/notifications/stream`, undefined, customer);
     await sse.waitFor('the stream to be live', (events) => events.some((e) => e.event === 'ready'));
 
-    const place = async (customerId: string, key: string) => {
+    let placed = 0;
+    const place = async (customerId: string) => {
       const res = await fetch(`${api}/orders`, {
         method: 'POST',
-        headers: { ...op, 'content-type': 'application/json', 'Idempotency-Key': key },
+        headers: { ...op, 'content-type': 'application/json', 'Idempotency-Key': `${RUN}-${placed}` },
         body: JSON.stringify({
           customerId,
           email: 'ada@example.com',
@@ -143,35 +144,54 @@ describe('metrics of every process', () => {
         }),
       });
       expect(res.status).toBe(202);
+      placed += 1;
       return ((await res.json()) as { orderId: string }).orderId;
     };
-    const orders = [
-      await place(CUSTOMER, `${RUN}-1`),
-      await place(CUSTOMER, `${RUN}-2`),
-      await place(DECLINED, `${RUN}-3`),
-    ];
+    const finished = async (orderIds: string[]) => {
+      for (const orderId of orderIds) {
+        await until(`order ${orderId} to finish`, async () => {
+          const order = (await (await fetch(`${api}/orders/${orderId}`, { headers: op })).json()) as {
+            status: string;
+          };
+          return ['completed', 'rejected', 'failed', 'cancelled'].includes(order.status) ? order : undefined;
+        });
+      }
+    };
+    const orders = [await place(CUSTOMER), await place(CUSTOMER), await place(DECLINED)];
     // A customer reading their order: a route with a parameter, as a customer.
     expect((await fetch(`${api}/orders/${orders[0]}`, { headers: customer })).status).toBe(200);
-    for (const orderId of orders) {
-      await until(`order ${orderId} to finish`, async () => {
-        const order = (await (await fetch(`${api}/orders/${orderId}`, { headers: op })).json()) as {
-          status: string;
-        };
-        return ['completed', 'rejected', 'failed', 'cancelled'].includes(order.status) ? order : undefined;
-      });
+    await finished(orders);
+
+    // The task queues are the stack's: workers of another system running beside this one (npm start, another
+    // test run) may take some of these orders' tasks. A few more orders, until each worker here has run some.
+    const workerSeries: Record<string, string> = {
+      'worker-orders': 'temporal_workflow_completed_total',
+      'worker-payments': 'payment_outcomes_total',
+      'worker-order-events': 'temporal_activity_execution_latency_seconds_count',
+    };
+    for (let round = 0; ; round++) {
+      const idle: string[] = [];
+      for (const [worker, series] of Object.entries(workerSeries)) {
+        const samples = parse(await (await fetch(app.metrics[worker]!, { headers: op })).text());
+        if (!((total(samples, series) ?? 0) > 0)) idle.push(worker);
+      }
+      if (idle.length === 0) break;
+      if (round === 5) throw new Error(`no task reached ${idle.join(', ')} in ${placed} orders`);
+      await finished([await place(CUSTOMER), await place(CUSTOMER)]);
     }
+
     await sse.waitFor(
-      'both notifications',
+      'two notifications',
       (events) => events.filter((e) => e.event === 'notification').length >= 2,
     );
     await until('the webhook deliveries', async () => (hooks.length >= 2 ? true : undefined), {
       timeoutMs: 60_000,
     });
-    // Analytics counts each outcome when it applies its order-processed.
+    // Analytics counts each outcome when it applies its order-processed (every system's: the topic is shared).
     await until('analytics to count the outcomes', async () => {
       const res = await fetch(app.metrics.analytics!, { headers: op });
       const n = total(parse(await res.text()), 'orders_final_total') ?? 0;
-      return n >= 3 ? true : undefined;
+      return n >= placed ? true : undefined;
     });
 
     for (const name of PROCESSES) {
@@ -190,18 +210,17 @@ describe('metrics of every process', () => {
 
     const at = (name: string) => scraped.get(name)!;
     const { bridge, notifications: notificationsGroup, analytics: analyticsGroup } = app.groups;
+    // Series another system beside this one can add to (its orders' events are on the same topics) are checked
+    // as at least this run's share; those of this run's own database, groups and listeners exactly.
 
     // api: requests by method, route pattern and status, timed.
-    expect(total(at('api'), 'http_requests_total', { method: 'POST', route: '/orders', status: '202' })).toBe(
-      3,
-    );
+    const posted = { method: 'POST', route: '/orders', status: '202' };
+    expect(total(at('api'), 'http_requests_total', posted)).toBe(placed);
+    expect(total(at('api'), 'http_request_duration_seconds_count', posted)).toBe(placed);
+    expect(total(at('api'), 'http_request_duration_seconds_sum', posted)).toBeGreaterThan(0);
     expect(total(at('api'), 'http_requests_total', { route: '/orders/{id}', status: '200' })).toBeGreaterThan(
-      3,
+      placed,
     );
-    expect(
-      total(at('api'), 'http_request_duration_seconds_count', { method: 'POST', route: '/orders' }),
-    ).toBe(3);
-    expect(total(at('api'), 'http_request_duration_seconds_sum', { route: '/orders' })).toBeGreaterThan(0);
     expect(at('api').some((s) => /[0-9a-f]{8}-/.test(s.labels.route ?? ''))).toBe(false);
 
     // outbox-relay: the backlog, drained by now.
@@ -209,30 +228,22 @@ describe('metrics of every process', () => {
     expect(total(at('outbox-relay'), 'outbox_backlog_orders', { state: 'parked' })).toBe(0);
     expect(total(at('outbox-relay'), 'outbox_oldest_age_seconds')).toBe(0);
 
-    // bridge: the orders' order-created, each started once; its lag per partition.
-    expect(
-      total(at('bridge'), 'kafka_events_processed_total', {
-        topic: 'order-created',
-        group: bridge,
-        outcome: 'started',
-      }),
-    ).toBe(3);
-    expect(total(at('bridge'), 'kafka_consumer_lag_messages', { group: bridge })).toBe(0);
-    expect(
-      at('bridge').filter((s) => s.name === 'kafka_consumer_lag_messages' && s.labels.group === bridge)
-        .length,
-    ).toBe(config.kafka.topicPartitions);
+    // bridge: this run's orders started once each (another system's are dead letters here); lag per partition.
+    const started = { topic: 'order-created', group: bridge, outcome: 'started' };
+    expect(total(at('bridge'), 'kafka_events_processed_total', started)).toBe(placed);
+    const lag = at('bridge').filter(
+      (s) => s.name === 'kafka_consumer_lag_messages' && s.labels.group === bridge,
+    );
+    expect(lag.map((s) => s.labels.partition).sort()).toEqual(
+      Array.from({ length: config.kafka.topicPartitions }, (_, i) => String(i)).sort(),
+    );
+    expect(lag.every((s) => s.labels.topic === 'order-created' && s.value >= 0)).toBe(true);
 
-    // worker-payments: two captures, one decline.
-    expect(
-      total(at('worker-payments'), 'payment_outcomes_total', { operation: 'charge', outcome: 'captured' }),
-    ).toBe(2);
-    expect(
-      total(at('worker-payments'), 'payment_outcomes_total', { operation: 'charge', outcome: 'declined' }),
-    ).toBe(1);
-
-    // The Temporal SDK's own metrics, through each worker's guarded /metrics.
-    expect(total(at('worker-orders'), 'temporal_workflow_completed_total')).toBeGreaterThanOrEqual(2);
+    // worker-payments: the gateway's answers; the Temporal SDK's own metrics through each worker's /metrics.
+    expect(total(at('worker-payments'), 'payment_outcomes_total', { operation: 'charge' })).toBeGreaterThan(
+      0,
+    );
+    expect(total(at('worker-orders'), 'temporal_workflow_completed_total')).toBeGreaterThan(0);
     expect(
       total(at('worker-orders'), 'temporal_workflow_task_execution_latency_seconds_count'),
     ).toBeGreaterThan(0);
@@ -241,45 +252,42 @@ describe('metrics of every process', () => {
         worker,
         true,
       ]);
+      expect([
+        worker,
+        total(at(worker), 'temporal_activity_schedule_to_start_latency_seconds_count')! > 0,
+      ]).toEqual([worker, true]);
     }
 
     // notifications: the outcomes consumed, webhooks delivered, the stream counted while it was open.
-    expect(
-      total(at('notifications'), 'kafka_events_processed_total', {
-        topic: 'order-processed',
-        group: notificationsGroup,
-      }),
-    ).toBe(3);
+    const outcomes = { topic: 'order-processed', group: notificationsGroup };
+    expect(total(at('notifications'), 'kafka_events_processed_total', outcomes)).toBeGreaterThanOrEqual(
+      placed,
+    );
     expect(
       total(at('notifications'), 'webhook_deliveries_total', { result: 'delivered' }),
     ).toBeGreaterThanOrEqual(2);
     expect(total(at('notifications'), 'sse_clients_connected')).toBe(1);
-    expect(
-      total(at('notifications'), 'http_requests_total', {
-        route: '/webhooks',
-        method: 'POST',
-        status: '201',
-      }),
-    ).toBe(1);
+    const registered = { route: '/webhooks', method: 'POST', status: '201' };
+    expect(total(at('notifications'), 'http_requests_total', registered)).toBe(1);
 
     // analytics: both topics consumed; outcomes by status and reason; end-to-end latency.
     for (const topic of ['order-created', 'order-processed']) {
-      expect(
-        total(at('analytics'), 'kafka_events_processed_total', {
-          topic,
-          group: analyticsGroup,
-          outcome: 'applied',
-        }),
-      ).toBe(3);
+      const applied = { topic, group: analyticsGroup, outcome: 'applied' };
+      expect([topic, total(at('analytics'), 'kafka_events_processed_total', applied)! >= placed]).toEqual([
+        topic,
+        true,
+      ]);
     }
-    expect(total(at('analytics'), 'orders_final_total', { status: 'completed', reason: 'none' })).toBe(2);
-    expect(
-      total(at('analytics'), 'orders_final_total', { status: 'rejected', reason: 'PaymentDeclined' }),
-    ).toBe(1);
-    expect(total(at('analytics'), 'order_end_to_end_latency_seconds_count')).toBe(3);
+    const completed = total(at('analytics'), 'orders_final_total', { status: 'completed', reason: 'none' })!;
+    expect(completed).toBeGreaterThanOrEqual(placed - 1);
+    const declined = { status: 'rejected', reason: 'PaymentDeclined' };
+    expect(total(at('analytics'), 'orders_final_total', declined)).toBeGreaterThanOrEqual(1);
+    expect(total(at('analytics'), 'order_end_to_end_latency_seconds_count')).toBe(
+      total(at('analytics'), 'orders_final_total'),
+    );
     expect(total(at('analytics'), 'order_end_to_end_latency_seconds_sum')).toBeGreaterThan(0);
     expect(
       total(at('analytics'), 'order_end_to_end_latency_seconds_bucket', { status: 'completed', le: '+Inf' }),
-    ).toBe(2);
+    ).toBe(completed);
   });
 });
