@@ -19,6 +19,8 @@ import { readOrderRoutes } from './routes/read-orders';
 import { retryOrderRoutes } from './routes/retry-orders';
 import { taskQueueRoutes } from './routes/task-queues';
 import { kafkaOpsRoutes } from './routes/kafka-ops';
+import { httpMetrics } from '../core/metrics/http';
+import { metricsRoute } from '../core/metrics/endpoint';
 
 /** In the order express matches them. */
 const ROUTES: readonly RegisterRoutes[] = [
@@ -38,6 +40,7 @@ const ROUTES: readonly RegisterRoutes[] = [
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics({ paths: orderPaths() }));
   // CORS comes after the codec endpoint, which answers the Web UI's origin by an allowlist of its own.
   app.use(securityHeaders());
   const json = jsonBody(deps.config.api.bodyLimitBytes);
@@ -47,9 +50,11 @@ export function createApp(deps: AppDeps): Express {
     analytics: deps.config.analytics.publicUrl,
   });
 
-  // Open to anyone: health, readiness and the documents. Everything after authenticate() needs a token.
+  // Open to anyone: health, readiness and the documents. /metrics has its own guard (operators and the scrape
+  // token); everything after authenticate() needs a token.
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
+  app.get('/metrics', ...metricsRoute(deps.verifyToken, deps.config.metrics.token));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });

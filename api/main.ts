@@ -39,7 +39,7 @@ runProcess('api', async (config, logger) => {
   const url = config.api.publicUrl;
 
   return {
-    info: { url, docs: `${url}/docs` },
+    info: { url, docs: `${url}/docs`, metrics: `${url}/metrics` },
     async stop() {
       await closeServer(server);
       await kafkaAdmin.disconnect().catch(() => undefined);

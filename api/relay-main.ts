@@ -4,6 +4,9 @@ import { orderModel } from '../domain/orders/order-model';
 import { runProcess } from '../core/process';
 import { TOPICS } from '../contracts/topics';
 import { OutboxRelay } from './outbox-relay';
+import { remoteTokenVerifier } from '../core/http/auth';
+import { startMetricsServer } from '../core/metrics/server';
+import { trackOutboxBacklog } from '../domain/orders/outbox-metrics';
 
 runProcess('outbox-relay', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
@@ -18,14 +21,28 @@ runProcess('outbox-relay', async (config, logger) => {
     pollMs: config.outbox.pollMs,
     batchSize: config.outbox.batchSize,
   });
+  trackOutboxBacklog(orders, logger);
+  const metrics = await startMetricsServer({
+    host: config.metrics.host,
+    port: config.outbox.metricsPort,
+    verifyToken: remoteTokenVerifier(config.auth),
+    scrapeToken: config.metrics.token,
+    logger,
+  });
   relay.start();
 
   return {
-    info: { topic: TOPICS.orderCreated, pollMs: config.outbox.pollMs, batchSize: config.outbox.batchSize },
+    info: {
+      topic: TOPICS.orderCreated,
+      pollMs: config.outbox.pollMs,
+      batchSize: config.outbox.batchSize,
+      metrics: metrics.url,
+    },
     async stop() {
       await relay.stop();
       await producer.disconnect().catch(() => undefined);
       await mongo.close();
+      await metrics.stop();
     },
   };
 });

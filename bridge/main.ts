@@ -7,6 +7,8 @@ import { orderModel } from '../domain/orders/order-model';
 import { storedStatus } from '../domain/orders/start-order';
 import { OrderBridge } from './bridge';
 import { staleOrderSweep } from './stale-sweep';
+import { remoteTokenVerifier } from '../core/http/auth';
+import { startMetricsServer } from '../core/metrics/server';
 
 runProcess('bridge', async (config, logger) => {
   const kafka = createKafka(config.kafka, logger);
@@ -25,22 +27,31 @@ runProcess('bridge', async (config, logger) => {
     completionTimeoutMs: config.orders.completionTimeoutMs,
   });
   const sweep = staleOrderSweep(config, logger, { orders, client });
+  const metrics = await startMetricsServer({
+    host: config.metrics.host,
+    port: config.bridge.metricsPort,
+    verifyToken: remoteTokenVerifier(config.auth),
+    scrapeToken: config.metrics.token,
+    logger,
+  });
   try {
     await bridge.start();
     sweep?.start();
   } catch (err) {
+    await metrics.stop();
     await bridge.stop().catch(() => undefined);
     await connection.close();
     await mongo.close();
     throw err;
   }
   return {
-    info: { groupId: config.bridge.groupId, taskQueue: TASK_QUEUES.orders },
+    info: { groupId: config.bridge.groupId, taskQueue: TASK_QUEUES.orders, metrics: metrics.url },
     async stop() {
       await sweep?.stop();
       await bridge.stop();
       await connection.close();
       await mongo.close();
+      await metrics.stop();
     },
   };
 });

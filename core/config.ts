@@ -12,6 +12,13 @@ import { parseKeyring, type Keyring } from './crypto/keyring';
 
 const PORT = 'expected a TCP port number 1-65535';
 export const port = z.coerce.number({ error: PORT }).int(PORT).min(1, PORT).max(65535, PORT);
+const LISTEN_PORT = 'expected a TCP port number 0-65535 (0: any free port)';
+/** A port to listen on; 0 lets the system pick a free one (the process logs which). */
+const listenPort = z.coerce
+  .number({ error: LISTEN_PORT })
+  .int(LISTEN_PORT)
+  .min(0, LISTEN_PORT)
+  .max(65535, LISTEN_PORT);
 const REPLICAS = 'expected a whole number of processes 0-32';
 const replicas = z.coerce.number({ error: REPLICAS }).int(REPLICAS).min(0, REPLICAS).max(32, REPLICAS);
 const POSITIVE = 'expected a positive whole number';
@@ -105,6 +112,17 @@ const envSchema = z.object({
     .nonnegative('expected requests a minute, 0 for no limit')
     .default(600),
   CORS_ORIGINS: z.string().optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // A scrape credential for Prometheus: long and random, in the characters a bearer token may carry.
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9\-._~+/]{24,}=*$/, 'expected at least 24 characters of A-Z a-z 0-9 - . _ ~ + /')
+    .optional(),
+  OUTBOX_RELAY_METRICS_PORT: listenPort.default(9464),
+  BRIDGE_METRICS_PORT: listenPort.default(9465),
+  WORKER_ORDERS_METRICS_PORT: listenPort.default(9466),
+  WORKER_PAYMENTS_METRICS_PORT: listenPort.default(9467),
+  WORKER_ORDER_EVENTS_METRICS_PORT: listenPort.default(9468),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
@@ -346,13 +364,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         ...new Set([new URL(api.publicUrl).origin, ...originList(e.CORS_ORIGINS, 'CORS_ORIGINS')]),
       ],
     },
+    /**
+     * `/metrics` (core/metrics/): served by the HTTP services on their own port and by the relay, the bridge and
+     * the workers on a small listener of their own at `host` (its port in their section). An operator's token, or
+     * `token` (the scrape credential given to Prometheus), reads it.
+     */
+    metrics: { host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     api: {
       ...api,
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
       /** Requests served at once; beyond that, 503 at once (shed, not queued behind the database). */
       maxInFlight: e.API_MAX_IN_FLIGHT,
     },
-    outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    outbox: {
+      pollMs: e.OUTBOX_POLL_MS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      metricsPort: e.OUTBOX_RELAY_METRICS_PORT,
+    },
     orders: {
       /**
        * How long the steps after an order's capture wait out an outage before its run gives up (without a
@@ -372,6 +400,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       partitionsConcurrency: e.BRIDGE_PARTITIONS_CONCURRENCY,
       /** Where a bridge group with no committed offsets starts: `end` only for a throwaway run of its own. */
       newGroupFrom: e.BRIDGE_NEW_GROUP_FROM,
+      metricsPort: e.BRIDGE_METRICS_PORT,
     },
     notifications: {
       ...httpService(e.NOTIFICATIONS_HOST, e.NOTIFICATIONS_PORT, e.NOTIFICATIONS_PUBLIC_URL),
@@ -420,6 +449,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         maxActivities: e.WORKER_ORDERS_MAX_ACTIVITIES,
         maxWorkflowTasks: e.WORKER_ORDERS_MAX_WORKFLOW_TASKS,
         pollers: e.WORKER_ORDERS_POLLERS,
+        metricsPort: e.WORKER_ORDERS_METRICS_PORT,
       },
       payments: {
         replicas: e.WORKERS_PAYMENTS,
@@ -427,11 +457,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         pollers: e.WORKER_PAYMENTS_POLLERS,
         /** Charges and refunds started per second across ALL payments workers (the gateway's limit). */
         ratePerSecond: e.WORKER_PAYMENTS_RATE_PER_SECOND,
+        metricsPort: e.WORKER_PAYMENTS_METRICS_PORT,
       },
       orderEvents: {
         replicas: e.WORKERS_ORDER_EVENTS,
         maxActivities: e.WORKER_ORDER_EVENTS_MAX_ACTIVITIES,
         pollers: e.WORKER_ORDER_EVENTS_POLLERS,
+        metricsPort: e.WORKER_ORDER_EVENTS_METRICS_PORT,
       },
     },
     payments: {

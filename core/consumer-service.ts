@@ -23,7 +23,7 @@ export function runConsumerService(
     try {
       const service = await start({ config, logger, kafka: createKafka(config.kafka, logger), db });
       return {
-        info: { url: service.url },
+        info: { url: service.url, metrics: `${service.url}/metrics` },
         async stop() {
           await service.stop();
           await db.close();

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import { initProcessMetrics } from './metrics/registry';
 
 export interface Running {
   /** Stops taking new work, finishes or hands back what is in flight, closes connections. */
@@ -22,6 +23,7 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
     process.exit(2);
   }
   const logger = createLogger(name, config.logLevel);
+  initProcessMetrics(name);
   let running: Running | undefined;
   let stopping = false;
 

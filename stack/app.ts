@@ -20,6 +20,11 @@ export interface AppProcess {
   entry: string;
   /** How many replicas (WORKERS_<QUEUE>=n for workers). */
   replicas: number;
+  /**
+   * The variable naming the port of its own metrics listener, for a process that serves no other HTTP: replicas
+   * after the first get port 0 (a free one, in their ready message), since they cannot all have the configured one.
+   */
+  metricsPortVariable?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..');
@@ -27,13 +32,33 @@ const ROOT = path.resolve(__dirname, '..');
 export function appProcesses({ workers }: Config): AppProcess[] {
   return [
     { name: 'api', entry: 'api/main.ts', replicas: 1 },
-    { name: 'outbox-relay', entry: 'api/relay-main.ts', replicas: 1 },
-    { name: 'bridge', entry: 'bridge/main.ts', replicas: 1 },
+    {
+      name: 'outbox-relay',
+      entry: 'api/relay-main.ts',
+      replicas: 1,
+      metricsPortVariable: 'OUTBOX_RELAY_METRICS_PORT',
+    },
+    { name: 'bridge', entry: 'bridge/main.ts', replicas: 1, metricsPortVariable: 'BRIDGE_METRICS_PORT' },
     { name: 'notifications', entry: 'consumers/notifications/main.ts', replicas: 1 },
     { name: 'analytics', entry: 'consumers/analytics/main.ts', replicas: 1 },
-    { name: 'worker-orders', entry: 'workers/orders.ts', replicas: workers.orders.replicas },
-    { name: 'worker-payments', entry: 'workers/payments.ts', replicas: workers.payments.replicas },
-    { name: 'worker-order-events', entry: 'workers/order-events.ts', replicas: workers.orderEvents.replicas },
+    {
+      name: 'worker-orders',
+      entry: 'workers/orders.ts',
+      replicas: workers.orders.replicas,
+      metricsPortVariable: 'WORKER_ORDERS_METRICS_PORT',
+    },
+    {
+      name: 'worker-payments',
+      entry: 'workers/payments.ts',
+      replicas: workers.payments.replicas,
+      metricsPortVariable: 'WORKER_PAYMENTS_METRICS_PORT',
+    },
+    {
+      name: 'worker-order-events',
+      entry: 'workers/order-events.ts',
+      replicas: workers.orderEvents.replicas,
+      metricsPortVariable: 'WORKER_ORDER_EVENTS_METRICS_PORT',
+    },
   ];
 }
 
@@ -49,6 +74,8 @@ export interface StartedApp {
 interface Instance {
   name: string;
   entry: string;
+  /** Its own settings, over the shared ones. */
+  env: NodeJS.ProcessEnv;
   child?: ChildProcess;
   stopping: boolean;
   crashes: number[];
@@ -70,6 +97,7 @@ export async function startApp(processes: AppProcess[], opts: StartOptions = {})
     Array.from({ length: p.replicas }, (_, i) => ({
       name: p.replicas > 1 ? `${p.name}#${i + 1}` : p.name,
       entry: p.entry,
+      env: i > 0 && p.metricsPortVariable ? { [p.metricsPortVariable]: '0' } : {},
       stopping: false,
       crashes: [],
     })),
@@ -83,7 +111,7 @@ export async function startApp(processes: AppProcess[], opts: StartOptions = {})
       [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, inst.entry)],
       {
         cwd: ROOT,
-        env: { ...process.env, ...opts.env },
+        env: { ...process.env, ...opts.env, ...inst.env },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       },
     );
@@ -162,6 +190,13 @@ export function appPids(app: StartedApp): Map<string, number> {
   return new Map([...app.ready].map(([name, msg]) => [name, Number(msg.pid)]));
 }
 
+/** Instance name → its /metrics URL, from the ready messages. */
+export function metricsUrls(app: StartedApp): Record<string, string> {
+  return Object.fromEntries(
+    [...app.ready].flatMap(([name, msg]) => (typeof msg.metrics === 'string' ? [[name, msg.metrics]] : [])),
+  );
+}
+
 /** Where `npm start` records the pid of each process it runs, for tools that measure them (npm run bench). */
 export function appPidFile(config: StackConfig): string {
   return path.join(stackPaths(config).run, 'app-pids.json');
@@ -176,6 +211,8 @@ export interface IsolatedApp extends StartedApp {
   api: string;
   notifications: string;
   analytics: string;
+  /** Each process instance's /metrics URL, by instance name ("worker-orders#2"). */
+  metrics: Record<string, string>;
   mongoUrl: string;
   groups: { bridge: string; notifications: string; analytics: string };
   /** Stops the processes, then drops the database and deletes the consumer groups. */
@@ -193,6 +230,10 @@ export async function startIsolatedApp(
   opts: Pick<StartOptions, 'env' | 'nodeArgs' | 'output'> = {},
 ): Promise<IsolatedApp> {
   const [apiPort, notificationsPort, analyticsPort] = [await freePort(), await freePort(), await freePort()];
+  const metricsPorts: NodeJS.ProcessEnv = {};
+  for (const { metricsPortVariable } of appProcesses(config)) {
+    if (metricsPortVariable) metricsPorts[metricsPortVariable] = String(await freePort());
+  }
   const mongoUrl = databaseUrl(config, run.replace(/-/g, '_'));
   const groups = {
     bridge: `${run}-bridge`,
@@ -204,6 +245,7 @@ export async function startIsolatedApp(
       API_PORT: String(apiPort),
       NOTIFICATIONS_PORT: String(notificationsPort),
       ANALYTICS_PORT: String(analyticsPort),
+      ...metricsPorts,
       BRIDGE_GROUP_ID: groups.bridge,
       BRIDGE_NEW_GROUP_FROM: 'end',
       NOTIFICATIONS_GROUP_ID: groups.notifications,
@@ -220,6 +262,7 @@ export async function startIsolatedApp(
     api: `http://127.0.0.1:${apiPort}`,
     notifications: `http://127.0.0.1:${notificationsPort}`,
     analytics: `http://127.0.0.1:${analyticsPort}`,
+    metrics: metricsUrls(app),
     mongoUrl,
     groups,
     async stopAndClean() {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatKeyring, generateKey } from '../core/crypto/keyring';
@@ -10,17 +11,29 @@ import { formatKeyring, generateKey } from '../core/crypto/keyring';
  */
 export const LOCAL_KEYRINGS = ['PAYLOAD_ENCRYPTION_KEYS', 'WEBHOOK_SECRET_KEYS'] as const;
 
-/** The local keyrings for the variables `env` does not set, creating them when missing. */
+/**
+ * Other secrets of a local run, made the same way: METRICS_TOKEN, the scrape credential every process's /metrics
+ * accepts (a local Prometheus reads it from `<stack>/keys/metrics_token.txt`).
+ */
+export const LOCAL_SECRETS = ['METRICS_TOKEN'] as const;
+
+const generators: Record<(typeof LOCAL_KEYRINGS)[number] | (typeof LOCAL_SECRETS)[number], () => string> = {
+  PAYLOAD_ENCRYPTION_KEYS: () => formatKeyring([{ id: 'local-1', key: generateKey() }]),
+  WEBHOOK_SECRET_KEYS: () => formatKeyring([{ id: 'local-1', key: generateKey() }]),
+  METRICS_TOKEN: () => randomBytes(32).toString('base64url'),
+};
+
+/** The local keyrings and secrets for the variables `env` does not set, creating them when missing. */
 export function localKeyrings(stackDir: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const dir = path.join(stackDir, 'keys');
   const out: Record<string, string> = {};
-  for (const variable of LOCAL_KEYRINGS) {
+  for (const variable of [...LOCAL_KEYRINGS, ...LOCAL_SECRETS]) {
     if (env[variable]) continue;
     const file = path.join(dir, `${variable.toLowerCase()}.txt`);
     if (!fs.existsSync(file)) {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, formatKeyring([{ id: 'local-1', key: generateKey() }]), { mode: 0o600 });
+      fs.writeFileSync(tmp, generators[variable](), { mode: 0o600 });
       fs.renameSync(tmp, file);
     }
     out[variable] = fs.readFileSync(file, 'utf8').trim();

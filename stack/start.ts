@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadStackConfig, type StackConfig } from './config';
 import fs from 'node:fs';
-import { appPidFile, appPids, appProcesses, startApp } from './app';
+import { appPidFile, appPids, appProcesses, metricsUrls, startApp } from './app';
 import { withStack } from './commands';
 import { stackPaths } from './paths';
 import { buildConsole } from './console-build';
@@ -47,6 +47,14 @@ async function runSystem(config: StackConfig): Promise<number> {
       `  Tokens        every endpoint but health and docs needs one:`,
       `                  export TOKEN=$(npm run -s orders -- token --customer c-42)   (or --operator)`,
       `                  curl -H "Authorization: Bearer $TOKEN" ${config.api.publicUrl}/orders`,
+      `  Metrics       /metrics of every process, for an operator's token or the scrape token METRICS_TOKEN:`,
+      ...Object.entries(metricsUrls(app)).map(([name, url]) => `                  ${name.padEnd(22)} ${url}`),
+      `                  curl -H "Authorization: Bearer $(npm run -s orders -- token --operator)" <url>`,
+      ...(config.temporal.external
+        ? []
+        : [
+            `                  Temporal server's own: http://127.0.0.1:${config.stack.ports.temporalMetrics}/metrics`,
+          ]),
       `  processes     ${[...app.ready.keys()].join(', ')}`,
       '',
       '  Ctrl-C stops everything.',

@@ -16,6 +16,7 @@ runProcess('worker-order-events', async (config, logger) => {
       maxConcurrentActivityTaskExecutions: config.workers.orderEvents.maxActivities,
       maxConcurrentActivityTaskPolls: config.workers.orderEvents.pollers,
     },
+    metricsPort: config.workers.orderEvents.metricsPort,
     close: () => producer.disconnect(),
   });
 });

@@ -25,6 +25,7 @@ runProcess('worker-orders', async (config, logger) => {
       maxConcurrentActivityTaskPolls: config.workers.orders.pollers,
       maxConcurrentWorkflowTaskPolls: config.workers.orders.pollers,
     },
+    metricsPort: config.workers.orders.metricsPort,
     close: () => connection.close(),
   });
 });

@@ -24,6 +24,7 @@ runProcess('worker-payments', async (config, logger) => {
       // Enforced by the server for the whole task queue, however many payments workers run.
       maxTaskQueueActivitiesPerSecond: config.workers.payments.ratePerSecond,
     },
+    metricsPort: config.workers.payments.metricsPort,
     close: () => connection.close(),
   });
 });

@@ -8,6 +8,10 @@ import type { Logger } from '../core/logger';
 import type { Running } from '../core/process';
 import { temporalDataConverter } from '../core/temporal/payload-codec';
 import { temporalLogger } from './temporal-logger';
+import { remoteTokenVerifier } from '../core/http/auth';
+import { metricsServiceName } from '../core/metrics/registry';
+import { startMetricsServer } from '../core/metrics/server';
+import { temporalSdkMetrics } from './temporal-metrics';
 
 /**
  * Workflow code for a worker. WORKFLOW_BUNDLE names a bundle prebuilt by `npm run build:workflows` (npm start and
@@ -53,6 +57,8 @@ export interface WorkerSpec {
   /** Only the `orders` worker runs workflow code; the others run activities only. */
   workflows: boolean;
   options?: Partial<WorkerOptions>;
+  /** Where this worker serves /metrics (0: any free port). */
+  metricsPort: number;
   /** Closes what the activities hold (Kafka producer, Mongo connection) after the worker drained. */
   close?: () => Promise<void>;
 }
@@ -65,9 +71,22 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
   // Before waiting for Temporal: without the payload keys the worker could neither read its tasks nor write results.
   const dataConverter = temporalDataConverter(config.temporal);
   // Once per process, before the first connection: the SDK's and its native core's lines go through pino too.
+  const sdkMetrics = await temporalSdkMetrics(metricsServiceName(), logger);
   Runtime.install({
     logger: temporalLogger(logger),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      metrics: sdkMetrics.exporter,
+    },
+  });
+  // Before waiting for Temporal: a worker that cannot reach it is worth watching too.
+  const metrics = await startMetricsServer({
+    host: config.metrics.host,
+    port: spec.metricsPort,
+    verifyToken: remoteTokenVerifier(config.auth),
+    scrapeToken: config.metrics.token,
+    logger,
+    extra: [sdkMetrics.read],
   });
   const connection = await connectWhenUp(config.temporal, logger);
   const worker = await Worker.create({
@@ -86,12 +105,13 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
     process.exit(1);
   });
   return {
-    info: { taskQueue: spec.taskQueue, workflows: spec.workflows },
+    info: { taskQueue: spec.taskQueue, workflows: spec.workflows, metrics: metrics.url },
     async stop() {
       worker.shutdown();
       await run;
       await spec.close?.();
       await connection.close();
+      await metrics.stop();
     },
   };
 }

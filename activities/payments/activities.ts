@@ -5,6 +5,7 @@ import {
   PaymentDeclinedError,
   type PaymentGateway,
 } from '../../domain/payments/gateway';
+import { paymentOutcomes } from './metrics';
 
 export const PAYMENT_DECLINED = 'PaymentDeclined';
 export const GATEWAY_UNAVAILABLE = 'GatewayUnavailable';
@@ -21,6 +22,11 @@ const MAX_CHARGES_PER_ORDER = 20;
 
 function unavailable(err: GatewayUnavailableError): ApplicationFailure {
   return ApplicationFailure.create({ type: GATEWAY_UNAVAILABLE, message: err.message });
+}
+
+function outcomeOf(err: unknown): 'declined' | 'unavailable' | 'error' {
+  if (err instanceof PaymentDeclinedError) return 'declined';
+  return err instanceof GatewayUnavailableError ? 'unavailable' : 'error';
 }
 
 /**
@@ -40,15 +46,22 @@ export function createPaymentActivities({ gateway }: { gateway: PaymentGateway }
             amountCents: input.amountCents,
             currency: input.currency,
           });
-          if (charge.state === 'captured') return { chargeId: charge.chargeId, idempotencyKey };
+          if (charge.state === 'captured') {
+            paymentOutcomes.inc({ operation: 'charge', outcome: 'captured' });
+            return { chargeId: charge.chargeId, idempotencyKey };
+          }
           // Refunded: an earlier run's charge, given back when that run failed. This run charges afresh.
         }
+        paymentOutcomes.inc({ operation: 'charge', outcome: 'declined' });
         throw ApplicationFailure.create({
           type: PAYMENT_DECLINED,
           nonRetryable: true,
           message: `this order was charged and refunded ${MAX_CHARGES_PER_ORDER} times; it is not charged again`,
         });
       } catch (err) {
+        if (!(err instanceof ApplicationFailure)) {
+          paymentOutcomes.inc({ operation: 'charge', outcome: outcomeOf(err) });
+        }
         if (err instanceof PaymentDeclinedError) {
           throw ApplicationFailure.create({
             type: PAYMENT_DECLINED,
@@ -71,8 +84,10 @@ export function createPaymentActivities({ gateway }: { gateway: PaymentGateway }
           if (!charge) break;
           if (charge.state === 'captured' && (await gateway.refund(key)).refunded) refunded = true;
         }
+        paymentOutcomes.inc({ operation: 'refund', outcome: refunded ? 'refunded' : 'nothing_to_refund' });
         return { refunded };
       } catch (err) {
+        paymentOutcomes.inc({ operation: 'refund', outcome: outcomeOf(err) });
         if (err instanceof GatewayUnavailableError) throw unavailable(err);
         throw err;
       }

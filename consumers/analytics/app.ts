@@ -15,6 +15,8 @@ import {
   TopSkusQuery,
 } from '../../contracts/http/analytics/schemas';
 import type { AnalyticsStore } from './store';
+import { httpMetrics } from '../../core/metrics/http';
+import { metricsRoute } from '../../core/metrics/endpoint';
 
 export interface AnalyticsAppDeps {
   store: Pick<AnalyticsStore, 'summary' | 'timeseries' | 'topSkus' | 'fact'>;
@@ -23,16 +25,20 @@ export interface AnalyticsAppDeps {
   /** Verifies bearer tokens: every route but health and readiness needs an operator's. */
   verifyToken: TokenVerifier;
   http: Config['http'];
+  /** The scrape credential /metrics accepts besides an operator's token (METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 /** The analytics service's HTTP side: reports computed from the rollups, and the facts of one order. */
 export function createAnalyticsApp(deps: AnalyticsAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics({ paths: analyticsPaths('') }));
   secureDefaults(app, deps.http);
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
+  app.get('/metrics', ...metricsRoute(deps.verifyToken, deps.metricsToken));
   // Revenue and every customer's orders: operators only.
   app.use(authenticate(deps.verifyToken), rateLimitPerCaller(deps.http.rateLimitPerMinute), requireOperator);
 

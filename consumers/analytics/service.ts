@@ -10,6 +10,7 @@ import type { ServiceDeps } from '../../core/consumer-service';
 import { createAnalyticsApp } from './app';
 import { remoteTokenVerifier, type TokenVerifier } from '../../core/http/auth';
 import { createAnalyticsStore, type AnalyticsStore } from './store';
+import { recordOutcome } from './metrics';
 
 export interface AnalyticsServiceDeps extends ServiceDeps {
   /** Overrides for tests: private topics and group, port 0. */
@@ -59,8 +60,11 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
       if (!type) throw new EventValidationError([`no event type for topic ${topic}`], '');
       return parseEventMessage(type, message);
     },
-    handle: (event, position) =>
-      store.apply(event, { stream: `${clusterId}/${position.topic}`, ...position }),
+    handle: async (event, position) => {
+      const outcome = await store.apply(event, { stream: `${clusterId}/${position.topic}`, ...position });
+      recordOutcome(event, outcome);
+      return outcome;
+    },
     // Any database error is waited out, never dead-lettered: a message replayed from the DLQ arrives at another
     // position and would count as a duplicate of its own half-applied first attempt.
     classify: (err) => (isDatabaseError(err) ? 'unavailable' : 'transient'),
@@ -70,6 +74,7 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
     logger,
     verifyToken: deps.verifyToken ?? remoteTokenVerifier(config.auth),
     http: config.http,
+    metricsToken: config.metrics.token,
     readiness: createReadiness({
       checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
       lag: { access: adminAccess, groupId, topics: [...typeOf.keys()] },

@@ -29,6 +29,8 @@ import type { NotificationStore } from './store';
 import type { NotificationStreams } from './stream';
 import { notificationView } from './view';
 import { WebhookLimitError, type WebhookRegistry } from './webhooks';
+import { httpMetrics } from '../../core/metrics/http';
+import { metricsRoute } from '../../core/metrics/endpoint';
 
 export interface NotificationsAppDeps {
   store: Pick<NotificationStore, 'history'>;
@@ -41,6 +43,8 @@ export interface NotificationsAppDeps {
   http: Config['http'];
   tickets: StreamTickets;
   scope: (principal: Principal, wanted: NotificationFilter) => Promise<NotificationFilter>;
+  /** The scrape credential /metrics accepts besides an operator's token (METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -49,12 +53,14 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 export function createNotificationsApp(deps: NotificationsAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics({ paths: notificationPaths('') }));
   secureDefaults(app, deps.http);
   const limit = rateLimitPerCaller(deps.http.rateLimitPerMinute);
   const json = jsonBody(BODY_LIMIT_BYTES);
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
+  app.get('/metrics', ...metricsRoute(deps.verifyToken, deps.metricsToken));
 
   // The stream also takes a ticket in its URL (browsers' EventSource sends no headers); everything else a token.
   const ticket = async (req: Request) => {

@@ -16,6 +16,7 @@ import {
 } from './models';
 import { sendWebhook, type SendOutcome } from './webhook-request';
 import { signingSecrets } from './webhook-secrets';
+import { webhookDeliveries } from './metrics';
 
 export interface DispatcherOptions {
   /** How often to look for due deliveries when idle. */
@@ -196,6 +197,7 @@ export class WebhookDispatcher {
         { at: new Date(this.now()), attempt, error, durationMs: 0 },
         false,
       );
+      webhookDeliveries.inc({ result: 'dropped' });
       return;
     }
 
@@ -210,13 +212,16 @@ export class WebhookDispatcher {
     };
     if (error === undefined) {
       await this.record(delivery, lease, { status: 'delivered', deliveredAt: at }, entry, true);
+      webhookDeliveries.inc({ result: 'delivered' });
       log.info({ statusCode, durationMs }, 'webhook delivered');
     } else if (attempt >= this.options.maxAttempts) {
       await this.record(delivery, lease, { status: 'failed' }, entry, true);
+      webhookDeliveries.inc({ result: 'failed' });
       log.error({ statusCode, error }, 'webhook delivery failed; attempts exhausted');
     } else {
       const retryInMs = backoffDelay(attempt, this.options.backoff);
       await this.record(delivery, lease, { nextAttemptAt: new Date(at.getTime() + retryInMs) }, entry, true);
+      webhookDeliveries.inc({ result: 'retrying' });
       log.warn({ statusCode, error, retryInMs }, 'webhook attempt failed; will retry');
     }
   }

@@ -22,6 +22,7 @@ import { notificationScope } from './access';
 import { streamTickets } from './tickets';
 import { remoteTokenVerifier, type TokenVerifier } from '../../core/http/auth';
 import { webhookKeyring } from './webhook-secrets';
+import { trackSseClients } from './metrics';
 
 export interface NotificationServiceDeps extends ServiceDeps {
   /** Overrides for tests: a private topic and group, port 0. */
@@ -104,6 +105,7 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     scope,
     limits: settings.streamLimits,
   });
+  const untrackSse = trackSseClients(streams.count);
   const kafkaAdmin = kafka.admin();
   const adminAccess = kafkaAdminAccess(kafkaAdmin);
   const app = createNotificationsApp({
@@ -115,6 +117,7 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     http: config.http,
     verifyToken: deps.verifyToken ?? remoteTokenVerifier(config.auth),
     tickets: streamTickets(db),
+    metricsToken: config.metrics.token,
     readiness: createReadiness({
       checks: { kafka: kafkaCheck(adminAccess), mongo: mongoCheck(db) },
       lag: { access: adminAccess, groupId, topics: [topic] },
@@ -123,6 +126,7 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
 
   const started: (() => Promise<void>)[] = [];
   const stop = async () => {
+    untrackSse();
     streams.closeAll();
     for (const undo of started.reverse()) await undo().catch((err: unknown) => logger.error({ err }, 'stop'));
     await kafkaAdmin.disconnect().catch(() => undefined);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, type Backoff } from '../backoff';
 import { deadLetter } from './dlq';
+import { countHandled, trackConsumerLag } from './metrics';
 import { whileBrokerSettles } from './settling';
 import { EventValidationError } from '../../contracts/events';
 import type { Logger } from '../logger';
@@ -85,6 +86,7 @@ export class EventConsumer<T> {
   private readonly stopping = new AbortController();
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  private untrackLag: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: EventConsumerDeps<T>) {
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
@@ -117,6 +119,7 @@ export class EventConsumer<T> {
       partitionsConsumedConcurrently: partitionsConcurrency,
       eachBatch: (payload) => this.handleBatch(payload),
     });
+    this.untrackLag = trackConsumerLag({ kafka, groupId, topics, logger: this.log });
     this.log.info({ topics, partitionsConcurrency }, 'consuming');
   }
 
@@ -159,6 +162,7 @@ export class EventConsumer<T> {
   /** Stops fetching, lets in-flight messages finish and commits them, then disconnects. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.untrackLag?.();
     // kafkajs' disconnect waits for the running eachBatch calls, which commit what they finished before returning.
     await this.consumer?.disconnect();
     if (!this.deps.dlqProducer) await this.producer?.disconnect();
@@ -191,6 +195,7 @@ export class EventConsumer<T> {
       if (outcome === undefined) break;
       counts[outcome] = (counts[outcome] ?? 0) + 1;
       this.totals[outcome] = (this.totals[outcome] ?? 0) + 1;
+      countHandled(topic, this.deps.groupId, outcome);
       resolveOffset(message.offset);
       toCommit = (BigInt(message.offset) + 1n).toString();
       if (Date.now() - lastCommit >= COMMIT_INTERVAL_MS) await commit();

@@ -4,7 +4,10 @@
 //
 //   - every published port is bound to 127.0.0.1;
 //   - every image reference carries an explicit tag other than "latest" (or a
-//     digest); services that have a `build:` section are exempt.
+//     digest); services that have a `build:` section are exempt;
+//   - every file or folder a service bind-mounts, and every file a secret or
+//     config is read from, exists (Docker would otherwise create an empty folder
+//     in its place, and the service would start without its configuration).
 //
 // Usage: compose-check [compose-file]   (default: docker-compose.yml)
 //
@@ -89,6 +92,7 @@ func check(file string) ([]string, error) {
 	for _, name := range names {
 		problems = append(problems, policy(name, project.Services[name])...)
 	}
+	problems = append(problems, missingFiles(project)...)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("policy violations: %s", strings.Join(problems, "; "))
 	}
@@ -120,6 +124,52 @@ func policy(name string, svc types.ServiceConfig) []string {
 			problems = append(problems, fmt.Sprintf("service %q: %s", name, msg))
 		}
 	}
+	return problems
+}
+
+// missingFiles names the bind-mount sources and secret or config files that do
+// not exist (paths are resolved against the compose file's folder by then).
+func missingFiles(project *types.Project) []string {
+	var problems []string
+	names := make([]string, 0, len(project.Services))
+	for name := range project.Services {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range project.Services[name].Volumes {
+			if v.Type != types.VolumeTypeBind {
+				continue
+			}
+			if _, err := os.Stat(v.Source); err != nil {
+				problems = append(problems, fmt.Sprintf("service %q mounts %s, which does not exist", name, v.Source))
+			}
+		}
+	}
+	files := func(kind string, objects map[string]types.FileObjectConfig) {
+		keys := make([]string, 0, len(objects))
+		for k := range objects {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if f := objects[k].File; f != "" {
+				if _, err := os.Stat(f); err != nil {
+					problems = append(problems, fmt.Sprintf("%s %q is read from %s, which does not exist", kind, k, f))
+				}
+			}
+		}
+	}
+	secrets := map[string]types.FileObjectConfig{}
+	for k, v := range project.Secrets {
+		secrets[k] = types.FileObjectConfig(v)
+	}
+	configs := map[string]types.FileObjectConfig{}
+	for k, v := range project.Configs {
+		configs[k] = types.FileObjectConfig(v)
+	}
+	files("secret", secrets)
+	files("config", configs)
 	return problems
 }
 

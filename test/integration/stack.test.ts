@@ -147,6 +147,8 @@ describe('docker-compose.yml', () => {
       MONGO_ROOT_PASSWORD: 'x',
       MONGO_APP_PASSWORD: 'y',
       TEMPORAL_DB_PASSWORD: 'z',
+      GRAFANA_ADMIN_PASSWORD: 'g',
+      METRICS_TOKEN: 'a-scrape-token-standing-in-for-the-real-one',
     };
     const r = spawnSync(binary, [file], { encoding: 'utf8', env });
     return { code: r.status, output: `${r.stdout}${r.stderr}` };
@@ -155,7 +157,7 @@ describe('docker-compose.yml', () => {
   it('is a valid compose project describing the whole system', () => {
     const { code, output } = check(path.join(REPO_ROOT, 'docker-compose.yml'));
     expect(code).toBe(0);
-    for (const service of ['kafka', 'temporal', 'temporal-ui', 'mongo', 'init']) {
+    for (const service of ['kafka', 'temporal', 'temporal-ui', 'mongo', 'init', 'prometheus', 'grafana']) {
       expect(output).toMatch(new RegExp(`[ ,:]${service}(,|\\))`));
     }
   });
@@ -171,6 +173,22 @@ describe('docker-compose.yml', () => {
     const { code, output } = check(broken);
     expect(code).toBe(1);
     expect(output).toContain('restart_policy_typo');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is rejected when a file it mounts is missing (Docker would mount an empty folder instead)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-'));
+    const copy = path.join(dir, 'docker-compose.yml');
+    fs.copyFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), copy);
+    fs.cpSync(path.join(REPO_ROOT, 'deploy'), path.join(dir, 'deploy'), { recursive: true });
+    fs.cpSync(path.join(REPO_ROOT, 'docker'), path.join(dir, 'docker'), { recursive: true });
+    expect(check(copy).code).toBe(0);
+    fs.rmSync(path.join(dir, 'docker', 'prometheus', 'prometheus.yml'));
+    const { code, output } = check(copy);
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /service "prometheus" mounts \S*docker\/prometheus\/prometheus\.yml, which does not exist/,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,62 @@
+import { Gauge } from 'prom-client';
+import type { Logger } from '../../core/logger';
+import { metricsRegistry } from '../../core/metrics/registry';
+import { scrapeCache } from '../../core/metrics/scrape-cache';
+import type { OrderModel } from './order-model';
+import { outboxCounts, outboxModel, UNPARKED } from './outbox';
+
+/** What the outbox list holds: orders waiting for the relay, orders it parked, when the oldest waiting one came. */
+export interface OutboxBacklog {
+  waiting: number;
+  parked: number;
+  oldestWaitingSince: Date | undefined;
+}
+
+/** Reads the small outbox list only (never the orders). */
+export async function outboxBacklog(orders: OrderModel): Promise<OutboxBacklog> {
+  const [counts, oldest] = await Promise.all([
+    outboxCounts(orders),
+    outboxModel(orders.db)
+      .findOne(UNPARKED, { createdAt: 1 })
+      .sort({ createdAt: 1 })
+      .lean<{ createdAt: Date }>(),
+  ]);
+  return { ...counts, oldestWaitingSince: oldest?.createdAt };
+}
+
+let source: (() => Promise<OutboxBacklog | undefined>) | undefined;
+
+new Gauge({
+  name: 'outbox_backlog_orders',
+  help: 'Orders on the outbox list, by state: waiting (not yet published to order-created) or parked (the relay cannot publish them; see reconcile --stale)',
+  labelNames: ['state'],
+  registers: [metricsRegistry],
+  async collect() {
+    const backlog = await source?.();
+    this.reset();
+    if (!backlog) return;
+    this.set({ state: 'waiting' }, backlog.waiting);
+    this.set({ state: 'parked' }, backlog.parked);
+  },
+});
+
+new Gauge({
+  name: 'outbox_oldest_age_seconds',
+  help: 'How long the oldest order waiting on the outbox list has waited; 0 when none waits',
+  registers: [metricsRegistry],
+  async collect() {
+    const backlog = await source?.();
+    this.reset();
+    if (!backlog) return;
+    const since = backlog.oldestWaitingSince;
+    this.set(since ? Math.max(0, (Date.now() - since.getTime()) / 1000) : 0);
+  },
+});
+
+/**
+ * Reports the outbox's backlog in this process's metrics, read on scrape (cached a few seconds, within a short
+ * timeout: a scrape neither waits out nor fails on a database outage).
+ */
+export function trackOutboxBacklog(orders: OrderModel, logger: Logger): void {
+  source = scrapeCache(() => outboxBacklog(orders), { what: 'outbox backlog', logger });
+}
