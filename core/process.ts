@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import { startTracing } from './tracing/setup';
 
 export interface Running {
   /** Stops taking new work, finishes or hands back what is in flight, closes connections. */
@@ -22,6 +23,7 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
     process.exit(2);
   }
   const logger = createLogger(name, config.logLevel);
+  const tracing = startTracing(name, config.tracing);
   let running: Running | undefined;
   let stopping = false;
 
@@ -35,6 +37,8 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
     }, 30_000);
     try {
       await running?.stop();
+      // Last: the spans of the work just drained are exported too.
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'spans not exported'));
       logger.info('stopped');
       process.exit(0);
     } catch (err) {
