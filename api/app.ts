@@ -4,6 +4,7 @@ import { errorHandler, jsonBody, methodNotAllowed, unknownRoute } from '../core/
 import { orderPaths } from '../contracts/http/orders/paths';
 import { openApiDocument } from '../contracts/http/openapi';
 import { healthz, readyz } from '../core/http/health';
+import { traceRequests } from '../core/http/tracing';
 import { authenticate } from '../core/http/auth';
 import { codecServer } from '../core/temporal/codec-server';
 import { codecGuard, codecSessionRoutes } from './codec-session';
@@ -65,6 +66,9 @@ export function createApp(deps: AppDeps): Express {
   );
   // The operator console: a page that holds no data; everything it shows, it fetches with the user's token.
   app.use('/console', consoleRoutes(deps.config));
+
+  // Everything past health and the documents is traced: a span per request, continuing the caller's trace.
+  app.use(traceRequests());
 
   // The Web UI's codec endpoint: operators only. Mounted before the API's own CORS and authentication, because it
   // answers the Web UI's preflight requests (which carry no token) itself.

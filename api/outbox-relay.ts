@@ -8,6 +8,7 @@ import { outboxModel, park, UNPARKED, type OutboxEntryDoc, type OutboxModel } fr
 import { describeError } from '../core/kafka/dlq';
 import { TOPICS } from '../contracts/topics';
 import { orderCreatedEvent } from '../domain/orders/order-created-event';
+import { publishSpans, type PublishSpans } from '../core/tracing/messaging';
 
 export interface OutboxRelayDeps {
   orders: OrderModel;
@@ -106,10 +107,10 @@ export class OutboxRelay {
     });
     if (done.length > 0) await this.outbox.deleteMany({ _id: { $in: done } });
 
-    const events: { event: OrderCreatedV1; entry: OutboxEntryDoc }[] = [];
+    const events: { event: OrderCreatedV1; entry: OutboxEntryDoc; order: OrderDoc }[] = [];
     for (const { order, entry } of pending) {
       try {
-        events.push({ event: orderCreatedEvent(order), entry });
+        events.push({ event: orderCreatedEvent(order), entry, order });
       } catch (err) {
         // The API validated it, so this is a bug or a hand-edited document: no retry will change it.
         await this.park(order._id, `cannot be turned into a valid order-created: ${describeError(err)}`);
@@ -118,8 +119,11 @@ export class OutboxRelay {
     if (events.length === 0) return 0;
 
     try {
-      await this.send(events.map((e) => e.event));
-      await this.markPublished(events.map((e) => e.event.orderId));
+      const spans = await this.send(events);
+      await this.markPublished(
+        events.map((e) => e.event.orderId),
+        spans,
+      );
       return events.length;
     } catch (err) {
       if (!isRecordRejection(err)) {
@@ -132,10 +136,10 @@ export class OutboxRelay {
     }
     // The broker refused a message of the batch itself: find which, one at a time, and publish the others.
     let published = 0;
-    for (const { event, entry } of events) {
+    for (const { event, entry, order } of events) {
       try {
-        await this.send([event]);
-        await this.markPublished([event.orderId]);
+        const spans = await this.send([{ event, order }]);
+        await this.markPublished([event.orderId], spans);
         published += 1;
       } catch (err) {
         if (!isRecordRejection(err)) {
@@ -148,23 +152,37 @@ export class OutboxRelay {
     return published;
   }
 
-  private async send(events: OrderCreatedV1[]): Promise<void> {
+  /**
+   * Each message carries, in its headers, the span of its publishing: a child of the request that placed its order
+   * (stored with the order), so the order's trace goes on through Kafka.
+   */
+  private async send(
+    events: { event: OrderCreatedV1; order: Pick<OrderDoc, 'traceContext'> }[],
+  ): Promise<PublishSpans> {
     const { producer } = this.deps;
+    const topic = this.deps.topic ?? TOPICS.orderCreated;
+    const spans: PublishSpans = publishSpans(
+      topic,
+      events.map(({ event, order }) => ({ orderId: event.orderId, parent: order.traceContext })),
+    );
     try {
       if (!this.connected) {
         await producer.connect();
         this.connected = true;
       }
       await producer.send({
-        topic: this.deps.topic ?? TOPICS.orderCreated,
+        topic,
         acks: -1,
-        messages: events.map((e) => ({
-          key: eventKey(e),
-          value: JSON.stringify(e),
-          headers: eventHeaders(e),
+        messages: events.map(({ event }, i) => ({
+          key: eventKey(event),
+          value: JSON.stringify(event),
+          headers: { ...eventHeaders(event), ...spans.headers[i] },
         })),
       });
+      spans.end();
+      return spans;
     } catch (err) {
+      spans.end(err);
       // Reconnect from scratch next time: a producer whose broker went away does not always recover by itself.
       if (!isRecordRejection(err)) {
         if (this.connected) await producer.disconnect().catch(() => undefined);
@@ -175,7 +193,7 @@ export class OutboxRelay {
   }
 
   /** One write per order, by _id alone: FerretDB answers any other filter by reading the whole collection. */
-  private async markPublished(ids: string[]): Promise<void> {
+  private async markPublished(ids: string[], spans: PublishSpans): Promise<void> {
     // Marking an order a concurrent relay marked already changes nothing that matters.
     const publishedAt = new Date();
     await Promise.all(
@@ -187,7 +205,9 @@ export class OutboxRelay {
       ),
     );
     await this.outbox.deleteMany({ _id: { $in: ids } });
-    for (const id of ids) this.deps.logger.child({ orderId: id }).info('order-created published');
+    for (const id of ids) {
+      spans.within(id, () => this.deps.logger.child({ orderId: id }).info('order-created published'));
+    }
   }
 
   /** Kafka is unreachable or failing for everyone: the orders stay pending, their attempts counted. */

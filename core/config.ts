@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { TRANSPORT_ENV, kafkaTransport, temporalTransport, transportProblems } from './transport';
 import { parseCidr } from './net/address-policy';
@@ -207,6 +208,14 @@ const envSchema = z.object({
     .default(0),
   PAYMENT_DECLINE_OVER_CENTS: positiveInt.default(1_000_000),
   PAYMENT_DECLINE_CUSTOMERS: z.string().default(''),
+
+  OTEL_TRACES_EXPORTER: z
+    .enum(['file', 'otlp', 'none'], { error: 'expected file, otlp or none' })
+    .default('file'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.default('http://localhost:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
+  TRACES_DIR: z.string().min(1).optional(),
+  STACK_DIR: z.string().min(1).optional(),
 });
 
 export class ConfigError extends Error {
@@ -475,6 +484,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       declineCustomers: e.PAYMENT_DECLINE_CUSTOMERS.split(',')
         .map((c) => c.trim())
         .filter(Boolean),
+    },
+    /** OpenTelemetry (core/tracing): where each process's spans go. */
+    tracing: {
+      exporter: e.OTEL_TRACES_EXPORTER,
+      /** `file`: JSON lines, one file per process; the local stack's folder unless TRACES_DIR names another. */
+      dir: path.resolve(e.TRACES_DIR ?? path.join(e.STACK_DIR ?? '.stack', 'traces')),
+      /** `otlp`: OTLP over HTTP, as the OpenTelemetry variables say (the endpoint's /v1/traces). */
+      otlpTracesUrl:
+        e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+        `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
     },
   };
 }

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { activeTraceIds } from './tracing/spans';
 
 export type Logger = pino.Logger;
 
@@ -31,5 +32,7 @@ export function createLogger(name: string, level: string = process.env.LOG_LEVEL
     level,
     base: { pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // A line written while a span is active names its trace, so the trace of a log line is one search away.
+    mixin: activeTraceIds,
   });
 }

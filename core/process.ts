@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { initProcessMetrics } from './metrics/registry';
+import { startTracing } from './tracing/setup';
 
 export interface Running {
   /** Stops taking new work, finishes or hands back what is in flight, closes connections. */
@@ -24,6 +25,7 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
   }
   const logger = createLogger(name, config.logLevel);
   initProcessMetrics(name);
+  const tracing = startTracing(name, config.tracing);
   let running: Running | undefined;
   let stopping = false;
 
@@ -37,6 +39,8 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
     }, 30_000);
     try {
       await running?.stop();
+      // Last: the spans of the work just drained are exported too.
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'spans not exported'));
       logger.info('stopped');
       process.exit(0);
     } catch (err) {

@@ -22,6 +22,7 @@ import { loadStackConfig } from '../stack/config';
 import { stackPaths } from '../stack/paths';
 import { listDeadLetters, replayDeadLetters } from '../core/kafka/dead-letters';
 import { reconcile } from './reconcile';
+import { readSpans, renderTrace, traceHeading, tracesOfOrder } from './trace';
 
 const USAGE_ERROR = 2;
 
@@ -289,6 +290,35 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
           audience: config.auth.audience,
         }),
       );
+    });
+
+  cli
+    .command('trace')
+    .summary("print an order's trace as a tree")
+    .description(
+      'Print the OpenTelemetry trace of an order, from the spans the processes wrote with the file exporter\n' +
+        '(OTEL_TRACES_EXPORTER=file, the local default): each span indented under its parent, with the process\n' +
+        'that made it, its duration and whether it failed. Spans are written in batches: a trace a few seconds\n' +
+        'old may not be complete yet.',
+    )
+    .argument('<orderId>', 'the order whose trace to print')
+    .option('--dir <dir>', 'where the spans are (default: TRACES_DIR, else <STACK_DIR>/traces)')
+    .action((orderId: string, opts: { dir?: string }) => {
+      const dir = opts.dir ?? loadConfig().tracing.dir;
+      const traces = tracesOfOrder(readSpans(dir), orderId);
+      if (traces.length === 0) {
+        console.log(
+          `no trace of order ${orderId} in ${dir}: the processes write spans there only with ` +
+            'OTEL_TRACES_EXPORTER=file (the default; not with otlp or none) and the same TRACES_DIR or STACK_DIR',
+        );
+        outcome.exitCode = 1;
+        return;
+      }
+      for (const [i, trace] of traces.entries()) {
+        if (i > 0) console.log('');
+        console.log(traceHeading(trace));
+        for (const line of renderTrace(trace)) console.log(`  ${line}`);
+      }
     });
 
   const dlq = cli

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_TRACING_MODULES } from '../core/temporal/tracing';
 
 /** Default output, beside the compiled code; a path given as the first argument wins. */
 const DEFAULT_OUTPUT = path.join(
@@ -14,7 +15,10 @@ const DEFAULT_OUTPUT = path.join(
 async function main(): Promise<void> {
   const started = Date.now();
   const output = path.resolve(process.argv[2] ?? DEFAULT_OUTPUT);
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES],
+  });
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.writeFileSync(output, code);
   console.log(

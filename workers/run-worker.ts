@@ -7,6 +7,8 @@ import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { Running } from '../core/process';
 import { temporalDataConverter } from '../core/temporal/payload-codec';
+import { workerTracingInterceptors, workflowSpanSinks } from '../core/temporal/tracing';
+import { processTracing } from '../core/tracing/setup';
 import { temporalLogger } from './temporal-logger';
 import { remoteTokenVerifier } from '../core/http/auth';
 import { metricsServiceName } from '../core/metrics/registry';
@@ -89,13 +91,17 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
     extra: [sdkMetrics.read],
   });
   const connection = await connectWhenUp(config.temporal, logger);
+  const code = spec.workflows ? workflowCode() : {};
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: spec.taskQueue,
     activities: spec.activities,
     dataConverter,
-    ...(spec.workflows ? workflowCode() : {}),
+    ...code,
+    // Workflow and activity spans, children of the span that started the run (core/temporal/tracing.ts).
+    interceptors: workerTracingInterceptors({ bundlesWorkflows: 'workflowsPath' in code }),
+    sinks: workflowSpanSinks(processTracing()),
     shutdownGraceTime: '20 seconds',
     ...spec.options,
   });

@@ -25,7 +25,10 @@ const EXPECTED: Readonly<Record<string, LogLevel>> = {
 
 export function temporalLogger(logger: Logger): TemporalLogger {
   const sdk = logger.child({ component: 'temporal-sdk' });
-  const log = (level: LogLevel, message: string, meta: LogMetadata = {}) => {
+  const log = (level: LogLevel, message: string, given: LogMetadata = {}) => {
+    // The tracing interceptors name a workflow line's span their own way; the system's lines say traceId, spanId.
+    const { trace_id: traceId, span_id: spanId, trace_flags: _flags, ...rest } = given;
+    const meta = traceId === undefined ? given : { ...rest, traceId, spanId };
     const workflowId = meta.workflowId;
     const orderId =
       typeof workflowId === 'string' && workflowId.startsWith(ORDER_WORKFLOW_PREFIX)

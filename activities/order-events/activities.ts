@@ -9,6 +9,7 @@ import {
   type OrderLine,
 } from '../../contracts/events';
 import { TOPICS } from '../../contracts/topics';
+import { publishSpans } from '../../core/tracing/messaging';
 
 export interface OrderProcessedInput {
   orderId: string;
@@ -48,11 +49,25 @@ export function createOrderEventsActivities({ producer }: { producer: Producer }
         workflowId: input.workflowId,
         runId: input.runId,
       });
-      await producer.send({
-        topic: TOPICS.orderProcessed,
-        acks: -1,
-        messages: [{ key: eventKey(event), value: JSON.stringify(event), headers: eventHeaders(event) }],
-      });
+      // A child of this activity's span: the notification and analytics consumers continue the order's trace.
+      const spans = publishSpans(TOPICS.orderProcessed, [{ orderId: event.orderId }]);
+      try {
+        await producer.send({
+          topic: TOPICS.orderProcessed,
+          acks: -1,
+          messages: [
+            {
+              key: eventKey(event),
+              value: JSON.stringify(event),
+              headers: { ...eventHeaders(event), ...spans.headers[0] },
+            },
+          ],
+        });
+      } catch (err) {
+        spans.end(err);
+        throw err;
+      }
+      spans.end();
       return { eventId: event.eventId };
     },
   };

@@ -10,6 +10,9 @@ import { acceptedOrder } from '../order-view';
 import { CreateOrderRequest, IdempotencyKey } from '../../contracts/http/orders/schemas';
 import { actingCustomer, principalOf } from '../../core/http/auth';
 import { clientGone } from '../../core/http/hardening';
+import { traceCarrier } from '../../core/tracing/propagation';
+import { ORDER_ID } from '../../core/tracing/spans';
+import { trace } from '@opentelemetry/api';
 
 function idempotencyKey(req: Request): string | undefined {
   const key = req.get('idempotency-key');
@@ -63,7 +66,10 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
       idempotencyKey: key ?? null,
       requestHash: requestHash(request),
       createdAt: now,
+      // The request's trace, for the relay to continue when it publishes the order (an outbox's deferred send).
+      traceContext: traceCarrier(),
     });
+    trace.getActiveSpan()?.setAttribute(ORDER_ID, order._id);
     const log = logger.child({ orderId: order._id });
 
     let stored = order;

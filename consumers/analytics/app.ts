@@ -4,6 +4,7 @@ import { rateLimitPerCaller, secureDefaults } from '../../core/http/hardening';
 import type { Config } from '../../core/config';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
+import { traceRequests } from '../../core/http/tracing';
 import { errorHandler, methodNotAllowed, unknownRoute } from '../../core/http/middleware';
 import { analyticsPaths } from '../../contracts/http/analytics/paths';
 import type { ReadinessReport } from '../../contracts/http/common';
@@ -39,6 +40,7 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps): Express {
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
   app.get('/metrics', ...metricsRoute(deps.verifyToken, deps.metricsToken));
+  app.use(traceRequests());
   // Revenue and every customer's orders: operators only.
   app.use(authenticate(deps.verifyToken), rateLimitPerCaller(deps.http.rateLimitPerMinute), requireOperator);
 

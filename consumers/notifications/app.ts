@@ -13,6 +13,7 @@ import { rateLimitPerCaller, secureDefaults } from '../../core/http/hardening';
 import type { Config } from '../../core/config';
 import { parseOrThrow, ApiError } from '../../core/http/errors';
 import { healthz, readyz } from '../../core/http/health';
+import { traceRequests } from '../../core/http/tracing';
 import { errorHandler, jsonBody, methodNotAllowed, unknownRoute } from '../../core/http/middleware';
 import { notificationPaths } from '../../contracts/http/notifications/paths';
 import type { ReadinessReport } from '../../contracts/http/common';
@@ -61,6 +62,7 @@ export function createNotificationsApp(deps: NotificationsAppDeps): Express {
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.readiness, deps.logger));
   app.get('/metrics', ...metricsRoute(deps.verifyToken, deps.metricsToken));
+  app.use(traceRequests());
 
   // The stream also takes a ticket in its URL (browsers' EventSource sends no headers); everything else a token.
   const ticket = async (req: Request) => {

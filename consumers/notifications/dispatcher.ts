@@ -17,6 +17,9 @@ import {
 import { sendWebhook, type SendOutcome } from './webhook-request';
 import { signingSecrets } from './webhook-secrets';
 import { webhookDeliveries } from './metrics';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { contextFrom } from '../../core/tracing/propagation';
+import { inSpan, ORDER_ID } from '../../core/tracing/spans';
 
 export interface DispatcherOptions {
   /** How often to look for due deliveries when idle. */
@@ -163,7 +166,7 @@ export class WebhookDispatcher {
   private track(delivery: WebhookDeliveryDoc, lease: Date): void {
     const { webhookId } = delivery;
     this.perWebhook.set(webhookId, (this.perWebhook.get(webhookId) ?? 0) + 1);
-    const send = this.attempt(delivery, lease)
+    const send = this.tracedAttempt(delivery, lease)
       .catch((err: unknown) => {
         // The lease expires and the attempt is made again.
         this.logger.error({ err, deliveryId: delivery._id }, 'webhook attempt not recorded');
@@ -178,13 +181,33 @@ export class WebhookDispatcher {
     this.inFlight.set(delivery._id, send);
   }
 
-  private async attempt(delivery: WebhookDeliveryDoc, lease: Date): Promise<void> {
+  /** An attempt is a span, child of the consumer's span that queued the delivery: the order's trace ends here. */
+  private tracedAttempt(delivery: WebhookDeliveryDoc, lease: Date): Promise<void> {
+    const attributes = {
+      'webhook.id': delivery.webhookId,
+      'webhook.delivery.id': delivery._id,
+      'webhook.attempt': delivery.attempts + 1,
+    };
+    const parent = contextFrom(delivery.traceContext);
+    return inSpan('deliver webhook', { kind: SpanKind.CLIENT, attributes, parent }, (span) =>
+      this.attempt(delivery, lease, span),
+    );
+  }
+
+  private async attempt(delivery: WebhookDeliveryDoc, lease: Date, span: Span): Promise<void> {
     const attempt = delivery.attempts + 1;
-    const log = this.logger.child({ deliveryId: delivery._id, webhookId: delivery.webhookId, attempt });
     const [webhook, notification] = await Promise.all([
       this.models.webhooks.findById(delivery.webhookId).lean<WebhookDoc>(),
       this.models.notifications.findById(delivery.notificationId).lean<NotificationDoc>(),
     ]);
+    const orderId = notification?.orderId;
+    if (orderId !== undefined) span.setAttribute(ORDER_ID, orderId);
+    const log = this.logger.child({
+      deliveryId: delivery._id,
+      webhookId: delivery.webhookId,
+      attempt,
+      ...(orderId === undefined ? {} : { orderId }),
+    });
     if (!webhook?.active || !notification) {
       const error = !webhook?.active
         ? 'not sent: the webhook was deleted'
@@ -202,6 +225,8 @@ export class WebhookDispatcher {
     }
 
     const { statusCode, error, durationMs } = await this.send(delivery, webhook, notification, attempt, log);
+    if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
+    if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
     const at = new Date(this.now());
     const entry: DeliveryAttempt = {
       at,

@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { FINAL_STATUSES, type FailureReason, type FinalStatus } from '../../contracts/events';
 import { failureReasonSchema } from '../../domain/orders/mongo-schemas';
 import { modelOn } from '../../core/mongo/connection';
+import type { TraceCarrier } from '../../core/tracing/propagation';
 
 /** Where the event behind a notification was read: lets an SSE stream resume after a Kafka position. */
 export interface NotificationSource {
@@ -84,6 +85,8 @@ export interface WebhookDeliveryDoc {
   deliveredAt: Date | null;
   createdAt: Date;
   log: DeliveryAttempt[];
+  /** The trace of the event that queued it: each attempt's span is its child (absent on older deliveries). */
+  traceContext?: TraceCarrier;
 }
 
 const sourceSchema = new Schema<NotificationSource>(
@@ -170,6 +173,13 @@ const deliverySchema = new Schema<WebhookDeliveryDoc>(
     deliveredAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     log: { type: [attemptSchema], default: [] },
+    traceContext: {
+      type: new Schema<TraceCarrier>(
+        { traceparent: { type: String, required: true }, tracestate: { type: String } },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { collection: 'webhook_deliveries', versionKey: false, autoIndex: false },
 );

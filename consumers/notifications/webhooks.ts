@@ -12,6 +12,7 @@ import {
   type WebhookDoc,
 } from './models';
 import { checkSecret, generateSecret, sealSecret } from './webhook-secrets';
+import { traceCarrier } from '../../core/tracing/propagation';
 
 export interface RegisterWebhook {
   customerId: string;
@@ -163,6 +164,8 @@ export function createWebhookRegistry(connection: Connection, opts: WebhookRegis
       .find({ customerId: notification.customerId, active: true }, { _id: 1, url: 1 })
       .lean<Pick<WebhookDoc, '_id' | 'url'>[]>();
     let enqueued = 0;
+    // Sent later, from the dispatcher's poll: the delivery keeps the trace of the event it is about.
+    const traceContext = traceCarrier();
     for (const webhook of subscribed) {
       const at = now();
       const pending: Omit<WebhookDeliveryDoc, '_id'> = {
@@ -177,6 +180,7 @@ export function createWebhookRegistry(connection: Connection, opts: WebhookRegis
         deliveredAt: null,
         createdAt: at,
         log: [],
+        ...(traceContext ? { traceContext } : {}),
       };
       try {
         const result = await deliveries.updateOne(

@@ -6,6 +6,10 @@ import { countHandled, trackConsumerLag } from './metrics';
 import { whileBrokerSettles } from './settling';
 import { EventValidationError } from '../../contracts/events';
 import type { Logger } from '../logger';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { messageAttributes } from '../tracing/messaging';
+import { contextFrom } from '../tracing/propagation';
+import { inSpan } from '../tracing/spans';
 
 /**
  * What a failure of a message's handler means:
@@ -208,8 +212,33 @@ export class EventConsumer<T> {
     }
   }
 
+  /**
+   * `handleMessage` in a consumer span, child of the producer's span named in the message's headers: the trace of
+   * the order goes on through this consumer, and its log lines name it.
+   */
+  private handleMessage(position: MessagePosition, message: KafkaMessage, ctl: BatchControl) {
+    const attributes = {
+      ...messageAttributes(position.topic, 'process', message.key?.toString()),
+      'messaging.consumer.group.name': this.deps.groupId,
+      'messaging.destination.partition.id': String(position.partition),
+      'messaging.kafka.offset': position.offset,
+    };
+    const parent = contextFrom(message.headers);
+    return inSpan(
+      `process ${position.topic}`,
+      { kind: SpanKind.CONSUMER, attributes, parent },
+      async (span) => {
+        const outcome = await this.handleMessageNow(position, message, ctl);
+        span.setAttribute('consumer.outcome', outcome ?? 'interrupted');
+        if (outcome === 'deadLettered')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
+        return outcome;
+      },
+    );
+  }
+
   /** Handles one message to a final outcome, or returns undefined when told to stop while retrying. */
-  private async handleMessage(
+  private async handleMessageNow(
     position: MessagePosition,
     message: KafkaMessage,
     ctl: BatchControl,

@@ -3,6 +3,7 @@ import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { temporalDataConverter } from './payload-codec';
+import { clientTracingInterceptors } from './tracing';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 
@@ -28,7 +29,11 @@ export async function connectTemporal(
 ): Promise<{ connection: Connection; client: Client }> {
   const dataConverter = temporalDataConverter(config);
   const connection = await openTemporalConnection(config, opts);
-  return { connection, client: new Client({ connection, namespace: config.namespace, dataConverter }) };
+  const interceptors = clientTracingInterceptors();
+  return {
+    connection,
+    client: new Client({ connection, namespace: config.namespace, dataConverter, interceptors }),
+  };
 }
 
 /**

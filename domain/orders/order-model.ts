@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { ORDER_STATUSES, type FailureReason, type OrderLine, type OrderStatus } from '../../contracts/events';
 import { failureReasonSchema, orderLineSchema } from './mongo-schemas';
 import { modelOn } from '../../core/mongo/connection';
+import type { TraceCarrier } from '../../core/tracing/propagation';
 
 export const PUBLISH_STATES = ['pending', 'published', 'parked'] as const;
 export type PublishState = (typeof PUBLISH_STATES)[number];
@@ -34,6 +35,8 @@ export interface OrderDoc {
   runId: string | null;
   /** Runs started by operator retries, so a repeated retry request can recognise its own run. */
   retryRunIds?: string[];
+  /** The trace of the request that placed the order, continued by the outbox relay (absent on older orders). */
+  traceContext?: TraceCarrier | null;
 }
 
 /** What a new order is made of; everything else starts as an accepted order whose `order-created` is pending. */
@@ -47,6 +50,7 @@ export interface NewOrder {
   idempotencyKey: string | null;
   requestHash: string;
   createdAt: Date;
+  traceContext?: TraceCarrier | null;
 }
 
 /** A freshly accepted order, as the API stores it. */
@@ -64,6 +68,11 @@ export function newOrder(fields: NewOrder): OrderDoc {
     runId: null,
   };
 }
+
+const traceCarrierSchema = new Schema<TraceCarrier>(
+  { traceparent: { type: String, required: true }, tracestate: { type: String } },
+  { _id: false },
+);
 
 const orderSchema = new Schema<OrderDoc>(
   {
@@ -86,6 +95,7 @@ const orderSchema = new Schema<OrderDoc>(
     lastPublishError: { type: String, default: null },
     runId: { type: String, default: null },
     retryRunIds: { type: [String], default: undefined },
+    traceContext: { type: traceCarrierSchema, default: undefined },
   },
   { collection: 'orders', versionKey: false, autoIndex: false },
 );

@@ -51,4 +51,21 @@ describe('temporalLogger', () => {
       [40, 'Activity failed'],
     ]);
   });
+
+  it("names a workflow line's span as the system's lines do: traceId and spanId", () => {
+    const { lines, logger } = capture();
+    temporalLogger(logger).info('Workflow completed', {
+      workflowId: 'order-9',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      trace_flags: '01',
+    });
+    expect(lines[0]).toMatchObject({
+      orderId: '9',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+    });
+    expect(lines[0]).not.toHaveProperty('trace_id');
+    expect(lines[0]).not.toHaveProperty('trace_flags');
+  });
 });

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '
 import { generateKey, parseKeyring } from '../../../core/crypto/keyring';
 import { temporalDataConverter } from '../../../core/temporal/payload-codec';
 import { quietTemporalRuntime } from '../../support/temporal-runtime';
+import { WORKFLOW_TRACING_MODULES, workflowSpanSinks } from '../../../core/temporal/tracing';
 
 /**
  * Replays the recorded processOrder histories (test/fixtures/histories, written by `npm run histories:record`)
@@ -63,9 +64,11 @@ describe('processOrder replays its recorded histories', () => {
 
   beforeAll(async () => {
     quietTemporalRuntime();
-    // Bundled once for all scenarios, from the sources, as a worker without WORKFLOW_BUNDLE does.
+    // Bundled once for all scenarios, from the sources, as a worker without WORKFLOW_BUNDLE does: with the tracing
+    // interceptors, which must not change what a run does.
     workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../../workflows'),
+      workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES],
       logger: new DefaultLogger('WARN'),
     });
   }, 60_000);
@@ -80,7 +83,11 @@ describe('processOrder replays its recorded histories', () => {
       const history = loadHistory(scenario);
       const workflowId = history.events[0]?.workflowExecutionStartedEventAttributes?.workflowId || scenario;
       try {
-        await Worker.runReplayHistory({ workflowBundle, dataConverter }, history, workflowId);
+        await Worker.runReplayHistory(
+          { workflowBundle, dataConverter, sinks: workflowSpanSinks(undefined) },
+          history,
+          workflowId,
+        );
       } catch (err) {
         throw new Error(`${scenario}.json no longer replays against workflows/: ${String(err)}`, {
           cause: err,
