@@ -20,6 +20,7 @@ import { readOrderRoutes } from './routes/read-orders';
 import { retryOrderRoutes } from './routes/retry-orders';
 import { taskQueueRoutes } from './routes/task-queues';
 import { kafkaOpsRoutes } from './routes/kafka-ops';
+import { orderTraceRoutes } from './routes/order-trace';
 import { httpMetrics } from '../core/metrics/http';
 import { metricsRoute } from '../core/metrics/endpoint';
 
@@ -34,6 +35,7 @@ const ROUTES: readonly RegisterRoutes[] = [
   paymentGatewayRoutes,
   taskQueueRoutes,
   kafkaOpsRoutes,
+  orderTraceRoutes,
   auditRoutes,
 ];
 

@@ -22,7 +22,7 @@ import { loadStackConfig } from '../stack/config';
 import { stackPaths } from '../stack/paths';
 import { listDeadLetters, replayDeadLetters } from '../core/kafka/dead-letters';
 import { reconcile } from './reconcile';
-import { readSpans, renderTrace, traceHeading, tracesOfOrder } from './trace';
+import { readSpans, renderTrace, traceHeading, tracesOfOrder } from '../core/tracing/trace-files';
 
 const USAGE_ERROR = 2;
 

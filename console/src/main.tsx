@@ -4,6 +4,7 @@ import { readConfig } from './api';
 import { CustomerView } from './customer';
 import { OperatorView } from './operator';
 import { currentSession, signIn, signOut, type Session } from './session';
+import { TraceView } from './trace';
 import './styles.css';
 
 const config = readConfig();
@@ -60,11 +61,13 @@ function App() {
   const [session, setSession] = useState<Session | null>(currentSession());
   const route = useRoute();
   if (!session) return <SignIn onSignedIn={setSession} />;
-  const wanted = route.startsWith('/operator')
-    ? 'operator'
-    : route.startsWith('/customer')
-      ? 'customer'
-      : session.role;
+  const traced = /^\/trace\/([0-9a-f-]{36})$/.exec(route)?.[1];
+  const wanted =
+    route.startsWith('/operator') || traced
+      ? 'operator'
+      : route.startsWith('/customer')
+        ? 'customer'
+        : session.role;
   return (
     <>
       <nav class="top">
@@ -85,7 +88,11 @@ function App() {
       </nav>
       {wanted === 'operator' &&
         (session.role === 'operator' ? (
-          <OperatorView config={config} token={session.token} />
+          traced ? (
+            <TraceView config={config} token={session.token} orderId={traced} />
+          ) : (
+            <OperatorView config={config} token={session.token} />
+          )
         ) : (
           <main>
             <p class="error" role="alert" id="not-an-operator">

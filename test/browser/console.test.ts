@@ -118,6 +118,25 @@ describe('the operator console (real Chromium)', () => {
     );
     await page.locator(`#live-feed li[data-order-id="${orderId}"]`, { hasText: 'completed' }).waitFor();
     await row.waitFor({ state: 'detached' });
+
+    // Its trace, from the page: the request, the relay, the bridge, the workflow and its activities, the consumers.
+    const processes = ['api', 'outbox-relay', 'bridge', 'worker-orders', 'worker-payments', 'notifications'];
+    const seen = await until(
+      `the trace of ${orderId} to hold every process`,
+      async () => {
+        await page.goto(`${app.api}/console/#/trace/${orderId}`);
+        await page.reload();
+        await page.locator('#trace[data-state=ready], #trace[data-state=error]').waitFor();
+        const services = await page.locator('#trace tbody td:nth-child(2)').allTextContents();
+        return processes.every((p) => services.includes(p)) ? services : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 2_000 },
+    );
+    expect(seen.length).toBeGreaterThan(processes.length);
+    expect(await page.locator('#trace tbody tr[data-depth="0"] td').first().textContent()).toBe(
+      'POST /orders',
+    );
+    console.log(`screenshot: ${await screenshot(page, 'console-trace')}`);
   });
 
   it('draws the throughput and latency charts from the analytics figures', async () => {

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SpanRecord } from '../../core/tracing/file-exporter';
 import { main as ordersCli } from '../../ops/cli';
-import { readSpans, tracesOfOrder } from '../../ops/trace';
+import { readSpans, tracesOfOrder } from '../../core/tracing/trace-files';
 import { startIsolatedApp, type IsolatedApp } from '../../stack/app';
 import { loadStackConfig } from '../../stack/config';
 import { localTokens } from '../../stack/issuer/keys';

@@ -35,6 +35,8 @@ import {
   DeadLetterQuery,
   DeadLetterReplayReport,
   DeadLetterReplayRequest,
+  OrderTraces,
+  TracedSpan,
 } from './schemas';
 
 /** Every named schema of the order API; nested uses of one become $refs to it. */
@@ -69,6 +71,8 @@ export const ORDER_COMPONENTS: Record<string, z.ZodType> = {
   DeadLetterPage,
   DeadLetterReplayRequest,
   DeadLetterReplayReport,
+  TracedSpan,
+  OrderTraces,
 };
 
 const orderIdParam = parameter('id', 'path', OrderId);
@@ -219,6 +223,18 @@ export function orderPaths(): Record<string, Json> {
         responses: {
           '200': { description: 'Per task queue', ...jsonContent('TaskQueuesReport') },
           '503': { headers: retryAfter, ...error('unavailable') },
+        },
+      },
+    },
+    '/ops/orders/{id}/trace': {
+      get: {
+        summary: "An order's traces, span by span in tree order (operators; from the local file exporter)",
+        operationId: 'orderTrace',
+        parameters: [orderIdParam],
+        responses: {
+          '200': { description: 'The traces that name the order', ...jsonContent('OrderTraces') },
+          '400': error('validation_failed'),
+          '404': error('not_found: no trace of the order where this API reads them'),
         },
       },
     },

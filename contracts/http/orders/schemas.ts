@@ -315,6 +315,26 @@ export const ConsumerLagReport = z.object({
   ),
 });
 
+export const TracedSpan = z.object({
+  spanId: z.string(),
+  parentSpanId: z.string().nullable(),
+  name: z.string().describe('e.g. POST /orders, publish order-created, RunActivity:chargePayment'),
+  service: z.string().describe('The process that made it.'),
+  startTime: z.iso.datetime(),
+  durationMs: z.number(),
+  status: z.enum(['UNSET', 'OK', 'ERROR']),
+  statusMessage: z.string().nullable(),
+  depth: z.number().int().nonnegative().describe('Its depth in the tree; spans come in tree order.'),
+  orphan: z.boolean().describe('Its parent is missing from the trace (not exported, or lost).'),
+});
+
+export const OrderTraces = z.object({
+  orderId: OrderId,
+  traces: z
+    .array(z.object({ traceId: z.string(), durationMs: z.number(), spans: z.array(TracedSpan) }))
+    .describe('Oldest first: a retry or a replay may have started another trace.'),
+});
+
 // The error, health and readiness shapes every HTTP service of the system shares.
 export { CustomerId, ErrorBody, ErrorDetail, Health, ReadinessReport } from '../common';
 

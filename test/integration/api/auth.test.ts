@@ -182,6 +182,7 @@ describe('operator actions', () => {
     ['get', '/ops/task-queues'],
     ['get', '/ops/audit'],
     ['get', '/ops/consumer-lag'],
+    ['get', `/ops/orders/${randomUUID()}/trace`],
     ['get', '/ops/dead-letters?topic=order-created'],
     ['post', '/ops/dead-letters/replay', { topic: 'order-created' }],
   ];

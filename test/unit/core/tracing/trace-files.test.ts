@@ -1,5 +1,5 @@
-import type { SpanRecord } from '../../../core/tracing/file-exporter';
-import { renderTrace, traceHeading, tracesOfOrder } from '../../../ops/trace';
+import type { SpanRecord } from '../../../../core/tracing/file-exporter';
+import { renderTrace, traceHeading, tracesOfOrder } from '../../../../core/tracing/trace-files';
 
 let clock = Date.parse('2026-01-31T12:00:00Z');
 function span(fields: Partial<SpanRecord> & Pick<SpanRecord, 'spanId' | 'name'>): SpanRecord {

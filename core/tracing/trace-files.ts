@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SpanRecord } from '../core/tracing/file-exporter';
-import { ORDER_ID } from '../core/tracing/spans';
+import type { SpanRecord } from './file-exporter';
+import { ORDER_ID } from './spans';
 
 /**
  * Every span the file exporter wrote under `dir` (one `.jsonl` file per process). A line that does not parse (a
@@ -41,12 +41,19 @@ function describe(span: SpanRecord): string {
   return `${span.name}  [${span.service}]  ${span.durationMs.toFixed(1)} ms${status}`;
 }
 
+/** A span placed in its trace's tree: its depth, and whether its parent is missing from the trace. */
+export interface TreeSpan {
+  span: SpanRecord;
+  depth: number;
+  orphan: boolean;
+}
+
 /**
- * One trace as an indented tree: children under their parent, in the order they started. A span whose parent is
- * not among the spans (not exported yet, or lost with a killed process) is shown at the top level, marked, so a gap
- * in the trace is visible rather than hidden.
+ * One trace in tree order (depth first, children under their parent in the order they started). A span whose parent
+ * is not among the spans (not exported yet, or lost with a killed process) is placed at the top level, marked, so
+ * a gap in the trace is visible rather than hidden.
  */
-export function renderTrace(spans: readonly SpanRecord[]): string[] {
+export function traceTree(spans: readonly SpanRecord[]): TreeSpan[] {
   const ids = new Set(spans.map((s) => s.spanId));
   const children = new Map<string | undefined, SpanRecord[]>();
   for (const span of spans) {
@@ -54,14 +61,21 @@ export function renderTrace(spans: readonly SpanRecord[]): string[] {
     children.set(parent, [...(children.get(parent) ?? []), span]);
   }
   const byStart = (a: SpanRecord, b: SpanRecord) => Date.parse(a.startTime) - Date.parse(b.startTime);
-  const lines: string[] = [];
+  const tree: TreeSpan[] = [];
   const walk = (span: SpanRecord, depth: number) => {
-    const orphan = depth === 0 && span.parentSpanId ? `  (parent ${span.parentSpanId} not found)` : '';
-    lines.push(`${'  '.repeat(depth)}${describe(span)}${orphan}`);
+    tree.push({ span, depth, orphan: depth === 0 && span.parentSpanId !== undefined });
     for (const child of (children.get(span.spanId) ?? []).sort(byStart)) walk(child, depth + 1);
   };
   for (const root of (children.get(undefined) ?? []).sort(byStart)) walk(root, 0);
-  return lines;
+  return tree;
+}
+
+/** One trace as indented lines (see traceTree). */
+export function renderTrace(spans: readonly SpanRecord[]): string[] {
+  return traceTree(spans).map(
+    ({ span, depth, orphan }) =>
+      `${'  '.repeat(depth)}${describe(span)}${orphan ? `  (parent ${span.parentSpanId} not found)` : ''}`,
+  );
 }
 
 /** A trace's heading: its id, its size, and its span of time from the first start to the last end. */
