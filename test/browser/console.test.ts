@@ -127,8 +127,11 @@ describe('the operator console (real Chromium)', () => {
         await page.goto(`${app.api}/console/#/trace/${orderId}`);
         await page.reload();
         await page.locator('#trace[data-state=ready], #trace[data-state=error]').waitFor();
-        const services = await page.locator('#trace tbody td:nth-child(2)').allTextContents();
-        return processes.every((p) => services.includes(p)) ? services : undefined;
+        const first = page.locator('#trace table').first();
+        const services = await first.locator('tbody td:nth-child(2)').allTextContents();
+        // Spans reach the files in batches: wait until every process's are there and no span lacks its parent.
+        const orphans = await first.getByText('(parent missing)').count();
+        return processes.every((p) => services.includes(p)) && orphans === 0 ? services : undefined;
       },
       { timeoutMs: 60_000, everyMs: 2_000 },
     );
