@@ -14,19 +14,9 @@ export function supervisorState(paths: StackPaths, server: ServerSpec): Supervis
   return state && isAlive(state.supervisorPid) ? state : undefined;
 }
 
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-/** A TCP port on 127.0.0.1 that nothing listens on right now, for a process that must not collide with another. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../core/net/free-port';
 
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
 export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });

@@ -1,19 +1,7 @@
-import net from 'node:net';
 import type { MetricsExporterConfig } from '@temporalio/worker';
 import type { Logger } from '../core/logger';
 import type { ExtraMetrics } from '../core/metrics/endpoint';
-
-/** A TCP port nothing listens on right now, on loopback. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../core/net/free-port';
 
 /**
  * The Temporal SDK's own metrics (its native core's: task slots, poll and schedule-to-start latencies, sticky cache,
@@ -25,7 +13,7 @@ export async function temporalSdkMetrics(
   service: string | undefined,
   logger: Logger,
 ): Promise<{ exporter: MetricsExporterConfig; read: ExtraMetrics }> {
-  const address = `127.0.0.1:${await freeLoopbackPort()}`;
+  const address = `127.0.0.1:${await freePort()}`;
   let failing = false;
   return {
     exporter: {

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { AcceptedOrder, OrderPage, Product } from '../../contracts/http/orders/schemas';
 import { call, post, type ConsoleConfig } from './api';
-import { useNotificationStream, useResource } from './hooks';
-import { ActionButton, Panel, StatusBadge, money, time } from './ui';
+import { useNotificationStream, usePaging, useResource } from './hooks';
+import { ActionButton, Pager, Panel, StatusBadge, Table, money, time } from './ui';
 
 type Props = { config: ConsoleConfig; token: string; customerId: string };
 
@@ -21,40 +21,30 @@ function PlaceOrder({ config, token, onPlaced }: Omit<Props, 'customerId'> & { o
     >
       {(list) => (
         <form class="order-form" onSubmit={(e) => e.preventDefault()}>
-          <table>
-            <thead>
-              <tr>
-                <th>product</th>
-                <th>price</th>
-                <th>in stock</th>
-                <th>quantity</th>
+          <Table head={['product', 'price', 'in stock', 'quantity']}>
+            {list.map((p) => (
+              <tr key={p.sku} data-sku={p.sku}>
+                <td>{p.name}</td>
+                <td>{money(p.priceCents, p.currency)}</td>
+                <td>{p.stockAvailable ?? '–'}</td>
+                <td>
+                  <input
+                    type="number"
+                    min={0}
+                    max={1000}
+                    value={quantities[p.sku] ?? 0}
+                    aria-label={`quantity of ${p.name}`}
+                    onInput={(e) =>
+                      setQuantities((q) => ({
+                        ...q,
+                        [p.sku]: Number((e.target as HTMLInputElement).value) || 0,
+                      }))
+                    }
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((p) => (
-                <tr key={p.sku} data-sku={p.sku}>
-                  <td>{p.name}</td>
-                  <td>{money(p.priceCents, p.currency)}</td>
-                  <td>{p.stockAvailable ?? '–'}</td>
-                  <td>
-                    <input
-                      type="number"
-                      min={0}
-                      max={1000}
-                      value={quantities[p.sku] ?? 0}
-                      aria-label={`quantity of ${p.name}`}
-                      onInput={(e) =>
-                        setQuantities((q) => ({
-                          ...q,
-                          [p.sku]: Number((e.target as HTMLInputElement).value) || 0,
-                        }))
-                      }
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
           <label>
             Email for the receipt{' '}
             <input
@@ -91,15 +81,10 @@ function PlaceOrder({ config, token, onPlaced }: Omit<Props, 'customerId'> & { o
 }
 
 function MyOrders({ config, token, version }: Omit<Props, 'customerId'> & { version: number }) {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const paging = usePaging();
   const page = useResource(
-    () =>
-      call<OrderPage>(
-        token,
-        `${config.api}/orders?limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      ),
-    [token, cursor, version],
+    () => call<OrderPage>(token, `${config.api}/orders?limit=10${paging.query}`),
+    [token, paging.cursor, version],
     5_000,
   );
   return (
@@ -107,47 +92,27 @@ function MyOrders({ config, token, version }: Omit<Props, 'customerId'> & { vers
       title="My orders"
       id="my-orders"
       resource={page}
-      empty={(p) => p.items.length === 0 && cursors.length === 0}
+      empty={(p) => p.items.length === 0 && paging.first}
       emptyText="You have no orders yet."
     >
       {(p) => (
         <>
-          <table>
-            <thead>
-              <tr>
-                <th>order</th>
-                <th>status</th>
-                <th>total</th>
-                <th>placed</th>
+          <Table head={['order', 'status', 'total', 'placed']}>
+            {p.items.map((o) => (
+              <tr key={o.orderId} data-order-id={o.orderId} data-status={o.status}>
+                <td>
+                  <code>{o.orderId.slice(0, 8)}</code>
+                </td>
+                <td>
+                  <StatusBadge status={o.status} />
+                  {o.reason && <span class="reason"> {o.reason.message}</span>}
+                </td>
+                <td>{money(o.totalCents, o.currency)}</td>
+                <td>{time(o.createdAt)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {p.items.map((o) => (
-                <tr key={o.orderId} data-order-id={o.orderId} data-status={o.status}>
-                  <td>
-                    <code>{o.orderId.slice(0, 8)}</code>
-                  </td>
-                  <td>
-                    <StatusBadge status={o.status} />
-                    {o.reason && <span class="reason"> {o.reason.message}</span>}
-                  </td>
-                  <td>{money(o.totalCents, o.currency)}</td>
-                  <td>{time(o.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <nav class="pager">
-            <button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <button
-              disabled={!p.nextCursor}
-              onClick={() => p.nextCursor && setCursors((c) => [...c, p.nextCursor!])}
-            >
-              Next
-            </button>
-          </nav>
+            ))}
+          </Table>
+          <Pager paging={paging} nextCursor={p.nextCursor} />
         </>
       )}
     </Panel>

@@ -105,3 +105,26 @@ export function useNotificationStream(
   }, [config.notifications, token, query, keep]);
   return { events, state };
 }
+
+/** Keyset pages of a listing: the cursor of the page shown, and the way back (the cursors of the pages before). */
+export interface Paging {
+  /** Undefined on the first page. */
+  cursor: string | undefined;
+  /** `&cursor=…` for the listing's URL, or nothing on the first page. */
+  query: string;
+  first: boolean;
+  back(): void;
+  forward(nextCursor: string): void;
+}
+
+export function usePaging(): Paging {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  return {
+    cursor,
+    query: cursor ? `&cursor=${encodeURIComponent(cursor)}` : '',
+    first: cursors.length === 0,
+    back: () => setCursors((c) => c.slice(0, -1)),
+    forward: (next) => setCursors((c) => [...c, next]),
+  };
+}

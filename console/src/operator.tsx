@@ -11,8 +11,8 @@ import type {
 import type { Summary, Timeseries } from '../../contracts/http/analytics/schemas';
 import { call, post, put, type ConsoleConfig } from './api';
 import { LineChart } from './chart';
-import { useNotificationStream, useResource } from './hooks';
-import { ActionButton, Panel, StatusBadge, money, time } from './ui';
+import { useNotificationStream, usePaging, useResource } from './hooks';
+import { ActionButton, Pager, Panel, StatusBadge, Table, money, time } from './ui';
 
 type Props = { config: ConsoleConfig; token: string };
 
@@ -154,35 +154,24 @@ function TaskQueues({ config, token }: Props) {
   return (
     <Panel title="Task queues" id="task-queues" resource={queues}>
       {(r) => (
-        <table>
-          <thead>
-            <tr>
-              <th>queue</th>
-              <th>kind</th>
-              <th>backlog</th>
-              <th>oldest (s)</th>
-              <th>pollers</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.queues.flatMap((q) =>
-              [
-                { kind: 'workflow', stats: q.workflow },
-                { kind: 'activity', stats: q.activity },
-              ]
-                .flatMap(({ kind, stats }) => (stats ? [[kind, stats] as const] : []))
-                .map(([kind, stats]) => (
-                  <tr key={`${q.name}-${kind}`}>
-                    <td>{q.name}</td>
-                    <td>{kind}</td>
-                    <td>{stats.backlogCount}</td>
-                    <td>{Math.round(stats.backlogAgeSeconds)}</td>
-                    <td>{stats.activePollers}</td>
-                  </tr>
-                )),
-            )}
-          </tbody>
-        </table>
+        <Table head={['queue', 'kind', 'backlog', 'oldest (s)', 'pollers']}>
+          {r.queues.flatMap((q) =>
+            [
+              { kind: 'workflow', stats: q.workflow },
+              { kind: 'activity', stats: q.activity },
+            ]
+              .flatMap(({ kind, stats }) => (stats ? [[kind, stats] as const] : []))
+              .map(([kind, stats]) => (
+                <tr key={`${q.name}-${kind}`}>
+                  <td>{q.name}</td>
+                  <td>{kind}</td>
+                  <td>{stats.backlogCount}</td>
+                  <td>{Math.round(stats.backlogAgeSeconds)}</td>
+                  <td>{stats.activePollers}</td>
+                </tr>
+              )),
+          )}
+        </Table>
       )}
     </Panel>
   );
@@ -197,26 +186,16 @@ function ConsumerLag({ config, token }: Props) {
   return (
     <Panel title="Consumer lag" id="consumer-lag" resource={lag}>
       {(r) => (
-        <table>
-          <thead>
-            <tr>
-              <th>consumer</th>
-              <th>group</th>
-              <th>topic</th>
-              <th>behind</th>
+        <Table head={['consumer', 'group', 'topic', 'behind']}>
+          {r.groups.map((g) => (
+            <tr key={g.group}>
+              <td>{g.consumer}</td>
+              <td>{g.group}</td>
+              <td>{g.topic}</td>
+              <td class={g.total > 0 ? 'warn' : ''}>{g.total}</td>
             </tr>
-          </thead>
-          <tbody>
-            {r.groups.map((g) => (
-              <tr key={g.group}>
-                <td>{g.consumer}</td>
-                <td>{g.group}</td>
-                <td>{g.topic}</td>
-                <td class={g.total > 0 ? 'warn' : ''}>{g.total}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </Panel>
   );
@@ -290,15 +269,10 @@ function workflowLink(config: ConsoleConfig, orderId: string) {
 }
 
 function FailedOrders({ config, token }: Props) {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const paging = usePaging();
   const page = useResource(
-    () =>
-      call<OrderPage>(
-        token,
-        `${config.api}/orders?status=failed&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      ),
-    [token, cursor],
+    () => call<OrderPage>(token, `${config.api}/orders?status=failed&limit=20${paging.query}`),
+    [token, paging.cursor],
     5_000,
   );
   const [failureType, setFailureType] = useState('');
@@ -307,7 +281,7 @@ function FailedOrders({ config, token }: Props) {
       title="Failed orders"
       id="failed-orders"
       resource={page}
-      empty={(p) => p.items.length === 0 && cursors.length === 0}
+      empty={(p) => p.items.length === 0 && paging.first}
       emptyText="No failed orders."
       actions={
         <span class="bulk">
@@ -335,65 +309,43 @@ function FailedOrders({ config, token }: Props) {
     >
       {(p) => (
         <>
-          <table>
-            <thead>
-              <tr>
-                <th>order</th>
-                <th>customer</th>
-                <th>total</th>
-                <th>reason</th>
-                <th>failed</th>
-                <th />
+          <Table head={['order', 'customer', 'total', 'reason', 'failed', '']}>
+            {p.items.map((o) => (
+              <tr key={o.orderId} data-order-id={o.orderId}>
+                <td>
+                  <code>{o.orderId.slice(0, 8)}</code>{' '}
+                  <a href={workflowLink(config, o.orderId)} target="_blank" rel="noreferrer">
+                    workflow
+                  </a>{' '}
+                  <a href={`#/trace/${o.orderId}`}>trace</a>
+                </td>
+                <td>{o.customerId}</td>
+                <td>{money(o.totalCents, o.currency)}</td>
+                <td class="reason">
+                  {o.reason ? (
+                    <>
+                      <strong>{o.reason.type}</strong> {o.reason.message}
+                    </>
+                  ) : (
+                    '–'
+                  )}
+                </td>
+                <td>{time(o.updatedAt)}</td>
+                <td>
+                  <ActionButton
+                    label="Retry"
+                    testId={`retry-${o.orderId}`}
+                    run={async () => {
+                      await call(token, `${config.api}/orders/${o.orderId}/retry`, { method: 'POST' });
+                      page.reload();
+                      return 'retrying';
+                    }}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {p.items.map((o) => (
-                <tr key={o.orderId} data-order-id={o.orderId}>
-                  <td>
-                    <code>{o.orderId.slice(0, 8)}</code>{' '}
-                    <a href={workflowLink(config, o.orderId)} target="_blank" rel="noreferrer">
-                      workflow
-                    </a>{' '}
-                    <a href={`#/trace/${o.orderId}`}>trace</a>
-                  </td>
-                  <td>{o.customerId}</td>
-                  <td>{money(o.totalCents, o.currency)}</td>
-                  <td class="reason">
-                    {o.reason ? (
-                      <>
-                        <strong>{o.reason.type}</strong> {o.reason.message}
-                      </>
-                    ) : (
-                      '–'
-                    )}
-                  </td>
-                  <td>{time(o.updatedAt)}</td>
-                  <td>
-                    <ActionButton
-                      label="Retry"
-                      testId={`retry-${o.orderId}`}
-                      run={async () => {
-                        await call(token, `${config.api}/orders/${o.orderId}/retry`, { method: 'POST' });
-                        page.reload();
-                        return 'retrying';
-                      }}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <nav class="pager">
-            <button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Previous
-            </button>
-            <button
-              disabled={!p.nextCursor}
-              onClick={() => p.nextCursor && setCursors((c) => [...c, p.nextCursor!])}
-            >
-              Next
-            </button>
-          </nav>
+            ))}
+          </Table>
+          <Pager paging={paging} nextCursor={p.nextCursor} />
         </>
       )}
     </Panel>
@@ -448,32 +400,21 @@ function DeadLetters({ config, token }: Props) {
           <p class="muted">
             {l.total} in {l.topic}.dlq; the newest {l.items.length}:
           </p>
-          <table>
-            <thead>
-              <tr>
-                <th>id</th>
-                <th>order</th>
-                <th>consumer</th>
-                <th>error</th>
-                <th />
+          <Table head={['id', 'order', 'consumer', 'error', '']}>
+            {l.items.map((d) => (
+              <tr key={d.id}>
+                <td>{d.id}</td>
+                <td>
+                  <code>{d.key?.slice(0, 8) ?? '–'}</code>
+                </td>
+                <td>{d.consumer ?? '–'}</td>
+                <td class="reason">{d.error ?? '–'}</td>
+                <td>
+                  <ActionButton label="Replay" run={() => replay(d.id)} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {l.items.map((d) => (
-                <tr key={d.id}>
-                  <td>{d.id}</td>
-                  <td>
-                    <code>{d.key?.slice(0, 8) ?? '–'}</code>
-                  </td>
-                  <td>{d.consumer ?? '–'}</td>
-                  <td class="reason">{d.error ?? '–'}</td>
-                  <td>
-                    <ActionButton label="Replay" run={() => replay(d.id)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </>
       )}
     </Panel>

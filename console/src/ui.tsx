@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Resource } from './hooks';
+import type { Paging, Resource } from './hooks';
 
 /** A titled panel that shows its resource's loading, error and empty states the same way everywhere. */
 export function Panel<T>(props: {
@@ -77,4 +77,34 @@ export const time = (iso: string) => new Date(iso).toLocaleTimeString();
 
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{status}</span>;
+}
+
+/** Previous / Next for a keyset-paged listing. */
+export function Pager({ paging, nextCursor }: { paging: Paging; nextCursor: string | null }) {
+  return (
+    <nav class="pager">
+      <button disabled={paging.first} onClick={paging.back}>
+        Previous
+      </button>
+      <button disabled={!nextCursor} onClick={() => nextCursor && paging.forward(nextCursor)}>
+        Next
+      </button>
+    </nav>
+  );
+}
+
+/** A table with a header row of column names; `<th />` for a column without one (a row's buttons). */
+export function Table({ head, children }: { head: string[]; children: ComponentChildren }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {head.map((name, i) => (
+            <th key={i}>{name}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
 }
