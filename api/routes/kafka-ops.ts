@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { principalOf, requireOperator } from '../../core/http/auth';
 import { ApiError, parseOrThrow, unavailable } from '../../core/http/errors';
 import { consumerLag } from '../../core/kafka/client';
-import { listDeadLetters, replayDeadLetters } from '../../core/kafka/dead-letters';
+import { listDeadLetters, newestFirst, replayDeadLetters } from '../../core/kafka/dead-letters';
 import { withTimeout } from '../../core/timeout';
 import type { AppDeps, RegisterRoutes } from '../deps';
 
@@ -62,9 +62,8 @@ export function deadLetters(deps: AppDeps): RequestHandler {
     res.json({
       topic,
       total: letters.length,
-      items: letters
-        .slice(-limit)
-        .reverse()
+      items: newestFirst(letters)
+        .slice(0, limit)
         .map((l) => ({
           id: l.id,
           key: l.key,

@@ -9,12 +9,14 @@ export interface DeadLetterEntry {
   key: string | null;
   value: string | null;
   headers: IHeaders;
+  /** When it was dead-lettered (the message's Kafka timestamp), ms since the epoch. */
+  timestamp: number;
   /** Why and from where; null when the headers are not a dead letter's (written by something else). */
   letter: DlqHeaders | null;
   problem?: string;
 }
 
-/** Every message in `<topic>.dlq`, oldest first per partition. */
+/** Every message in `<topic>.dlq`, oldest first per partition (`newestFirst` orders them across partitions). */
 export async function listDeadLetters(kafka: Kafka, topic: string): Promise<DeadLetterEntry[]> {
   const entries: DeadLetterEntry[] = [];
   await readTopic(kafka, dlqTopic(topic), { start: { beginning: true } }, async ({ partition, message }) => {
@@ -30,11 +32,18 @@ export async function listDeadLetters(kafka: Kafka, topic: string): Promise<Dead
       key: message.key?.toString() ?? null,
       value: message.value?.toString() ?? null,
       headers: message.headers ?? {},
+      timestamp: Number(message.timestamp),
       letter,
       ...(problem ? { problem } : {}),
     });
   });
   return entries;
+}
+
+/** Dead letters across partitions, the most recently dead-lettered first (by failedAt, else the message's time). */
+export function newestFirst(letters: readonly DeadLetterEntry[]): DeadLetterEntry[] {
+  const at = (l: DeadLetterEntry) => (l.letter ? Date.parse(l.letter.failedAt) : NaN) || l.timestamp;
+  return [...letters].sort((a, b) => at(b) - at(a));
 }
 
 export interface ReplayOptions {
