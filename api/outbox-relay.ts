@@ -5,6 +5,7 @@ import { isDuplicateKey } from '../core/mongo/connection';
 import { PollLoop } from '../core/poll-loop';
 import type { OrderDoc, OrderModel } from '../domain/orders/order-model';
 import { outboxModel, park, UNPARKED, type OutboxEntryDoc, type OutboxModel } from '../domain/orders/outbox';
+import { outboxPublishes } from '../domain/orders/outbox-metrics';
 import { describeError } from '../core/kafka/dlq';
 import { TOPICS } from '../contracts/topics';
 import { orderCreatedEvent } from '../domain/orders/order-created-event';
@@ -205,6 +206,7 @@ export class OutboxRelay {
       ),
     );
     await this.outbox.deleteMany({ _id: { $in: ids } });
+    outboxPublishes.inc({ outcome: 'published' }, ids.length);
     for (const id of ids) {
       spans.within(id, () => this.deps.logger.child({ orderId: id }).info('order-created published'));
     }
@@ -213,6 +215,7 @@ export class OutboxRelay {
   /** Kafka is unreachable or failing for everyone: the orders stay pending, their attempts counted. */
   private async failed(ids: string[], err: unknown): Promise<void> {
     await this.recordFailure(ids, err);
+    outboxPublishes.inc({ outcome: 'failed' }, ids.length);
     this.deps.logger.warn({ orderIds: ids, err }, 'order-created not published; will retry');
   }
 
@@ -223,8 +226,10 @@ export class OutboxRelay {
     await this.recordFailure([entry._id], err);
     if (rejections >= (this.deps.maxRejections ?? DEFAULT_MAX_REJECTIONS)) {
       await this.park(entry._id, reason);
+      outboxPublishes.inc({ outcome: 'parked' });
       return;
     }
+    outboxPublishes.inc({ outcome: 'rejected' });
     await this.outbox.updateOne({ _id: entry._id }, { $set: { rejections } });
     this.deps.logger
       .child({ orderId: entry._id })

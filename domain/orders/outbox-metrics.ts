@@ -1,4 +1,4 @@
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../../core/logger';
 import { metricsRegistry } from '../../core/metrics/registry';
 import { scrapeCache } from '../../core/metrics/scrape-cache';
@@ -23,6 +23,17 @@ export async function outboxBacklog(orders: OrderModel): Promise<OutboxBacklog> 
   ]);
   return { ...counts, oldestWaitingSince: oldest?.createdAt };
 }
+
+/**
+ * What the relay did with the orders it took off the outbox list: published (Kafka acknowledged them), failed (Kafka
+ * unreachable: they wait for the next try), rejected (the broker refused one order's message), parked.
+ */
+export const outboxPublishes = new Counter({
+  name: 'outbox_published_total',
+  help: 'Orders the outbox relay handled, by outcome: published, failed (retried), rejected (retried), parked',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
 
 let source: (() => Promise<OutboxBacklog | undefined>) | undefined;
 

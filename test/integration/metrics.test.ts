@@ -223,7 +223,9 @@ describe('metrics of every process', () => {
     );
     expect(at('api').some((s) => /[0-9a-f]{8}-/.test(s.labels.route ?? ''))).toBe(false);
 
-    // outbox-relay: the backlog, drained by now.
+    // outbox-relay: every order published (this run's database: exactly), the backlog drained by now.
+    expect(total(at('outbox-relay'), 'outbox_published_total', { outcome: 'published' })).toBe(placed);
+    expect(total(at('outbox-relay'), 'outbox_published_total', { outcome: 'parked' }) ?? 0).toBe(0);
     expect(total(at('outbox-relay'), 'outbox_backlog_orders', { state: 'waiting' })).toBe(0);
     expect(total(at('outbox-relay'), 'outbox_backlog_orders', { state: 'parked' })).toBe(0);
     expect(total(at('outbox-relay'), 'outbox_oldest_age_seconds')).toBe(0);
