@@ -81,7 +81,7 @@ describe('metrics of every process', () => {
     op = bearer(await tokens.operator());
     customer = bearer(await tokens.customer(CUSTOMER));
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    app = await startIsolatedApp(loadStackConfig({}), `metrics-${RUN}`, {
+    app = await startIsolatedApp(config, `metrics-${RUN}`, {
       env: {
         PAYMENT_DECLINE_CUSTOMERS: DECLINED,
         PAYMENT_LATENCY_MS: '5',

@@ -41,7 +41,7 @@ describe('one trace per order', () => {
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    app = await startIsolatedApp(loadStackConfig({}), `trace-${RUN}`, {
+    app = await startIsolatedApp(config, `trace-${RUN}`, {
       env: {
         OTEL_TRACES_EXPORTER: 'file',
         TRACES_DIR: dir,

@@ -92,7 +92,7 @@ describe('order pipeline end to end', () => {
     op = bearer(await tokens.operator());
     processedFrom = await endOffsets(TOPICS.orderProcessed);
     deadFrom = await endOffsets(dlqTopic(TOPICS.orderCreated));
-    app = await startIsolatedApp(loadStackConfig({}), `e2e-${RUN}`, {
+    app = await startIsolatedApp(config, `e2e-${RUN}`, {
       env: {
         PAYMENT_DECLINE_CUSTOMERS: DECLINED,
         PAYMENT_LATENCY_MS: '5',
