@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import { isDatabaseError } from '../mongo/connection';
 import { InvalidFieldError } from '../errors';
 import { ApiError, unavailable, validationFailed } from './errors';
+import { pathTemplates, templateOf } from './path-templates';
 
 /** What body-parser attaches to the errors it raises. */
 interface BodyParserError extends Error {
@@ -79,22 +80,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-
 /**
  * 405 with an Allow header for a path the service has, asked with a method it does not answer (RFC 9110), instead
  * of the 404 of a path it does not have. `paths` is the service's OpenAPI paths object, so the two cannot disagree.
  */
 export function methodNotAllowed(paths: Record<string, unknown>): RequestHandler {
-  const known = Object.entries(paths).map(([template, item]) => {
-    const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
-    const methods = Object.keys(item as object).filter((m) => HTTP_METHODS.includes(m));
-    if (methods.includes('get') && !methods.includes('head')) methods.push('head');
-    return { match: new RegExp(`^${pattern}/?$`), methods, params: (template.match(/\{/g) ?? []).length };
-  });
+  const known = pathTemplates(paths).map((t) => ({
+    ...t,
+    methods: t.methods.includes('get') && !t.methods.includes('head') ? [...t.methods, 'head'] : t.methods,
+  }));
   return (req, _res, next) => {
-    // `/orders/retry` matches itself and `/orders/{id}`: the most literal template is the path's own.
-    const path = known.filter((k) => k.match.test(req.path)).sort((a, b) => a.params - b.params)[0];
+    const path = templateOf(known, req.path);
     if (!path || path.methods.includes(req.method.toLowerCase())) return next();
     const { methods } = path;
     const allow = methods.map((m) => m.toUpperCase()).join(', ');

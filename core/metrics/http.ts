@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { Counter, Histogram } from 'prom-client';
+import { pathTemplates, templateOf, type PathTemplate } from '../http/path-templates';
 import { metricsRegistry } from './registry';
 
 /** The route label of a request no route of the service matched: one value, however many paths are tried. */
@@ -22,36 +23,19 @@ export const httpRequestDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
-interface Template {
-  match: RegExp;
-  route: string;
-  params: number;
-}
-
-/** OpenAPI path templates as matchers, the most literal first (`/orders/retry` before `/orders/{id}`). */
-function templates(paths: Record<string, unknown>): Template[] {
-  return Object.keys(paths)
-    .map((route) => ({
-      route,
-      match: new RegExp(`^${route.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
-      params: (route.match(/\{/g) ?? []).length,
-    }))
-    .sort((a, b) => a.params - b.params);
-}
-
 /**
  * The route a request was answered by, as a pattern: the express route that handled it (`/orders/:id` written
  * `/orders/{id}`, like the OpenAPI document), else the service's documented path it falls under (a request refused
  * by authentication before it reached its route), else UNMATCHED_ROUTE. Never the raw path: ids would make a
  * series per order.
  */
-function routeOf(req: Request, known: readonly Template[]): string {
+function routeOf(req: Request, known: readonly PathTemplate[]): string {
   const matched = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof matched === 'string') {
     return `${req.baseUrl}${matched}`.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1');
   }
   const path = req.originalUrl.split('?')[0]!;
-  return known.find((t) => t.match.test(path))?.route ?? UNMATCHED_ROUTE;
+  return templateOf(known, path)?.route ?? UNMATCHED_ROUTE;
 }
 
 /**
@@ -59,7 +43,7 @@ function routeOf(req: Request, known: readonly Template[]): string {
  * OpenAPI paths, naming the route of requests refused before their route ran.
  */
 export function httpMetrics(opts: { paths?: Record<string, unknown> } = {}): RequestHandler {
-  const known = templates(opts.paths ?? {});
+  const known = pathTemplates(opts.paths ?? {});
   return (req, res, next) => {
     const stopTimer = httpRequestDuration.startTimer();
     res.once('close', () => {
