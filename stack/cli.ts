@@ -7,14 +7,16 @@
  *   stack down   [server...]   stop (SIGTERM, wait, SIGKILL stragglers)
  *   stack reset                down, then wipe the data
  *   stack logs   [server...] [-n N]
- *   stack exec -- <command...> run a command with the stack up; afterwards stop what this started
+ *   stack exec -- <command...> run a command with the stack up; afterwards stop what this started (while
+ *                              npm start's system runs, on a second stack of its own: see alongside.ts)
  *
  * Servers: kafka, temporal, mongo (alias ferretdb). A server whose address is given in the environment
  * (KAFKA_BROKERS, TEMPORAL_ADDRESS, MONGO_URL) is the user's: it is probed and provisioned, never started.
  */
 import { ConfigError } from '../core/config';
-import { loadStackConfig } from './config';
+import { loadStackConfig, type StackConfig } from './config';
 import { down, exec, logs, reset, selectServers, status, up, UsageError } from './commands';
+import { alongsideStack, externalServers, runningSystem } from './alongside';
 import { SERVER_NAMES } from './paths';
 import { MissingPrerequisite } from './prereqs';
 import { stackServers } from './servers';
@@ -45,11 +47,32 @@ async function main(argv: string[]): Promise<number> {
       logs(config, selectServers(all, names), lines);
       return 0;
     case 'exec':
-      return exec(config, dashDash >= 0 ? rest.slice(dashDash + 1) : rest);
+      return execBeside(config, dashDash >= 0 ? rest.slice(dashDash + 1) : rest);
     default:
       throw new UsageError(
         `unknown command "${command ?? ''}": expected up, status, down, reset, logs or exec (servers: ${SERVER_NAMES.join(', ')})`,
       );
+  }
+}
+
+/** `exec`, on a second stack of its own when the stack's own system is running (see alongside.ts). */
+async function execBeside(config: StackConfig, argv: string[]): Promise<number> {
+  const running = await runningSystem(config);
+  if (!running) return exec(config, argv);
+  const external = externalServers(config);
+  if (external.length > 0) {
+    console.log(
+      `${running}; ${external.join(', ')} given by address, so the command shares them with that system`,
+    );
+    return exec(config, argv);
+  }
+  const beside = await alongsideStack(config);
+  console.log(`${running}: the command gets servers of its own, under ${beside.dir}`);
+  Object.assign(process.env, beside.env);
+  try {
+    return await exec(loadStackConfig(), argv);
+  } finally {
+    beside.remove();
   }
 }
 

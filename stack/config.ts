@@ -23,6 +23,7 @@ const REPO_ROOT = findRepoRoot(__dirname);
 const stackSchema = z.object({
   ...LOCAL_SERVER_PORTS,
   STACK_DIR: z.string().min(1).optional(),
+  STACK_INSTALL_DIR: z.string().min(1).optional(),
   STACK_KAFKA_CONTROLLER_PORT: port.default(9093),
   STACK_TEMPORAL_HTTP_PORT: port.default(7243),
   STACK_TEMPORAL_METRICS_PORT: port.default(7244),
@@ -32,8 +33,11 @@ const stackSchema = z.object({
 
 function loadStackSettings(env: NodeJS.ProcessEnv) {
   const e = parseEnv(stackSchema, env);
+  const dir = path.resolve(REPO_ROOT, e.STACK_DIR ?? '.stack');
   return {
-    dir: path.resolve(REPO_ROOT, e.STACK_DIR ?? '.stack'),
+    dir,
+    /** The installed servers and tools; another stack's, to share them (a stack beside `npm start`'s does). */
+    installDir: path.resolve(REPO_ROOT, e.STACK_INSTALL_DIR ?? path.join(dir, 'install')),
     repoRoot: REPO_ROOT,
     readyTimeoutMs: e.STACK_READY_TIMEOUT_MS,
     ports: {

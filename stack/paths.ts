@@ -9,7 +9,7 @@ export function stackPaths(config: StackConfig) {
   const root = config.stack.dir;
   return {
     root,
-    install: path.join(root, 'install'),
+    install: config.stack.installDir,
     downloads: path.join(root, 'downloads'),
     data: (name: ServerName) => path.join(root, 'data', name),
     dataRoot: path.join(root, 'data'),

@@ -13,7 +13,7 @@ import { composeCheckBinary } from '../../stack/compose-check';
 import { portInUse } from '../../stack/control';
 import { stackPaths } from '../../stack/paths';
 import { isAlive, readState } from '../../stack/state';
-import { REPO_ROOT, stackCli } from '../support/stack-cli';
+import { REPO_ROOT, stackCli, stackCliWith } from '../support/stack-cli';
 
 const config = loadStackConfig();
 
@@ -129,6 +129,52 @@ describe('local stack', () => {
       await again.collection('stack_restart_test').deleteMany({ marker });
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('stack exec beside a running system', () => {
+  it('runs its command on servers of its own, on other ports, then stops them and deletes their folder', async () => {
+    // A stack folder whose pid file says `npm start`'s system is running (this process stands in for it), sharing
+    // the installs: what `npm test` finds when it is run while `npm start` is up.
+    const stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-beside-'));
+    fs.mkdirSync(path.join(stackDir, 'run'));
+    fs.writeFileSync(path.join(stackDir, 'run', 'app-pids.json'), JSON.stringify({ api: process.pid }));
+    const stale = path.join(stackDir, 'alongside-999999999');
+    fs.mkdirSync(stale);
+    try {
+      const { code, output } = stackCliWith(
+        { STACK_DIR: stackDir, STACK_INSTALL_DIR: stackPaths(config).install },
+        'exec',
+        '--',
+        'sh',
+        '-c',
+        'echo "beside: $STACK_DIR $STACK_KAFKA_PORT $STACK_TEMPORAL_PORT $STACK_MONGO_PORT $API_PORT" && ' +
+          `"${process.execPath}" --import tsx stack/cli.ts status`,
+      );
+      expect(output).toContain(`npm start's processes run on this stack (pids ${process.pid})`);
+      const [, dir, ...ports] = /^beside: (\S+) (\d+) (\d+) (\d+) (\d+)$/m.exec(output) ?? [];
+      expect(path.dirname(dir!)).toBe(stackDir);
+      expect(path.basename(dir!)).toMatch(/^alongside-\d+$/);
+      const [kafka, temporal, mongo, api] = ports.map(Number);
+      expect(new Set([kafka, temporal, mongo, api]).size).toBe(4);
+      expect([kafka, temporal, mongo]).not.toContain(config.stack.ports.kafka);
+      expect([kafka, temporal, mongo]).not.toContain(config.stack.ports.temporal);
+      expect([kafka, temporal, mongo]).not.toContain(config.stack.ports.mongo);
+      // Its status (inside the command) found each server up on the new ports, started by this run.
+      expect(output).toMatch(new RegExp(`^kafka\\s+up\\s.*127\\.0\\.0\\.1:${kafka}\\s`, 'm'));
+      expect(output).toMatch(new RegExp(`^temporal\\s+up\\s.*127\\.0\\.0\\.1:${temporal}\\s`, 'm'));
+      expect(output).toMatch(new RegExp(`^mongo\\s+up\\s.*127\\.0\\.0\\.1:${mongo}\\s`, 'm'));
+      expect(output).toMatch(/^stopping what this run started: kafka, temporal, mongo, issuer$/m);
+      expect(code).toBe(0);
+      // Stopped, deleted, and the stale folder of a run whose process is gone deleted too.
+      for (const port of [kafka!, temporal!, mongo!]) expect(await portInUse(port)).toBe(false);
+      expect(fs.existsSync(dir!)).toBe(false);
+      expect(fs.existsSync(stale)).toBe(false);
+      // The stack the tests run on was left alone.
+      expect(stackCli('status').code).toBe(0);
+    } finally {
+      fs.rmSync(stackDir, { recursive: true, force: true });
     }
   });
 });

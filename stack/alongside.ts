@@ -1,0 +1,93 @@
+/**
+ * Tests beside a running system. The systems the tests start keep databases, consumer groups and ports of their
+ * own, but they share the stack's Kafka topics and Temporal task queues with whatever else runs on it: beside
+ * `npm start`'s system, its bridge would start the tests' orders and its workers would take the tests' tasks (and
+ * the other way round), each against its own database. So when that system is up, `stack exec` (npm test) runs
+ * its command against servers of its own: a second stack in a folder of its own under the stack's, on free ports,
+ * sharing the installs, started for the run and stopped and deleted after it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort } from '../core/net/free-port';
+import { appPidFile, appProcesses } from './app';
+import type { StackConfig } from './config';
+import { portInUse } from './control';
+import { stackPaths } from './paths';
+import { isAlive } from './state';
+
+const PREFIX = 'alongside-';
+
+/** Every port a stack and its system bind, as the variables that set them. */
+export function portVariables(config: StackConfig): string[] {
+  return [
+    'STACK_KAFKA_PORT',
+    'STACK_KAFKA_CONTROLLER_PORT',
+    'STACK_TEMPORAL_PORT',
+    'STACK_TEMPORAL_UI_PORT',
+    'STACK_TEMPORAL_HTTP_PORT',
+    'STACK_TEMPORAL_METRICS_PORT',
+    'STACK_MONGO_PORT',
+    'STACK_MONGO_DEBUG_PORT',
+    'STACK_ISSUER_PORT',
+    'API_PORT',
+    'NOTIFICATIONS_PORT',
+    'ANALYTICS_PORT',
+    ...appProcesses(config).flatMap((p) => (p.metricsPortVariable ? [p.metricsPortVariable] : [])),
+  ];
+}
+
+/** The live pids `npm start` recorded for this stack's system. */
+export function runningSystemPids(config: StackConfig): number[] {
+  try {
+    const recorded = JSON.parse(fs.readFileSync(appPidFile(config), 'utf8')) as Record<string, number>;
+    return Object.values(recorded).filter((pid) => isAlive(pid));
+  } catch {
+    return [];
+  }
+}
+
+/** Why the stack's own system counts as running (npm start's pids, or its API's port taken), if it does. */
+export async function runningSystem(config: StackConfig): Promise<string | undefined> {
+  const pids = runningSystemPids(config);
+  if (pids.length > 0) return `npm start's processes run on this stack (pids ${pids.join(', ')})`;
+  if (await portInUse(config.api.port)) return `something listens on the API's port ${config.api.port}`;
+  return undefined;
+}
+
+export interface Alongside {
+  /** The variables that put the stack and the system elsewhere; what the run's command is given. */
+  env: Record<string, string>;
+  dir: string;
+  /** Deletes the stack's folder (its servers are stopped by then). */
+  remove(): void;
+}
+
+/**
+ * A second stack's settings: a folder of its own (named after this process, so concurrent runs do not meet), the
+ * first stack's installs, and a free port for everything either binds. Folders of earlier runs whose process is
+ * gone are deleted first.
+ */
+export async function alongsideStack(config: StackConfig): Promise<Alongside> {
+  const paths = stackPaths(config);
+  for (const entry of fs.existsSync(paths.root) ? fs.readdirSync(paths.root) : []) {
+    const pid = entry.startsWith(PREFIX) ? Number(entry.slice(PREFIX.length)) : NaN;
+    if (Number.isInteger(pid) && !isAlive(pid)) {
+      fs.rmSync(path.join(paths.root, entry), { recursive: true, force: true });
+    }
+  }
+  const dir = path.join(paths.root, `${PREFIX}${process.pid}`);
+  const env: Record<string, string> = { STACK_DIR: dir, STACK_INSTALL_DIR: paths.install };
+  for (const name of portVariables(config)) env[name] = String(await freePort());
+  env.TEMPORAL_UI_URL = `http://127.0.0.1:${env.STACK_TEMPORAL_UI_PORT}`;
+  return { env, dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Which of the stack's servers are the user's own (given by address), which a second stack cannot replace. */
+export function externalServers(config: StackConfig): string[] {
+  return [
+    config.kafka.external && 'Kafka (KAFKA_BROKERS)',
+    config.temporal.external && 'Temporal (TEMPORAL_ADDRESS)',
+    config.mongo.external && 'MongoDB (MONGO_URL)',
+    config.auth.external && 'the token issuer (AUTH_JWKS_URL)',
+  ].filter((s): s is string => typeof s === 'string');
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { alongsideStack, externalServers, portVariables, runningSystem } from '../../../stack/alongside';
+import { loadStackConfig } from '../../../stack/config';
+import { stackPaths } from '../../../stack/paths';
+
+describe('a stack beside a running system', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alongside-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // A port nothing listens on for the API, so only the pid file speaks.
+  const configFor = (env: NodeJS.ProcessEnv = {}) =>
+    loadStackConfig({ STACK_DIR: dir, API_PORT: '1', ...env });
+  const recordPids = (pids: Record<string, number>) => {
+    fs.mkdirSync(path.join(dir, 'run'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'run', 'app-pids.json'), JSON.stringify(pids));
+  };
+
+  it('counts the system as running only while a pid npm start recorded is alive', async () => {
+    expect(await runningSystem(configFor())).toBeUndefined();
+    recordPids({ api: 999_999_999 });
+    expect(await runningSystem(configFor())).toBeUndefined();
+    recordPids({ api: 999_999_999, bridge: process.pid });
+    expect(await runningSystem(configFor())).toBe(
+      `npm start's processes run on this stack (pids ${process.pid})`,
+    );
+  });
+
+  it('moves every port either stack binds to a free one of its own, shares the installs, and keeps its own folder', async () => {
+    const config = configFor();
+    const beside = await alongsideStack(config);
+    expect(beside.dir).toBe(path.join(dir, `alongside-${process.pid}`));
+    expect(beside.env.STACK_DIR).toBe(beside.dir);
+    expect(beside.env.STACK_INSTALL_DIR).toBe(path.join(dir, 'install'));
+
+    const ports = portVariables(config).map((name) => Number(beside.env[name]));
+    expect(portVariables(config)).toEqual(
+      expect.arrayContaining(['STACK_KAFKA_PORT', 'WORKER_ORDERS_METRICS_PORT']),
+    );
+    expect(ports.every((p) => Number.isInteger(p) && p > 0)).toBe(true);
+    expect(new Set(ports).size).toBe(ports.length);
+    for (const taken of [9092, 9093, 7233, 8233, 27017, 8090, 3000, 3001, 3002, 9464])
+      expect(ports).not.toContain(taken);
+
+    // What the second stack's settings come to: its folder, the first one's installs, the new ports.
+    const second = loadStackConfig({ ...beside.env });
+    expect(stackPaths(second).root).toBe(beside.dir);
+    expect(stackPaths(second).install).toBe(stackPaths(config).install);
+    expect(second.stack.ports.kafka).toBe(Number(beside.env.STACK_KAFKA_PORT));
+    expect(second.kafka.brokers).toEqual([`127.0.0.1:${beside.env.STACK_KAFKA_PORT}`]);
+    expect(second.api.publicUrl).toBe(`http://127.0.0.1:${beside.env.API_PORT}`);
+
+    fs.mkdirSync(path.join(beside.dir, 'data'), { recursive: true });
+    beside.remove();
+    expect(fs.existsSync(beside.dir)).toBe(false);
+  });
+
+  it('deletes the folders of earlier runs whose process is gone, not those of a run still going', async () => {
+    const gone = path.join(dir, 'alongside-999999999');
+    const going = path.join(dir, `alongside-${process.ppid}`);
+    fs.mkdirSync(gone);
+    fs.mkdirSync(going);
+    await alongsideStack(configFor());
+    expect(fs.existsSync(gone)).toBe(false);
+    expect(fs.existsSync(going)).toBe(true);
+  });
+
+  it('names the servers given by address, which a second stack cannot replace', () => {
+    expect(externalServers(configFor())).toEqual([]);
+    expect(
+      externalServers(configFor({ KAFKA_BROKERS: 'kafka.internal:9092', MONGO_URL: 'mongodb://db/x' })),
+    ).toEqual(['Kafka (KAFKA_BROKERS)', 'MongoDB (MONGO_URL)']);
+  });
+});
