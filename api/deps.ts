@@ -6,6 +6,7 @@ import type { ReadinessReport } from '../contracts/http/common';
 import type { Config } from '../core/config';
 import type { TokenVerifier } from '../core/http/auth';
 import type { Logger } from '../core/logger';
+import type { KafkaAdminAccess } from '../core/readiness';
 import type { AuditLog } from '../domain/audit/audit-log';
 import type { OrderModel } from '../domain/orders/order-model';
 import type { GatewaySwitch } from '../domain/payments/gateway-switch';
@@ -25,6 +26,8 @@ export interface AppDeps {
   audit: AuditLog;
   /** For the operators' views of the consumers: their lag, their dead letters and replaying them. */
   kafka: Kafka;
+  /** One admin client for the consumer-lag view, kept connected: the console asks every few seconds. */
+  kafkaAdmin: KafkaAdminAccess;
   /** The payload codec the Web UI's codec endpoint (/codec) decodes with; no endpoint without it. */
   codec?: PayloadCodec;
 }

@@ -10,6 +10,7 @@ import { auditLog } from '../domain/audit/audit-log';
 import { payloadCodec } from '../core/temporal/payload-codec';
 import { apiReadiness, probeKafkaAdmin } from './readiness';
 import { createKafka } from '../core/kafka/client';
+import { kafkaAdminAccess } from '../core/readiness';
 
 runProcess('api', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
@@ -18,6 +19,8 @@ runProcess('api', async (config, logger) => {
   // Lazy: the API takes orders while Temporal is down, and starts while it is.
   const temporal = await connectTemporal(config.temporal, { lazy: true });
   const kafkaAdmin = probeKafkaAdmin(config.kafka, logger);
+  const kafka = createKafka(config.kafka, logger);
+  const opsAdmin = kafka.admin();
 
   const audit = auditLog(mongo);
   await audit.model.createIndexes();
@@ -31,7 +34,8 @@ runProcess('api', async (config, logger) => {
     temporal,
     logger,
     gatewaySwitch: new GatewaySwitch(mongo),
-    kafka: createKafka(config.kafka, logger),
+    kafka,
+    kafkaAdmin: kafkaAdminAccess(opsAdmin),
     readiness: apiReadiness({ mongo, orders, kafkaAdmin, temporal: temporal.connection }),
   });
 
@@ -43,6 +47,7 @@ runProcess('api', async (config, logger) => {
     async stop() {
       await closeServer(server);
       await kafkaAdmin.disconnect().catch(() => undefined);
+      await opsAdmin.disconnect().catch(() => undefined);
       await temporal.connection.close();
       await mongo.close();
     },

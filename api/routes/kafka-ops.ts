@@ -35,20 +35,16 @@ export function consumerLagReport(deps: AppDeps): RequestHandler {
   ] as const;
   return async (_req, res) => {
     const report: z.infer<typeof ConsumerLagReport> = {
-      groups: await fromKafka(deps, 'consumer lag', async () => {
-        const admin = deps.kafka.admin();
-        await admin.connect();
-        try {
-          return await Promise.all(
+      groups: await fromKafka(deps, 'consumer lag', () =>
+        deps.kafkaAdmin((admin) =>
+          Promise.all(
             consumers.map(async ({ consumer, group, topic }) => {
               const lag = (await consumerLag(admin, group, [topic]))[topic]!;
               return { consumer, group, topic, total: lag.total, partitions: lag.partitions };
             }),
-          );
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
-      }),
+          ),
+        ),
+      ),
     };
     res.json(report);
   };

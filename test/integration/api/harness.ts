@@ -13,6 +13,7 @@ import { connectTemporal } from '../../../core/temporal/connection';
 import { auditLog } from '../../../domain/audit/audit-log';
 import { payloadCodec } from '../../../core/temporal/payload-codec';
 import { createKafka } from '../../../core/kafka/client';
+import { kafkaAdminAccess } from '../../../core/readiness';
 import request from 'supertest';
 import { bearer, testIssuer, type TestIssuer } from '../../support/tokens';
 
@@ -45,6 +46,8 @@ export async function startApi(): Promise<ApiHarness> {
   await orders.createIndexes();
   const temporal = await connectTemporal(config.temporal);
   const kafkaAdmin = probeKafkaAdmin(config.kafka);
+  const kafka = createKafka(config.kafka);
+  const opsAdmin = kafka.admin();
   const tokens = await testIssuer();
   const deps: AppDeps = {
     config,
@@ -55,7 +58,8 @@ export async function startApi(): Promise<ApiHarness> {
     temporal,
     logger: createLogger('it-api', 'silent'),
     gatewaySwitch: new GatewaySwitch(db),
-    kafka: createKafka(config.kafka),
+    kafka,
+    kafkaAdmin: kafkaAdminAccess(opsAdmin),
     readiness: apiReadiness({ mongo: db, orders, kafkaAdmin, temporal: temporal.connection }),
   };
   const app = createApp(deps);
@@ -74,6 +78,7 @@ export async function startApi(): Promise<ApiHarness> {
       await db.dropDatabase();
       await root.close();
       await kafkaAdmin.disconnect();
+      await opsAdmin.disconnect();
       await temporal.connection.close();
     },
   };
