@@ -1,3 +1,5 @@
+import { contextFrom } from '../../core/tracing/propagation';
+import { inSpan, ORDER_ID } from '../../core/tracing/spans';
 import type { OrderDoc, OrderModel } from './order-model';
 import { orderCreatedEvent } from './order-created-event';
 import { requeue } from './outbox';
@@ -47,7 +49,19 @@ export async function reconcileStale(
       continue;
     }
     // The store said `accepted` a moment ago; startOrder asks again, so an order that finished meanwhile is left.
-    const outcome = await startOrder({ ...starter, status: storedStatus(orders) }, orderCreatedEvent(order));
+    // The start continues the order's trace (stored with it by the request that placed it), as the bridge's does.
+    const outcome = await inSpan(
+      'restart stale order',
+      { parent: contextFrom(order.traceContext), attributes: { [ORDER_ID]: order._id } },
+      async (span) => {
+        const started = await startOrder(
+          { ...starter, status: storedStatus(orders) },
+          orderCreatedEvent(order),
+        );
+        span.setAttribute('order.start.outcome', started);
+        return started;
+      },
+    );
     if (outcome === 'started') report.started += 1;
     else if (outcome === 'alreadyStarted') report.alreadyStarted += 1;
   }
