@@ -8,6 +8,7 @@ import { auditLog } from '../domain/audit/audit-log';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import { loadConfig } from '../core/config';
+import { startTracing } from '../core/tracing/setup';
 import { createKafka } from '../core/kafka/client';
 import type { Start } from '../core/kafka/topic-reader';
 import { connectMongo } from '../core/mongo/connection';
@@ -231,6 +232,9 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
       if (!opts.stale)
         throw new UsageError('reconcile: expected --stale (replay --from re-reads Kafka instead)');
       const config = loadConfig();
+      // The workflows it starts continue their orders' traces, as the bridge's sweep does: spans go where the
+      // system's go (OTEL_TRACES_EXPORTER).
+      const tracing = startTracing('orders-cli', config.tracing);
       await withMongo((mongo) =>
         withTemporal(async (client) => {
           const report = await reconcileStale(
@@ -253,6 +257,7 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
           );
         }),
       );
+      await tracing.processor.forceFlush();
     });
 
   cli
