@@ -1,19 +1,19 @@
 /**
- * Tests beside a running system. The systems the tests start keep databases, consumer groups and ports of their
- * own, but they share the stack's Kafka topics and Temporal task queues with whatever else runs on it: beside
- * `npm start`'s system, its bridge would start the tests' orders and its workers would take the tests' tasks (and
- * the other way round), each against its own database. So when that system is up, `stack exec` (npm test) runs
- * its command against servers of its own: a second stack in a folder of its own under the stack's, on free ports,
- * sharing the installs, started for the run and stopped and deleted after it.
+ * A stack of the tests' own. The systems the tests start keep databases, consumer groups and ports of their own, but
+ * on the stack's servers they would share its Kafka topics and Temporal task queues with whatever else runs there:
+ * beside `npm start`'s system, its bridge would start the tests' orders and its workers would take the tests' tasks
+ * (and the other way round), each against its own database; and the tests' orders would stay in the topics, for
+ * a later `npm start` whose groups are new to read and dead-letter. So `npm test` (`stack exec --own`) runs on a
+ * second stack in a folder of its own under the stack's, on free ports, sharing the installs, started for the run
+ * and stopped and deleted after it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../core/net/free-port';
-import { appPidFile, appProcesses } from './app';
+import { appProcesses } from './app';
 import type { StackConfig } from './config';
-import { portInUse } from './control';
-import { stackPaths } from './paths';
-import { isAlive } from './state';
+import { SERVER_NAMES, stackPaths } from './paths';
+import { isAlive, readState } from './state';
 
 const PREFIX = 'alongside-';
 
@@ -36,22 +36,12 @@ export function portVariables(config: StackConfig): string[] {
   ];
 }
 
-/** The live pids `npm start` recorded for this stack's system. */
-export function runningSystemPids(config: StackConfig): number[] {
-  try {
-    const recorded = JSON.parse(fs.readFileSync(appPidFile(config), 'utf8')) as Record<string, number>;
-    return Object.values(recorded).filter((pid) => isAlive(pid));
-  } catch {
-    return [];
-  }
-}
-
-/** Why the stack's own system counts as running (npm start's pids, or its API's port taken), if it does. */
-export async function runningSystem(config: StackConfig): Promise<string | undefined> {
-  const pids = runningSystemPids(config);
-  if (pids.length > 0) return `npm start's processes run on this stack (pids ${pids.join(', ')})`;
-  if (await portInUse(config.api.port)) return `something listens on the API's port ${config.api.port}`;
-  return undefined;
+/** Whether a server of the stack in `folder` is still running. */
+function serversRunIn(folder: string): boolean {
+  return SERVER_NAMES.some((name) => {
+    const state = readState(path.join(folder, 'run', `${name}.json`));
+    return isAlive(state?.supervisorPid) || isAlive(state?.childPid);
+  });
 }
 
 export interface Alongside {
@@ -65,14 +55,15 @@ export interface Alongside {
 /**
  * A second stack's settings: a folder of its own (named after this process, so concurrent runs do not meet), the
  * first stack's installs, and a free port for everything either binds. Folders of earlier runs whose process is
- * gone are deleted first.
+ * gone are deleted first, unless a server still runs from one (its run was killed before it could stop them).
  */
 export async function alongsideStack(config: StackConfig): Promise<Alongside> {
   const paths = stackPaths(config);
   for (const entry of fs.existsSync(paths.root) ? fs.readdirSync(paths.root) : []) {
     const pid = entry.startsWith(PREFIX) ? Number(entry.slice(PREFIX.length)) : NaN;
-    if (Number.isInteger(pid) && !isAlive(pid)) {
-      fs.rmSync(path.join(paths.root, entry), { recursive: true, force: true });
+    const folder = path.join(paths.root, entry);
+    if (Number.isInteger(pid) && !isAlive(pid) && !serversRunIn(folder)) {
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   }
   const dir = path.join(paths.root, `${PREFIX}${process.pid}`);

@@ -7,8 +7,9 @@
  *   stack down   [server...]   stop (SIGTERM, wait, SIGKILL stragglers)
  *   stack reset                down, then wipe the data
  *   stack logs   [server...] [-n N]
- *   stack exec -- <command...> run a command with the stack up; afterwards stop what this started (while
- *                              npm start's system runs, on a second stack of its own: see alongside.ts)
+ *   stack exec [--own] -- <command...>
+ *                              run a command with the stack up; afterwards stop what this started. With --own,
+ *                              on a second stack of its own, started and deleted for it (see alongside.ts)
  *
  * Servers: kafka, temporal, mongo (alias ferretdb). A server whose address is given in the environment
  * (KAFKA_BROKERS, TEMPORAL_ADDRESS, MONGO_URL) is the user's: it is probed and provisioned, never started.
@@ -16,7 +17,7 @@
 import { ConfigError } from '../core/config';
 import { loadStackConfig, type StackConfig } from './config';
 import { down, exec, logs, reset, selectServers, status, up, UsageError } from './commands';
-import { alongsideStack, externalServers, runningSystem } from './alongside';
+import { alongsideStack, externalServers } from './alongside';
 import { SERVER_NAMES } from './paths';
 import { MissingPrerequisite } from './prereqs';
 import { stackServers } from './servers';
@@ -47,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
       logs(config, selectServers(all, names), lines);
       return 0;
     case 'exec':
-      return execBeside(config, dashDash >= 0 ? rest.slice(dashDash + 1) : rest);
+      return execOwn(config, dashDash >= 0 ? rest.slice(dashDash + 1) : rest, {
+        own: args.includes('--own'),
+      });
     default:
       throw new UsageError(
         `unknown command "${command ?? ''}": expected up, status, down, reset, logs or exec (servers: ${SERVER_NAMES.join(', ')})`,
@@ -55,24 +58,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** `exec`, on a second stack of its own when the stack's own system is running (see alongside.ts). */
-async function execBeside(config: StackConfig, argv: string[]): Promise<number> {
-  const running = await runningSystem(config);
-  if (!running) return exec(config, argv);
+/** `exec`, on a second stack of its own with --own (alongside.ts). */
+async function execOwn(config: StackConfig, argv: string[], opts: { own: boolean }): Promise<number> {
+  if (!opts.own) return exec(config, argv);
   const external = externalServers(config);
   if (external.length > 0) {
-    console.log(
-      `${running}; ${external.join(', ')} given by address, so the command shares them with that system`,
-    );
+    console.log(`--own: ${external.join(', ')} given by address, so the command shares them`);
     return exec(config, argv);
   }
-  const beside = await alongsideStack(config);
-  console.log(`${running}: the command gets servers of its own, under ${beside.dir}`);
-  Object.assign(process.env, beside.env);
+  const own = await alongsideStack(config);
+  console.log(`--own: the command gets servers of its own, under ${own.dir}`);
+  Object.assign(process.env, own.env);
   try {
     return await exec(loadStackConfig(), argv);
   } finally {
-    beside.remove();
+    own.remove();
   }
 }
 

@@ -133,27 +133,25 @@ describe('local stack', () => {
   });
 });
 
-describe('stack exec beside a running system', () => {
+describe('stack exec --own (what npm test runs on)', () => {
   it('runs its command on servers of its own, on other ports, then stops them and deletes their folder', async () => {
-    // A stack folder whose pid file says `npm start`'s system is running (this process stands in for it), sharing
-    // the installs: what `npm test` finds when it is run while `npm start` is up.
-    const stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-beside-'));
-    fs.mkdirSync(path.join(stackDir, 'run'));
-    fs.writeFileSync(path.join(stackDir, 'run', 'app-pids.json'), JSON.stringify({ api: process.pid }));
+    // A stack folder of its own for this test, sharing the installs, with a folder a finished run left behind.
+    const stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-own-'));
     const stale = path.join(stackDir, 'alongside-999999999');
     fs.mkdirSync(stale);
     try {
       const { code, output } = stackCliWith(
         { STACK_DIR: stackDir, STACK_INSTALL_DIR: stackPaths(config).install },
         'exec',
+        '--own',
         '--',
         'sh',
         '-c',
-        'echo "beside: $STACK_DIR $STACK_KAFKA_PORT $STACK_TEMPORAL_PORT $STACK_MONGO_PORT $API_PORT" && ' +
+        'echo "own: $STACK_DIR $STACK_KAFKA_PORT $STACK_TEMPORAL_PORT $STACK_MONGO_PORT $API_PORT" && ' +
           `"${process.execPath}" --import tsx stack/cli.ts status`,
       );
-      expect(output).toContain(`npm start's processes run on this stack (pids ${process.pid})`);
-      const [, dir, ...ports] = /^beside: (\S+) (\d+) (\d+) (\d+) (\d+)$/m.exec(output) ?? [];
+      expect(output).toMatch(/^--own: the command gets servers of its own, under \S+alongside-\d+$/m);
+      const [, dir, ...ports] = /^own: (\S+) (\d+) (\d+) (\d+) (\d+)$/m.exec(output) ?? [];
       expect(path.dirname(dir!)).toBe(stackDir);
       expect(path.basename(dir!)).toMatch(/^alongside-\d+$/);
       const [kafka, temporal, mongo, api] = ports.map(Number);

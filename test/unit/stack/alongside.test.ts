@@ -1,34 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alongsideStack, externalServers, portVariables, runningSystem } from '../../../stack/alongside';
+import { alongsideStack, externalServers, portVariables } from '../../../stack/alongside';
 import { loadStackConfig } from '../../../stack/config';
 import { stackPaths } from '../../../stack/paths';
 
-describe('a stack beside a running system', () => {
+describe('a stack of its own (stack exec --own)', () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alongside-'));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  // A port nothing listens on for the API, so only the pid file speaks.
-  const configFor = (env: NodeJS.ProcessEnv = {}) =>
-    loadStackConfig({ STACK_DIR: dir, API_PORT: '1', ...env });
-  const recordPids = (pids: Record<string, number>) => {
-    fs.mkdirSync(path.join(dir, 'run'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'run', 'app-pids.json'), JSON.stringify(pids));
-  };
-
-  it('counts the system as running only while a pid npm start recorded is alive', async () => {
-    expect(await runningSystem(configFor())).toBeUndefined();
-    recordPids({ api: 999_999_999 });
-    expect(await runningSystem(configFor())).toBeUndefined();
-    recordPids({ api: 999_999_999, bridge: process.pid });
-    expect(await runningSystem(configFor())).toBe(
-      `npm start's processes run on this stack (pids ${process.pid})`,
-    );
-  });
+  const configFor = (env: NodeJS.ProcessEnv = {}) => loadStackConfig({ STACK_DIR: dir, ...env });
 
   it('moves every port either stack binds to a free one of its own, shares the installs, and keeps its own folder', async () => {
     const config = configFor();
@@ -62,11 +46,15 @@ describe('a stack beside a running system', () => {
   it('deletes the folders of earlier runs whose process is gone, not those of a run still going', async () => {
     const gone = path.join(dir, 'alongside-999999999');
     const going = path.join(dir, `alongside-${process.ppid}`);
-    fs.mkdirSync(gone);
-    fs.mkdirSync(going);
+    // Killed before it could stop its servers: one of them still runs (this process stands in for it).
+    const killed = path.join(dir, 'alongside-999999998');
+    for (const folder of [gone, going, killed]) fs.mkdirSync(path.join(folder, 'run'), { recursive: true });
+    fs.writeFileSync(path.join(gone, 'run', 'kafka.json'), JSON.stringify({ supervisorPid: 999_999_997 }));
+    fs.writeFileSync(path.join(killed, 'run', 'kafka.json'), JSON.stringify({ supervisorPid: process.pid }));
     await alongsideStack(configFor());
     expect(fs.existsSync(gone)).toBe(false);
     expect(fs.existsSync(going)).toBe(true);
+    expect(fs.existsSync(killed)).toBe(true);
   });
 
   it('names the servers given by address, which a second stack cannot replace', () => {
