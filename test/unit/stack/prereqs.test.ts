@@ -38,6 +38,8 @@ describe('missing prerequisites', () => {
       ...process.env,
       PATH: bin,
       STACK_DIR: stackDir,
+      // Its own, empty: not the installs of a stack this test may run on (npm test's names them).
+      STACK_INSTALL_DIR: path.join(stackDir, 'install'),
       STACK_KAFKA_PORT: '29092',
       STACK_KAFKA_CONTROLLER_PORT: '29093',
     };
