@@ -10,6 +10,7 @@ import {
   type OrderLine,
 } from '../../contracts/events';
 import type { ProcessOrderInput } from '../../contracts/order-workflow';
+import { newOrder, type OrderDoc } from '../../domain/orders/order-model';
 
 /** Order lines from (sku, quantity, unit price) triples. */
 export function lines(...specs: [sku: string, quantity: number, unitPriceCents: number][]): OrderLine[] {
@@ -129,4 +130,18 @@ export function rawMessage(
     offset,
     headers,
   };
+}
+
+/** The order the API stored before it published `event`: accepted, not yet published. */
+export function storedOrder(event: OrderCreatedV1, opts: { requestHash: string; createdAt: Date }): OrderDoc {
+  return newOrder({
+    _id: event.orderId,
+    customerId: event.customerId,
+    email: event.email,
+    currency: event.currency,
+    items: event.items,
+    totalCents: event.totalCents,
+    idempotencyKey: null,
+    ...opts,
+  });
 }

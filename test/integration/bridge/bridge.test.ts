@@ -18,9 +18,9 @@ import type { ProcessOrderInput } from '../../../contracts/order-workflow';
 import type { Connection as MongoConnection } from 'mongoose';
 import { parseEvent } from '../../../contracts/events';
 import { connectMongo } from '../../../core/mongo/connection';
-import { newOrder, orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
 import { storedStatus } from '../../../domain/orders/start-order';
-import { orderCreatedEvent } from '../../support/order-events';
+import { orderCreatedEvent, storedOrder } from '../../support/order-events';
 
 const config = loadConfig();
 
@@ -131,17 +131,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     await orders.updateOne(
       { _id: event.orderId },
       {
-        $setOnInsert: newOrder({
-          _id: event.orderId,
-          customerId: event.customerId,
-          email: event.email,
-          currency: event.currency,
-          items: event.items,
-          totalCents: event.totalCents,
-          idempotencyKey: null,
-          requestHash: 'it-bridge',
-          createdAt: new Date(event.occurredAt),
-        }),
+        $setOnInsert: storedOrder(event, { requestHash: 'it-bridge', createdAt: new Date(event.occurredAt) }),
       },
       { upsert: true },
     );

@@ -20,9 +20,9 @@ import { readTopic } from '../../../core/kafka/topic-reader';
 import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { connectTemporal } from '../../../core/temporal/connection';
-import { newOrder, orderModel } from '../../../domain/orders/order-model';
+import { orderModel } from '../../../domain/orders/order-model';
 import { storedStatus } from '../../../domain/orders/start-order';
-import { createdEvent, processedEvent } from '../../support/order-events';
+import { createdEvent, processedEvent, storedOrder } from '../../support/order-events';
 import { bearer, testIssuer } from '../../support/tokens';
 
 jest.setTimeout(300_000);
@@ -184,19 +184,7 @@ describe('poison messages on every consumed topic (real Kafka, Temporal and Mong
     );
     // The API stored these orders before their order-created went out.
     await orders.insertMany(
-      valid.map((e: OrderCreatedV1) =>
-        newOrder({
-          _id: e.orderId,
-          customerId: e.customerId,
-          email: e.email,
-          currency: e.currency,
-          items: e.items,
-          totalCents: e.totalCents,
-          idempotencyKey: null,
-          requestHash: 'it-poison',
-          createdAt: new Date(),
-        }),
-      ),
+      valid.map((e: OrderCreatedV1) => storedOrder(e, { requestHash: 'it-poison', createdAt: new Date() })),
     );
     started.push(...valid.map((e) => e.orderId));
     const outcomes = valid.map((e) => processedEvent(e));

@@ -10,7 +10,8 @@ import { createKafka } from '../../../core/kafka/client';
 import { priceOrder } from '../../../domain/catalogue/pricing';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { connectMongo } from '../../../core/mongo/connection';
-import { newOrder, orderModel } from '../../../domain/orders/order-model';
+import { orderModel } from '../../../domain/orders/order-model';
+import { storedOrder } from '../../support/order-events';
 import { dlqTopic, TOPICS } from '../../../contracts/topics';
 import { listDeadLetters, replayDeadLetters } from '../../../core/kafka/dead-letters';
 import { readTopic as readTopicSlice } from '../../../core/kafka/topic-reader';
@@ -140,17 +141,7 @@ describe('order pipeline end to end', () => {
     const db = await connectMongo({ ...config.mongo, url: app.mongoUrl });
     try {
       await orderModel(db).create({
-        ...newOrder({
-          _id: event.orderId,
-          customerId: event.customerId,
-          email: event.email,
-          currency: event.currency,
-          items: event.items,
-          totalCents: event.totalCents,
-          idempotencyKey: null,
-          requestHash: 'e2e',
-          createdAt: new Date(event.occurredAt),
-        }),
+        ...storedOrder(event, { requestHash: 'e2e', createdAt: new Date(event.occurredAt) }),
         publishState: 'published',
       });
     } finally {

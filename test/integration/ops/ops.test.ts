@@ -18,11 +18,11 @@ import { readTopic } from '../../../core/kafka/topic-reader';
 import type { Connection } from 'mongoose';
 import type { OrderCreatedV1 } from '../../../contracts/events';
 import { connectMongo } from '../../../core/mongo/connection';
-import { newOrder, orderModel, type OrderDoc, type OrderModel } from '../../../domain/orders/order-model';
+import { orderModel, type OrderDoc, type OrderModel } from '../../../domain/orders/order-model';
 import { outboxCounts, outboxModel, park } from '../../../domain/orders/outbox';
 import { reconcileStale } from '../../../domain/orders/stale';
 import { storedStatus } from '../../../domain/orders/start-order';
-import { orderCreatedEvent, rawMessage } from '../../support/order-events';
+import { orderCreatedEvent, rawMessage, storedOrder } from '../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);
 const topic = `it-ops-${RUN}`;
@@ -40,18 +40,8 @@ describe('operator tools (real Kafka and Temporal)', () => {
 
   /** Stores the order of an event with the given status, as the API and then the workflow would have. */
   async function store(event: OrderCreatedV1, status: 'accepted' | 'completed' = 'accepted'): Promise<void> {
-    const order = newOrder({
-      _id: event.orderId,
-      customerId: event.customerId,
-      email: event.email,
-      currency: event.currency,
-      items: event.items,
-      totalCents: event.totalCents,
-      idempotencyKey: null,
-      requestHash: 'it-ops',
-      // Accepted just now: only the stale test makes orders old, on purpose.
-      createdAt: new Date(),
-    });
+    // Accepted just now: only the stale test makes orders old, on purpose.
+    const order = storedOrder(event, { requestHash: 'it-ops', createdAt: new Date() });
     await orders.create({ ...order, status });
   }
 

@@ -14,9 +14,9 @@ import { readSpans } from '../../../core/tracing/trace-files';
 import { traceCarrier } from '../../../core/tracing/propagation';
 import { startTracing } from '../../../core/tracing/setup';
 import { inSpan, ORDER_ID } from '../../../core/tracing/spans';
-import { newOrder, orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
 import { reconcileStale } from '../../../domain/orders/stale';
-import { orderCreatedEvent } from '../../support/order-events';
+import { orderCreatedEvent, storedOrder } from '../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-trace-'));
@@ -60,17 +60,7 @@ describe('a stale order started by the sweep', () => {
     }));
     const placed = new Date(Date.now() - 20 * 60_000);
     await orders.create({
-      ...newOrder({
-        _id: event.orderId,
-        customerId: event.customerId,
-        email: event.email,
-        currency: event.currency,
-        items: event.items,
-        totalCents: event.totalCents,
-        idempotencyKey: null,
-        requestHash: 'it-stale-trace',
-        createdAt: placed,
-      }),
+      ...storedOrder(event, { requestHash: 'it-stale-trace', createdAt: placed }),
       traceContext: carrier,
       // Published, but its order-created was dead-lettered: no workflow, so the sweep starts one.
       publishState: 'published',
