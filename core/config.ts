@@ -218,6 +218,11 @@ const envSchema = z.object({
   STACK_DIR: z.string().min(1).optional(),
 });
 
+/** Every variable naming a port a process of the system binds or connects to on the local stack. */
+export const PORT_VARIABLES: readonly string[] = Object.keys(envSchema.shape).filter((k) =>
+  k.endsWith('_PORT'),
+);
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -10,31 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../core/net/free-port';
-import { appProcesses } from './app';
-import type { StackConfig } from './config';
+import { STACK_PORT_VARIABLES, type StackConfig } from './config';
 import { SERVER_NAMES, stackPaths } from './paths';
 import { isAlive, readState } from './state';
 
 const PREFIX = 'alongside-';
-
-/** Every port a stack and its system bind, as the variables that set them. */
-export function portVariables(config: StackConfig): string[] {
-  return [
-    'STACK_KAFKA_PORT',
-    'STACK_KAFKA_CONTROLLER_PORT',
-    'STACK_TEMPORAL_PORT',
-    'STACK_TEMPORAL_UI_PORT',
-    'STACK_TEMPORAL_HTTP_PORT',
-    'STACK_TEMPORAL_METRICS_PORT',
-    'STACK_MONGO_PORT',
-    'STACK_MONGO_DEBUG_PORT',
-    'STACK_ISSUER_PORT',
-    'API_PORT',
-    'NOTIFICATIONS_PORT',
-    'ANALYTICS_PORT',
-    ...appProcesses(config).flatMap((p) => (p.metricsPortVariable ? [p.metricsPortVariable] : [])),
-  ];
-}
 
 /** Whether a server of the stack in `folder` is still running. */
 function serversRunIn(folder: string): boolean {
@@ -68,7 +48,7 @@ export async function alongsideStack(config: StackConfig): Promise<Alongside> {
   }
   const dir = path.join(paths.root, `${PREFIX}${process.pid}`);
   const env: Record<string, string> = { STACK_DIR: dir, STACK_INSTALL_DIR: paths.install };
-  for (const name of portVariables(config)) env[name] = String(await freePort());
+  for (const name of STACK_PORT_VARIABLES) env[name] = String(await freePort());
   env.TEMPORAL_UI_URL = `http://127.0.0.1:${env.STACK_TEMPORAL_UI_PORT}`;
   return { env, dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

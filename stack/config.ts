@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { localKeyrings } from './local-keys';
-import { ConfigError, LOCAL_SERVER_PORTS, loadConfig, parseEnv, port, positiveInt } from '../core/config';
+import {
+  ConfigError,
+  LOCAL_SERVER_PORTS,
+  loadConfig,
+  parseEnv,
+  port,
+  PORT_VARIABLES,
+  positiveInt,
+} from '../core/config';
 
 /**
  * The local stack's own settings: where it installs and keeps its servers, the ports they bind besides the ones
@@ -30,6 +38,11 @@ const stackSchema = z.object({
   STACK_MONGO_DEBUG_PORT: port.default(27018),
   STACK_READY_TIMEOUT_MS: positiveInt.default(180_000),
 });
+
+/** Every port the stack's servers and the system's processes bind, as the variables that set them. */
+export const STACK_PORT_VARIABLES: readonly string[] = [
+  ...new Set([...PORT_VARIABLES, ...Object.keys(stackSchema.shape).filter((k) => k.endsWith('_PORT'))]),
+];
 
 function loadStackSettings(env: NodeJS.ProcessEnv) {
   const e = parseEnv(stackSchema, env);

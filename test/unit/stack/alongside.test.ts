@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alongsideStack, externalServers, portVariables } from '../../../stack/alongside';
-import { loadStackConfig } from '../../../stack/config';
+import { alongsideStack, externalServers } from '../../../stack/alongside';
+import { loadStackConfig, STACK_PORT_VARIABLES } from '../../../stack/config';
 import { stackPaths } from '../../../stack/paths';
 
 describe('a stack of its own (stack exec --own)', () => {
@@ -21,8 +21,8 @@ describe('a stack of its own (stack exec --own)', () => {
     expect(beside.env.STACK_DIR).toBe(beside.dir);
     expect(beside.env.STACK_INSTALL_DIR).toBe(path.join(dir, 'install'));
 
-    const ports = portVariables(config).map((name) => Number(beside.env[name]));
-    expect(portVariables(config)).toEqual(
+    const ports = STACK_PORT_VARIABLES.map((name) => Number(beside.env[name]));
+    expect(STACK_PORT_VARIABLES).toEqual(
       expect.arrayContaining(['STACK_KAFKA_PORT', 'WORKER_ORDERS_METRICS_PORT']),
     );
     expect(ports.every((p) => Number.isInteger(p) && p > 0)).toBe(true);
