@@ -9,14 +9,15 @@
  *   domain/     the business and its storage: orders, catalogue and pricing, stock, payments.
  *   processes   api/, bridge/, workers/, activities/, workflows/, consumers/<service>/, ops/: each imports the
  *               layers below and never another process's insides (workers wire their activities and workflows).
- *   tooling     stack/ (local servers, dev tools), bench/, chaos/ and fuzz/.
+ *   tools/      the harness that runs, measures and attacks the product: stack/ (local servers, dev tools),
+ *               bench/, chaos/ and fuzz/. It ships nothing; the product never imports it.
  *   console/    the operator console, a browser page: it talks to the services over HTTP and takes only the
  *               *types* of their contracts.
  *
  * Nothing imports test/, and nothing imports in a circle.
  */
 const PROCESSES = '(api|bridge|workers|activities|workflows|consumers|ops)';
-const TOOLING = '(stack|bench|chaos|fuzz)';
+const TOOLING = '(tools)';
 
 module.exports = {
   forbidden: [

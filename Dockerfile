@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every order-pipeline process; docker-compose.yml picks the entry point per
-# service with `command:` (e.g. ["node", "dist/stack/provision.js"]).
+# service with `command:` (e.g. ["node", "dist/tools/stack/provision.js"]).
 
 # --- build: compile TypeScript to /app/dist ------------------------------------------------------
 FROM node:20-bookworm-slim AS build
@@ -22,4 +22,4 @@ COPY --from=build /app/dist ./dist
 # Code and dependencies stay owned by root and read-only for the app; the process runs as the
 # unprivileged `node` user (uid 1000) that ships with the base image.
 USER node
-CMD ["node", "dist/stack/provision.js"]
+CMD ["node", "dist/tools/stack/provision.js"]

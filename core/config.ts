@@ -8,7 +8,7 @@ import { parseKeyring, type Keyring } from './crypto/keyring';
  * Every setting of the system's processes, read once from the environment into one typed object. Processes call
  * loadConfig() in their main and pass the result (or the slice they need) down. Each setting is written twice: its
  * variable in the schema, its place in the object loadConfig returns (whose type is Config). The local stack's own
- * settings (install folder, its servers' other ports) are in stack/config.ts.
+ * settings (install folder, its servers' other ports) are in tools/stack/config.ts.
  */
 
 const PORT = 'expected a TCP port number 1-65535';

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startIsolatedApp, type IsolatedApp } from '../../stack/app';
-import { loadStackConfig } from '../../stack/config';
-import { buildConsole } from '../../stack/console-build';
-import { localTokens } from '../../stack/issuer/keys';
-import { stackPaths } from '../../stack/paths';
+import { startIsolatedApp, type IsolatedApp } from '../../tools/stack/app';
+import { loadStackConfig } from '../../tools/stack/config';
+import { buildConsole } from '../../tools/stack/console-build';
+import { localTokens } from '../../tools/stack/issuer/keys';
+import { stackPaths } from '../../tools/stack/paths';
 import { connectTemporal } from '../../core/temporal/connection';
 import { launchBrowser, screenshot } from '../support/browser';
 import { bearer } from '../support/tokens';

@@ -8,10 +8,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { connectSse } from '../../core/http/sse-client';
-import { startIsolatedApp, type IsolatedApp } from '../../stack/app';
-import { loadStackConfig } from '../../stack/config';
-import { localTokens } from '../../stack/issuer/keys';
-import { stackPaths } from '../../stack/paths';
+import { startIsolatedApp, type IsolatedApp } from '../../tools/stack/app';
+import { loadStackConfig } from '../../tools/stack/config';
+import { localTokens } from '../../tools/stack/issuer/keys';
+import { stackPaths } from '../../tools/stack/paths';
 import { bearer } from '../support/tokens';
 import { until } from '../support/until';
 

@@ -13,10 +13,10 @@ import path from 'node:path';
 import type { SpanRecord } from '../../core/tracing/file-exporter';
 import { main as ordersCli } from '../../ops/cli';
 import { readSpans, tracesOfOrder } from '../../core/tracing/trace-files';
-import { startIsolatedApp, type IsolatedApp } from '../../stack/app';
-import { loadStackConfig } from '../../stack/config';
-import { localTokens } from '../../stack/issuer/keys';
-import { stackPaths } from '../../stack/paths';
+import { startIsolatedApp, type IsolatedApp } from '../../tools/stack/app';
+import { loadStackConfig } from '../../tools/stack/config';
+import { localTokens } from '../../tools/stack/issuer/keys';
+import { stackPaths } from '../../tools/stack/paths';
 import { bearer } from '../support/tokens';
 import { until } from '../support/until';
 

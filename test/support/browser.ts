@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { chromiumArgs, ensureChromium } from '../../stack/browser';
+import { chromiumArgs, ensureChromium } from '../../tools/stack/browser';
 
 /** Screenshots of the browser tests, kept as artefacts of the run (git-ignored). */
 export const SCREENSHOTS = path.resolve(__dirname, '../../test-results/screenshots');

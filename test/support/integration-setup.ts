@@ -1,4 +1,4 @@
-import { loadStackConfig } from '../../stack/config';
+import { loadStackConfig } from '../../tools/stack/config';
 
 // The local stack's encryption keys (payloads, webhook secrets), as `npm test` hands them to every process it starts:
 // loading the stack's configuration puts whichever the environment lacks into it, so the suites and the system's own

@@ -12,7 +12,7 @@ export function stackCli(...args: string[]): { code: number; output: string } {
 export function stackCliWith(env: NodeJS.ProcessEnv, ...args: string[]): { code: number; output: string } {
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'stack', 'cli.ts'), ...args],
+    ['--import', 'tsx', path.join(ROOT, 'tools', 'stack', 'cli.ts'), ...args],
     {
       cwd: ROOT,
       encoding: 'utf8',

@@ -1,8 +1,8 @@
 import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadStackConfig } from '../../stack/config';
+import { loadStackConfig } from '../../tools/stack/config';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
-import { stackServers } from '../../stack/servers';
+import { stackServers } from '../../tools/stack/servers';
 
 /**
  * A private Temporal dev server for workflow tests: the binary the local stack installed (the testing package's own

@@ -4,7 +4,7 @@
  * to an SSE client and the analytics figures.
  */
 import { randomUUID } from 'node:crypto';
-import { loadStackConfig } from '../../../stack/config';
+import { loadStackConfig } from '../../../tools/stack/config';
 import { eventIdFor, OrderCreatedV1, type OrderProcessedV1 } from '../../../contracts/events';
 import { createKafka } from '../../../core/kafka/client';
 import { priceOrder } from '../../../domain/catalogue/pricing';
@@ -15,14 +15,14 @@ import { storedOrder } from '../../support/order-events';
 import { dlqTopic, TOPICS } from '../../../contracts/topics';
 import { listDeadLetters, replayDeadLetters } from '../../../core/kafka/dead-letters';
 import { readTopic as readTopicSlice } from '../../../core/kafka/topic-reader';
-import { startIsolatedApp, type IsolatedApp } from '../../../stack/app';
+import { startIsolatedApp, type IsolatedApp } from '../../../tools/stack/app';
 import type { Summary } from '../../../contracts/http/analytics/schemas';
 import { connectSse } from '../../../core/http/sse-client';
 import { stackCli } from '../../support/stack-cli';
 import { bearer } from '../../support/tokens';
 import { until } from '../../support/until';
-import { localTokens } from '../../../stack/issuer/keys';
-import { stackPaths } from '../../../stack/paths';
+import { localTokens } from '../../../tools/stack/issuer/keys';
+import { stackPaths } from '../../../tools/stack/paths';
 
 jest.setTimeout(600_000);
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderEventSchema, schemaFileName } from '../../../contracts/json-schemas';
-import { SCHEMAS_DIR } from '../../../stack/write-schemas';
+import { SCHEMAS_DIR } from '../../../tools/stack/write-schemas';
 import { EVENTS, eventIdFor, OrderCreatedV1, parseEvent, type EventType } from '../../../contracts/events';
 
 describe('event contracts', () => {

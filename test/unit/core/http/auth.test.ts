@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { actingCustomer, remoteTokenVerifier, type Principal } from '../../../../core/http/auth';
 import { ApiError } from '../../../../core/http/errors';
-import { ensureSigningKey, mintToken } from '../../../../stack/issuer/keys';
+import { ensureSigningKey, mintToken } from '../../../../tools/stack/issuer/keys';
 
 /** The local issuer's key and a JWKS endpoint on loopback: the services' verifier, exactly as deployed. */
 describe('remoteTokenVerifier against a JWKS endpoint', () => {
