@@ -1,2 +1,2 @@
 // The workflow bundle's entry point: every workflow the workers run.
-export { processOrder } from './process-order';
+export { processOrder } from './process-order/workflow';

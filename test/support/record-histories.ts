@@ -39,7 +39,7 @@ import {
   type ProcessOrderInput,
   type ProcessOrderResult,
 } from '../../contracts/order-workflow';
-import type { processOrder } from '../../workflows/process-order';
+import type { processOrder } from '../../workflows';
 import { privateTemporal } from './temporal-env';
 import { quietTemporalRuntime } from './temporal-runtime';
 import { orderInput } from './order-events';
