@@ -92,7 +92,7 @@ export function payloadCodec(config: Pick<Config['temporal'], 'payloadKeys'>): E
   if (!config.payloadKeys) {
     throw new ConfigError([
       'PAYLOAD_ENCRYPTION_KEYS: required by every process that talks to Temporal, to encrypt workflow payloads; ' +
-        'expected id:base64key entries, comma-separated, active key first (see README "Payload encryption") (not set)',
+        'expected id:base64key entries, comma-separated, active key first (see docs/security.md, "Payload encryption") (not set)',
     ]);
   }
   return new EncryptionCodec(config.payloadKeys);

@@ -63,7 +63,7 @@ describe('MongoDB wire protocol (real server)', () => {
     await Sale.insertMany(sales);
     const expected = (currency: string) => sales.filter((s) => s.currency === currency);
 
-    // One accumulator per $group: FerretDB 1.24 feeds only the first accumulator of a $group (README, "Mongo").
+    // One accumulator per $group: FerretDB 1.24 feeds only the first accumulator of a $group (docs/local-stack.md, "Mongo on FerretDB").
     const revenue = await Sale.aggregate<{ _id: string; revenue: number }>([
       { $group: { _id: '$currency', revenue: { $sum: '$totalCents' } } },
       { $sort: { _id: 1 } },

@@ -1,4 +1,4 @@
-/** The benchmark's result as JSON and as the Markdown table the README shows. */
+/** The benchmark's result as JSON and as a Markdown report, which docs/performance.md links. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -97,7 +97,7 @@ async function upOne(config: StackConfig, paths: StackPaths, server: ServerSpec)
   for (const port of server.ports) {
     if (await portInUse(port)) {
       return fail(
-        `port 127.0.0.1:${port} is taken by a process this stack did not start; stop it, or point the environment at it (see README "External servers")`,
+        `port 127.0.0.1:${port} is taken by a process this stack did not start; stop it, or point the environment at it (see docs/local-stack.md, "External servers")`,
         false,
       );
     }
