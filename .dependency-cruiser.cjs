@@ -123,6 +123,17 @@ module.exports = {
       to: { path: '^(?!console/|node_modules/)', dependencyTypesNot: ['type-only', 'core'] },
     },
     {
+      name: 'product-imports-no-tooling',
+      severity: 'error',
+      comment:
+        'The product ships and runs without its tooling (an image holds no local stack): it imports nothing ' +
+        'of stack/, bench/, chaos/, fuzz/ or tools/. Minting a local token, say, is the stack’s job.',
+      from: {
+        path: '^(api|relay|bridge|workers|activities|workflows|consumers|ops|domain|core|contracts)/',
+      },
+      to: { path: '^(stack|bench|chaos|fuzz|tools)/' },
+    },
+    {
       name: 'tooling-imports-no-process',
       severity: 'error',
       comment: 'The stack and the bench start processes by their entry points, not by importing them.',

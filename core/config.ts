@@ -269,7 +269,7 @@ function brokerList(given: string | undefined, localPort: number): string[] {
 
 /**
  * Whom the HTTP services trust: a JWKS, the issuer and audience its tokens must name. Unset, the local stack's own
- * issuer (on STACK_ISSUER_PORT), which `npm start` runs and `npm run orders -- token` mints for.
+ * issuer (on STACK_ISSUER_PORT), which `npm start` runs and `npm run stack:token --` mints for.
  */
 function localIssuerDefaults(e: {
   AUTH_JWKS_URL?: string;
