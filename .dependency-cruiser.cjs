@@ -124,6 +124,15 @@ module.exports = {
       to: { path: '^(?!console/|node_modules/)', dependencyTypesNot: ['type-only', 'core'] },
     },
     {
+      name: 'product-imports-no-tooling',
+      severity: 'error',
+      comment:
+        'The product ships and runs without its harness: nothing outside tools/ (and the tests) imports ' +
+        'tools/. Minting a local token, say, is the stack’s job, not the operator CLI’s.',
+      from: { pathNot: `^(${TOOLING.slice(1, -1)}|test)/` },
+      to: { path: `^${TOOLING}/` },
+    },
+    {
       name: 'tooling-imports-no-process',
       severity: 'error',
       comment: 'The stack and the bench start processes by their entry points, not by importing them.',

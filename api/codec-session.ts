@@ -6,10 +6,10 @@ import { ApiError } from '../core/http/errors';
 /**
  * How an operator's browser authenticates to the codec endpoint. The Temporal Web UI calls it from the page with
  * cookies ("Include cross-origin credentials" in its Codec Server settings) but, without a login of its own, no
- * bearer token. So the operator signs in once at `<API>/codec/session` with a token (`npm run orders -- token
- * --operator`): the token goes into an HttpOnly, SameSite=Strict cookie scoped to /codec, which lives no longer than
- * the token and which the codec endpoint accepts in place of the Authorization header. Scripts and the CLI keep
- * sending the header.
+ * bearer token. So the operator signs in once at `<API>/codec/session` with a token
+ * (`npm run stack:token -- --operator`): the token goes into an HttpOnly, SameSite=Strict cookie scoped to /codec,
+ * which lives no longer than the token and which the codec endpoint accepts in place of the Authorization header.
+ * Scripts and the CLI keep sending the header.
  */
 export const CODEC_COOKIE = 'codec_session';
 
@@ -38,7 +38,7 @@ const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Codec session</title></head>
 <body>
 <h1>Decode payloads in the Temporal Web UI</h1>
-<p>Paste an operator's token (<code>npm run -s orders -- token --operator</code>) to let this browser's Web UI decode
+<p>Paste an operator's token (<code>npm run -s stack:token -- --operator</code>) to let this browser's Web UI decode
 payloads through this codec endpoint until the token expires. In the Web UI, turn on
 "Include cross-origin credentials" in the Codec Server settings.</p>
 <form method="post" action="session">

@@ -16,8 +16,8 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
     <main class="sign-in">
       <h2>Sign in</h2>
       <p>
-        Paste a bearer token. Locally: <code>npm run -s orders -- token --operator</code>, or{' '}
-        <code>npm run -s orders -- token --customer c-42</code> for a customer's view. It is kept in this tab
+        Paste a bearer token. Locally: <code>npm run -s stack:token -- --operator</code>, or{' '}
+        <code>npm run -s stack:token -- --customer c-42</code> for a customer's view. It is kept in this tab
         only.
       </p>
       <form

@@ -101,7 +101,7 @@ export function openApiDocument(urls: ServiceUrls): Json {
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description:
-            'A JWT from the identity provider (locally: `npm run orders -- token --customer <id>` or `--operator`). ' +
+            'A JWT from the identity provider (locally: `npm run stack:token -- --customer <id>` or `--operator`). ' +
             'Role `customer`: the token’s subject is the customer id, and the customer sees only their own orders, ' +
             'notifications and webhooks (anything else answers 404). Role `operator`: every customer, and the ' +
             'operator actions.',

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { SpanRecord } from '../../core/tracing/file-exporter';
-import { main as ordersCli } from '../../ops/cli';
+import { main as ordersCli } from '../../ops/main';
 import { readSpans, tracesOfOrder } from '../../core/tracing/trace-files';
 import { startIsolatedApp, type IsolatedApp } from '../../tools/stack/app';
 import { loadStackConfig } from '../../tools/stack/config';

@@ -7,6 +7,8 @@
  *   stack down   [server...]   stop (SIGTERM, wait, SIGKILL stragglers)
  *   stack reset                down, then wipe the data
  *   stack logs   [server...] [-n N]
+ *   stack token  --customer <id> | --operator [name] [--ttl <seconds>]
+ *                              print a bearer token from the local issuer (token.ts)
  *   stack exec [--own] -- <command...>
  *                              run a command with the stack up; afterwards stop what this started. With --own,
  *                              on a second stack of its own, started and deleted for it (see alongside.ts)
@@ -21,6 +23,7 @@ import { alongsideStack, externalServers } from './alongside';
 import { SERVER_NAMES } from './paths';
 import { MissingPrerequisite } from './prereqs';
 import { stackServers } from './servers';
+import { token } from './token';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -47,13 +50,15 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError('-n expects a positive whole number of lines');
       logs(config, selectServers(all, names), lines);
       return 0;
+    case 'token':
+      return token(config, rest);
     case 'exec':
       return execOwn(config, dashDash >= 0 ? rest.slice(dashDash + 1) : rest, {
         own: args.includes('--own'),
       });
     default:
       throw new UsageError(
-        `unknown command "${command ?? ''}": expected up, status, down, reset, logs or exec (servers: ${SERVER_NAMES.join(', ')})`,
+        `unknown command "${command ?? ''}": expected up, status, down, reset, logs, token or exec (servers: ${SERVER_NAMES.join(', ')})`,
       );
   }
 }

@@ -14,7 +14,7 @@ import {
 
 /**
  * The local stack's own settings: where it installs and keeps its servers, the ports they bind besides the ones
- * clients connect to (core/config.ts), how long a server may take to answer. Read once, beside the system's
+ * clients connect to (core/config/), how long a server may take to answer. Read once, beside the system's
  * settings, which the stack needs too (which servers are external, where clients connect).
  */
 

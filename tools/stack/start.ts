@@ -45,11 +45,11 @@ async function runSystem(config: StackConfig): Promise<number> {
       `  Notifications ${config.notifications.publicUrl}/notifications/stream  (SSE)`,
       `  Analytics     ${config.analytics.publicUrl}/analytics/summary  (operators)`,
       `  Tokens        every endpoint but health and docs needs one:`,
-      `                  export TOKEN=$(npm run -s orders -- token --customer c-42)   (or --operator)`,
+      `                  export TOKEN=$(npm run -s stack:token -- --customer c-42)   (or --operator)`,
       `                  curl -H "Authorization: Bearer $TOKEN" ${config.api.publicUrl}/orders`,
       `  Metrics       /metrics of every process, for an operator's token or the scrape token METRICS_TOKEN:`,
       ...Object.entries(metricsUrls(app)).map(([name, url]) => `                  ${name.padEnd(22)} ${url}`),
-      `                  curl -H "Authorization: Bearer $(npm run -s orders -- token --operator)" <url>`,
+      `                  curl -H "Authorization: Bearer $(npm run -s stack:token -- --operator)" <url>`,
       ...(config.temporal.external
         ? []
         : [

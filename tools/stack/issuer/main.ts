@@ -1,7 +1,7 @@
 /**
  * The local token issuer: serves the stack's JWKS and a minimal OpenID Connect discovery document on loopback, so
  * the services verify tokens exactly as they would against a real provider (AUTH_JWKS_URL). Tokens are minted
- * from the same key by `npm run orders -- token`.
+ * from the same key by `npm run stack:token --`.
  *
  *   node --import tsx stack/issuer/main.ts --dir <key folder> --port <port> --issuer <url> [--host 127.0.0.1]
  */

@@ -1,4 +1,4 @@
-import { main } from '../../../ops/cli';
+import { main } from '../../../ops/main';
 
 /** Runs the operator CLI in-process, returning its exit status and what it printed. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,10 +1,10 @@
 import type { Kafka } from 'kafkajs';
-import { startOrder, UnknownOrderError, type StoredStatus } from '../domain/orders/start-order';
-import type { WorkflowStarter } from '../domain/orders/workflow-start';
-import { EventValidationError, parseEventMessage } from '../contracts/events';
-import { TOPICS } from '../contracts/topics';
-import { readTopic, type Start } from '../core/kafka/topic-reader';
-import { TASK_QUEUES } from '../contracts/task-queues';
+import { startOrder, UnknownOrderError, type StoredStatus } from '../../domain/orders/start-order';
+import type { WorkflowStarter } from '../../domain/orders/workflow-start';
+import { EventValidationError, parseEventMessage } from '../../contracts/events';
+import { TOPICS } from '../../contracts/topics';
+import { readTopic, type Start } from '../../core/kafka/topic-reader';
+import { TASK_QUEUES } from '../../contracts/task-queues';
 
 export interface ReconcileReport {
   /** Messages read. */
