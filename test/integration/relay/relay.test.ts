@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { orderCreatedEvent } from '../../../domain/orders/order-created-event';
-import { OutboxRelay } from '../../../api/outbox-relay';
+import { OutboxRelay } from '../../../relay/relay';
 import { loadConfig } from '../../../core/config';
 import { eventIdFor, OrderCreatedV1 } from '../../../contracts/events';
 import { createKafka } from '../../../core/kafka/client';

@@ -3,10 +3,10 @@ import { connectMongo } from '../core/mongo/connection';
 import { orderModel } from '../domain/orders/order-model';
 import { runProcess } from '../core/process';
 import { TOPICS } from '../contracts/topics';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay } from './relay';
 import { remoteTokenVerifier } from '../core/http/auth';
 import { startMetricsServer } from '../core/metrics/server';
-import { trackOutboxBacklog } from '../domain/orders/outbox-metrics';
+import { trackOutboxBacklog } from './metrics';
 
 runProcess('outbox-relay', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);

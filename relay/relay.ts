@@ -5,7 +5,7 @@ import { isDuplicateKey } from '../core/mongo/connection';
 import { PollLoop } from '../core/poll-loop';
 import type { OrderDoc, OrderModel } from '../domain/orders/order-model';
 import { outboxModel, park, UNPARKED, type OutboxEntryDoc, type OutboxModel } from '../domain/orders/outbox';
-import { outboxPublishes } from '../domain/orders/outbox-metrics';
+import { outboxPublishes } from './metrics';
 import { describeError } from '../core/kafka/dlq';
 import { TOPICS } from '../contracts/topics';
 import { orderCreatedEvent } from '../domain/orders/order-created-event';

@@ -1,9 +1,9 @@
 import { Counter, Gauge } from 'prom-client';
-import type { Logger } from '../../core/logger';
-import { metricsRegistry } from '../../core/metrics/registry';
-import { scrapeCache } from '../../core/metrics/scrape-cache';
-import type { OrderModel } from './order-model';
-import { outboxCounts, outboxModel, UNPARKED } from './outbox';
+import type { Logger } from '../core/logger';
+import { metricsRegistry } from '../core/metrics/registry';
+import { scrapeCache } from '../core/metrics/scrape-cache';
+import type { OrderModel } from '../domain/orders/order-model';
+import { outboxCounts, outboxModel, UNPARKED } from '../domain/orders/outbox';
 
 /** What the outbox list holds: orders waiting for the relay, orders it parked, when the oldest waiting one came. */
 export interface OutboxBacklog {
