@@ -2,6 +2,7 @@ import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { closeServer, listen } from '../core/http/server';
 import { connectMongo } from '../core/mongo/connection';
 import { orderModel } from '../domain/orders/order-model';
+import { stockStore } from '../domain/stock/stock-store';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
 import { createApp } from './app';
@@ -28,6 +29,7 @@ runProcess('api', async (config, logger) => {
   const app = createApp({
     config,
     orders,
+    stock: stockStore(mongo),
     audit,
     verifyToken: remoteTokenVerifier(config.auth),
     codec: payloadCodec(config.temporal),

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../../core/config';
 import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { stockStore } from '../../../domain/stock/stock-store';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { auditLog } from '../../../domain/audit/audit-log';
 import { payloadCodec } from '../../../core/temporal/payload-codec';
@@ -52,6 +53,7 @@ export async function startApi(): Promise<ApiHarness> {
   const deps: AppDeps = {
     config,
     orders,
+    stock: stockStore(db),
     verifyToken: tokens.verifier,
     codec: payloadCodec(config.temporal),
     audit: auditLog(db),
