@@ -13,7 +13,7 @@ import { createKafka } from '../core/kafka/client';
 import type { Start } from '../core/kafka/topic-reader';
 import { connectMongo } from '../core/mongo/connection';
 import { connectTemporal } from '../core/temporal/connection';
-import { orderModel } from '../domain/orders/order-model';
+import { orderStore } from '../domain/orders/order-store';
 import { retryFailedOrders, retryOrder } from '../domain/orders/retry';
 import { reconcileStale } from '../domain/orders/stale';
 import { storedStatus } from '../domain/orders/start-order';
@@ -118,7 +118,7 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
           withTemporal(async (client) => {
             const deps = {
               client,
-              orders: orderModel(mongo),
+              orders: orderStore(mongo),
               completionTimeoutMs: loadConfig().orders.completionTimeoutMs,
             };
             if (opts.failed) {
@@ -203,7 +203,7 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
           const report = await reconcile({
             kafka: createKafka(config.kafka),
             client,
-            status: storedStatus(orderModel(mongo)),
+            status: storedStatus(orderStore(mongo)),
             completionTimeoutMs: config.orders.completionTimeoutMs,
             start: opts.from,
             end: opts.to,
@@ -238,7 +238,7 @@ export function program(outcome: Outcome = { exitCode: 0 }): Command {
       await withMongo((mongo) =>
         withTemporal(async (client) => {
           const report = await reconcileStale(
-            orderModel(mongo),
+            orderStore(mongo),
             {
               client,
               taskQueue: TASK_QUEUES.orders,

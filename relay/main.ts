@@ -1,6 +1,6 @@
 import { createKafka } from '../core/kafka/client';
 import { connectMongo } from '../core/mongo/connection';
-import { orderModel } from '../domain/orders/order-model';
+import { orderStore } from '../domain/orders/order-store';
 import { runProcess } from '../core/process';
 import { TOPICS } from '../contracts/topics';
 import { OutboxRelay } from './relay';
@@ -10,7 +10,7 @@ import { trackOutboxBacklog } from './metrics';
 
 runProcess('outbox-relay', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
-  const orders = orderModel(mongo);
+  const orders = orderStore(mongo);
   await orders.createIndexes();
   // The relay connects the producer itself, and again after a failure, so a Kafka outage only delays it.
   const producer = createKafka(config.kafka, logger).producer({ idempotent: true, maxInFlightRequests: 1 });
