@@ -67,6 +67,16 @@ module.exports = {
       to: { path: `^(${PROCESSES.slice(1, -1)}|${TOOLING.slice(1, -1)})/` },
     },
     {
+      name: 'order-record-has-one-owner',
+      severity: 'error',
+      comment:
+        'An order is read and changed through the order store (domain/orders/order-store.ts), whose named ' +
+        'operations say how its record may change; nothing outside domain/orders/ reaches the model behind it. ' +
+        'Tests and the tooling set up and check orders directly.',
+      from: { pathNot: ['^domain/orders/', '^test/', `^${TOOLING}/`, '^tools/'] },
+      to: { path: '^domain/orders/order-model' },
+    },
+    {
       name: 'process-keeps-out-of-another',
       severity: 'error',
       comment:
