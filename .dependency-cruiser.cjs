@@ -7,8 +7,9 @@
  *   core/       plumbing that knows no business: config, logger, process lifecycle, Kafka / Mongo / Temporal
  *               connections, readiness, HTTP helpers, the event consumer, DLQ, backoff, the poll loop.
  *   domain/     the business and its storage: orders, catalogue and pricing, stock, payments.
- *   processes   api/, bridge/, workers/, activities/, workflows/, consumers/<service>/, ops/: each imports the
- *               layers below and never another process's insides (workers wire their activities and workflows).
+ *   processes   api/, relay/ (the outbox relay), bridge/, workers/, activities/, workflows/, consumers/<service>/,
+ *               ops/: each imports the layers below and never another process's insides (workers wire their
+ *               activities and workflows).
  *   tools/      the harness that runs, measures and attacks the product: stack/ (local servers, dev tools),
  *               bench/, chaos/ and fuzz/. It ships nothing; the product never imports it.
  *   console/    the operator console, a browser page: it talks to the services over HTTP and takes only the
@@ -16,7 +17,7 @@
  *
  * Nothing imports test/, and nothing imports in a circle.
  */
-const PROCESSES = '(api|bridge|workers|activities|workflows|consumers|ops)';
+const PROCESSES = '(api|relay|bridge|workers|activities|workflows|consumers|ops)';
 const TOOLING = '(tools)';
 
 module.exports = {
@@ -67,12 +68,22 @@ module.exports = {
       to: { path: `^(${PROCESSES.slice(1, -1)}|${TOOLING.slice(1, -1)})/` },
     },
     {
+      name: 'order-record-has-one-owner',
+      severity: 'error',
+      comment:
+        'An order is read and changed through the order store (domain/orders/order-store.ts), whose named ' +
+        'operations say how its record may change; nothing outside domain/orders/ reaches the model behind it. ' +
+        'Tests and the tooling set up and check orders directly.',
+      from: { pathNot: ['^domain/orders/', '^test/', `^${TOOLING}/`] },
+      to: { path: '^domain/orders/order-model' },
+    },
+    {
       name: 'process-keeps-out-of-another',
       severity: 'error',
       comment:
         'A process reaches another only through contracts/, core/ and domain/ (or over the network). ' +
         'consumers/<service>/ are processes of their own.',
-      from: { path: '^(api|bridge|ops|consumers/[^/]+)/' },
+      from: { path: '^(api|relay|bridge|ops|consumers/[^/]+)/' },
       to: { path: `^(${PROCESSES.slice(1, -1)})/`, pathNot: '^$1/' },
     },
     {
@@ -81,7 +92,7 @@ module.exports = {
       comment:
         'Activities do the I/O of a workflow; they know nothing of the workflow code or of other processes.',
       from: { path: '^activities/' },
-      to: { path: '^(api|bridge|workers|workflows|consumers|ops)/' },
+      to: { path: '^(api|relay|bridge|workers|workflows|consumers|ops)/' },
     },
     {
       name: 'workers-wire-activities-and-workflows-only',
@@ -89,7 +100,7 @@ module.exports = {
       comment:
         'A worker wires the activities and workflows of its task queue, nothing of the other processes.',
       from: { path: '^workers/' },
-      to: { path: '^(api|bridge|consumers|ops)/' },
+      to: { path: '^(api|relay|bridge|consumers|ops)/' },
     },
     {
       name: 'workflows-stay-deterministic',
@@ -98,7 +109,7 @@ module.exports = {
         'Workflow code does no I/O: it imports contracts/, the Temporal workflow SDK and activity *types*, and ' +
         'nothing of the plumbing, the domain, Node itself or other processes.',
       from: { path: '^workflows/' },
-      to: { path: `^(core|domain|api|bridge|workers|consumers|ops|${TOOLING.slice(1, -1)})/` },
+      to: { path: `^(core|domain|api|relay|bridge|workers|consumers|ops|${TOOLING.slice(1, -1)})/` },
     },
     {
       name: 'workflows-import-activity-types-only',

@@ -8,13 +8,16 @@ import type { TokenVerifier } from '../core/http/auth';
 import type { Logger } from '../core/logger';
 import type { KafkaAdminAccess } from '../core/readiness';
 import type { AuditLog } from '../domain/audit/audit-log';
-import type { OrderModel } from '../domain/orders/order-model';
+import type { OrderStore } from '../domain/orders/order-store';
 import type { GatewaySwitch } from '../domain/payments/gateway-switch';
+import type { StockStore } from '../domain/stock/stock-store';
 
 /** Everything the order API depends on, passed in, so tests run it against whatever they choose. */
 export interface AppDeps {
   config: Config;
-  orders: OrderModel;
+  orders: OrderStore;
+  /** The catalogue shows the units available. */
+  stock: StockStore;
   temporal: { client: Client };
   readiness: () => Promise<ReadinessReport>;
   /** The simulated payment gateway's operator switch. */

@@ -1,7 +1,8 @@
 import { GatewaySwitch } from '../domain/payments/gateway-switch';
 import { closeServer, listen } from '../core/http/server';
 import { connectMongo } from '../core/mongo/connection';
-import { orderModel } from '../domain/orders/order-model';
+import { orderStore } from '../domain/orders/order-store';
+import { stockStore } from '../domain/stock/stock-store';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
 import { createApp } from './app';
@@ -14,7 +15,7 @@ import { kafkaAdminAccess } from '../core/readiness';
 
 runProcess('api', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
-  const orders = orderModel(mongo);
+  const orders = orderStore(mongo);
   await orders.createIndexes();
   // Lazy: the API takes orders while Temporal is down, and starts while it is.
   const temporal = await connectTemporal(config.temporal, { lazy: true });
@@ -28,6 +29,7 @@ runProcess('api', async (config, logger) => {
   const app = createApp({
     config,
     orders,
+    stock: stockStore(mongo),
     audit,
     verifyToken: remoteTokenVerifier(config.auth),
     codec: payloadCodec(config.temporal),

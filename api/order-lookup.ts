@@ -1,6 +1,6 @@
 import { OrderIdParams } from '../contracts/http/orders/schemas';
 import { ApiError, parseOrThrow } from '../core/http/errors';
-import type { OrderDoc, OrderModel } from '../domain/orders/order-model';
+import type { OrderDoc, OrderStore } from '../domain/orders/order-store';
 import { mayAccess, type Principal } from '../core/http/auth';
 
 /**
@@ -8,12 +8,12 @@ import { mayAccess, type Principal } from '../core/http/auth';
  * "no such order" too, word for word: a 403 would tell a caller that the id exists.
  */
 export async function findOrder(
-  orders: OrderModel,
+  orders: OrderStore,
   params: unknown,
   principal: Principal,
 ): Promise<OrderDoc> {
   const { id } = parseOrThrow(OrderIdParams, params);
-  const order = await orders.findById(id).lean<OrderDoc>();
+  const order = await orders.get(id);
   if (!order || !mayAccess(principal, order.customerId))
     throw new ApiError(404, 'not_found', `no order ${id}`);
   return order;

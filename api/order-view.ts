@@ -1,7 +1,7 @@
 import type { Principal } from '../core/http/auth';
 import type { Config } from '../core/config';
 import type { Currency } from '../contracts/events';
-import type { OrderDoc } from '../domain/orders/order-model';
+import type { OrderDoc } from '../domain/orders/order-store';
 import { workflowUiUrl } from '../core/temporal/connection';
 import { orderWorkflowId } from '../contracts/order-workflow';
 import type { AcceptedOrder, OrderView } from '../contracts/http/orders/schemas';

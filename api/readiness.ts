@@ -5,8 +5,7 @@ import type { ReadinessReport } from '../contracts/http/common';
 import type { Config } from '../core/config';
 import { createKafka } from '../core/kafka/client';
 import type { Logger } from '../core/logger';
-import type { OrderModel } from '../domain/orders/order-model';
-import { outboxCounts } from '../domain/orders/outbox';
+import type { OrderStore } from '../domain/orders/order-store';
 import {
   createReadiness,
   type Check,
@@ -25,7 +24,7 @@ import {
  */
 export function apiReadiness(deps: {
   mongo: MongoConnection;
-  orders: OrderModel;
+  orders: OrderStore;
   kafkaAdmin: Admin;
   temporal: TemporalConnection;
 }): () => Promise<ReadinessReport> {
@@ -40,9 +39,9 @@ export function apiReadiness(deps: {
 }
 
 /** The outbox list: how many orders wait for the relay; failing while the relay has parked any. */
-function outboxCheck(orders: OrderModel): Check {
+function outboxCheck(orders: OrderStore): Check {
   return async () => {
-    const { waiting, parked } = await outboxCounts(orders);
+    const { waiting, parked } = await orders.outboxCounts();
     if (parked > 0) {
       throw new Error(
         `${parked} parked (see npm run orders -- reconcile --stale), ${waiting} waiting to be published`,

@@ -3,7 +3,7 @@ import { createKafka } from '../core/kafka/client';
 import { connectMongo } from '../core/mongo/connection';
 import { runProcess } from '../core/process';
 import { connectTemporal } from '../core/temporal/connection';
-import { orderModel } from '../domain/orders/order-model';
+import { orderStore } from '../domain/orders/order-store';
 import { storedStatus } from '../domain/orders/start-order';
 import { OrderBridge } from './bridge';
 import { staleOrderSweep } from './stale-sweep';
@@ -14,7 +14,7 @@ runProcess('bridge', async (config, logger) => {
   const kafka = createKafka(config.kafka, logger);
   // The order store is asked before any start: a finished order is never started again.
   const mongo = await connectMongo(config.mongo);
-  const orders = orderModel(mongo);
+  const orders = orderStore(mongo);
   // Lazy: started while Temporal is down, the bridge waits for it like for any outage.
   const { client, connection } = await connectTemporal(config.temporal, { lazy: true });
   const bridge = new OrderBridge({

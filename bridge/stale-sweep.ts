@@ -3,7 +3,7 @@ import { TASK_QUEUES } from '../contracts/task-queues';
 import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
 import { PollLoop } from '../core/poll-loop';
-import type { OrderModel } from '../domain/orders/order-model';
+import type { OrderStore } from '../domain/orders/order-store';
 import { reconcileStale } from '../domain/orders/stale';
 
 /** Orders looked at per sweep; a backlog larger than this is worked off over several sweeps. */
@@ -18,7 +18,7 @@ const SWEEP_LIMIT = 1_000;
 export function staleOrderSweep(
   config: Config,
   logger: Logger,
-  deps: { orders: OrderModel; client: Client },
+  deps: { orders: OrderStore; client: Client },
 ): PollLoop | undefined {
   const { staleAfterMs: afterMs, staleSweepMs: sweepMs, completionTimeoutMs } = config.orders;
   if (sweepMs === 0) return undefined;

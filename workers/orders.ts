@@ -3,7 +3,7 @@ import { createOrderActivities } from '../activities/orders/activities';
 import { createStockActivities } from '../activities/stock/activities';
 import { seedStock } from '../domain/stock/stock-model';
 import { connectMongo } from '../core/mongo/connection';
-import { orderModel } from '../domain/orders/order-model';
+import { orderStore } from '../domain/orders/order-store';
 import { runProcess } from '../core/process';
 import { startWorker } from './run-worker';
 import { TASK_QUEUES } from '../contracts/task-queues';
@@ -16,7 +16,7 @@ runProcess('worker-orders', async (config, logger) => {
     taskQueue: TASK_QUEUES.orders,
     workflows: true,
     activities: {
-      ...createOrderActivities({ orders: orderModel(connection) }),
+      ...createOrderActivities({ orders: orderStore(connection) }),
       ...createStockActivities({ connection }),
     },
     options: {

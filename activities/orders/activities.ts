@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { CURRENCIES, type Currency, type FailureReason, type OrderStatus } from '../../contracts/events';
-import type { OrderModel } from '../../domain/orders/order-model';
+import type { OrderStore } from '../../domain/orders/order-store';
 import { priceOrder } from '../../domain/catalogue/pricing';
 import type { OrderStep, ProcessOrderInput } from '../../contracts/order-workflow';
 
@@ -19,7 +19,7 @@ export interface OrderStatusUpdate {
 }
 
 /** Activities on the order record itself. */
-export function createOrderActivities({ orders }: { orders: OrderModel }) {
+export function createOrderActivities({ orders }: { orders: OrderStore }) {
   return {
     /** Re-checks the order against the catalogue as it is now: the API priced it, but prices and SKUs can change. */
     async validateOrder(input: ProcessOrderInput): Promise<void> {
@@ -36,18 +36,7 @@ export function createOrderActivities({ orders }: { orders: OrderModel }) {
 
     /** Keeps the stored order (what the API lists and filters on) in step with the workflow. */
     async recordOrderStatus(update: OrderStatusUpdate): Promise<void> {
-      await orders.updateOne(
-        { _id: update.orderId },
-        {
-          $set: {
-            status: update.status,
-            steps: update.steps,
-            reason: update.reason,
-            runId: update.runId,
-            updatedAt: new Date(),
-          },
-        },
-      );
+      await orders.recordStatus(update);
     },
   };
 }

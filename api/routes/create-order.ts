@@ -1,10 +1,9 @@
 import type { Request, RequestHandler } from 'express';
-import { newOrder, type OrderDoc } from '../../domain/orders/order-model';
-import { outboxModel } from '../../domain/orders/outbox';
+import type { PlaceOutcome } from '../../domain/orders/order-store';
 import { priceOrder } from '../../domain/catalogue/pricing';
 import type { AppDeps, RegisterRoutes } from '../deps';
 import { ApiError, parseOrThrow, unavailable, validationFailed } from '../../core/http/errors';
-import { isDatabaseError, isDuplicateKey } from '../../core/mongo/connection';
+import { isDatabaseError } from '../../core/mongo/connection';
 import { orderIdFor, requestHash } from '../order-id';
 import { acceptedOrder } from '../order-view';
 import { CreateOrderRequest, IdempotencyKey } from '../../contracts/http/orders/schemas';
@@ -39,9 +38,9 @@ function unknownSkus(request: CreateOrderRequest, skus: readonly string[]): ApiE
 }
 
 /**
- * POST /orders. The order's outbox entry is written first, then the order: once Mongo has acknowledged the order,
- * the relay will find and publish it whatever happens to this process next, and no 2xx is sent before that
- * acknowledgement. (On a MongoDB replica set the default write concern is majority.)
+ * POST /orders. No 2xx is sent before the order store has placed the order (and its outbox entry): from then on the
+ * relay will find and publish it whatever happens to this process next. (On a MongoDB replica set the default write
+ * concern is majority.)
  */
 export function createOrder({ config, orders, logger }: AppDeps): RequestHandler {
   return async (req, res) => {
@@ -55,8 +54,7 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
     const priced = priceOrder(request.currency, request.items);
     if (!priced.ok) throw unknownSkus(request, priced.unknownSkus);
 
-    const now = new Date();
-    const order = newOrder({
+    const order = {
       _id: orderIdFor(request.customerId, key),
       customerId: request.customerId,
       email: request.email,
@@ -65,51 +63,37 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
       totalCents: priced.totalCents,
       idempotencyKey: key ?? null,
       requestHash: requestHash(request),
-      createdAt: now,
+      createdAt: new Date(),
       // The request's trace, for the relay to continue when it publishes the order (an outbox's deferred send).
       traceContext: traceCarrier(),
-    });
+    };
     trace.getActiveSpan()?.setAttribute(ORDER_ID, order._id);
     const log = logger.child({ orderId: order._id });
 
-    let stored = order;
-    let replayed = false;
     // A client that gave up (timed out, and will retry with the same key) gets nothing from this request: storing
     // its order now would only add to a backlog. Nothing is written yet, so nothing accepted is lost.
     if (clientGone(req)) {
       log.info('client gone before the order was stored; nothing stored');
       return;
     }
+    let placed: PlaceOutcome;
     try {
-      // An entry left by an earlier attempt with the same Idempotency-Key is this order's entry too.
-      await outboxModel(orders.db)
-        .create({ _id: order._id, createdAt: now })
-        .catch((err: unknown) => {
-          if (!isDuplicateKey(err)) throw err;
-        });
-      await orders.create(order);
+      placed = await orders.place(order);
     } catch (err) {
-      if (!isDuplicateKey(err)) {
-        log.error({ err }, 'order not stored');
-        if (isDatabaseError(err)) throw unavailable('the order store is unavailable; retry shortly');
-        throw err;
-      }
-      // Only a derived id can collide: this is a retry of an Idempotency-Key, or a misuse of one.
-      const existing = await orders.findById(order._id).lean<OrderDoc>();
-      if (!existing) throw err;
-      if (existing.requestHash !== order.requestHash) {
-        log.warn({ idempotencyKey: key }, 'Idempotency-Key reused with a different request');
-        throw new ApiError(
-          409,
-          'idempotency_key_reused',
-          `Idempotency-Key ${JSON.stringify(key)} was already used by customer ${JSON.stringify(request.customerId)} for a different request; use a new key for a new order`,
-        );
-      }
-      stored = existing;
-      replayed = true;
+      log.error({ err }, 'order not stored');
+      if (isDatabaseError(err)) throw unavailable('the order store is unavailable; retry shortly');
+      throw err;
     }
 
-    if (replayed) {
+    if (placed.outcome === 'conflict') {
+      log.warn({ idempotencyKey: key }, 'Idempotency-Key reused with a different request');
+      throw new ApiError(
+        409,
+        'idempotency_key_reused',
+        `Idempotency-Key ${JSON.stringify(key)} was already used by customer ${JSON.stringify(request.customerId)} for a different request; use a new key for a new order`,
+      );
+    }
+    if (placed.outcome === 'replayed') {
       res.set('Idempotent-Replayed', 'true');
       log.info('idempotent replay');
     } else {
@@ -118,7 +102,7 @@ export function createOrder({ config, orders, logger }: AppDeps): RequestHandler
         'accepted',
       );
     }
-    res.status(202).location(`/orders/${stored._id}`).json(acceptedOrder(config, stored));
+    res.status(202).location(`/orders/${placed.order._id}`).json(acceptedOrder(config, placed.order));
   };
 }
 

@@ -1,18 +1,14 @@
 import type { RequestHandler } from 'express';
 import type { RegisterRoutes } from '../deps';
 import { CATALOGUE } from '../../domain/catalogue/catalogue';
-import type { OrderModel } from '../../domain/orders/order-model';
-import { availableStock } from '../../domain/stock/stock-model';
+import type { StockStore } from '../../domain/stock/stock-store';
 import { parseOrThrow } from '../../core/http/errors';
 import { ProductsQuery, type Product } from '../../contracts/http/orders/schemas';
 
-export function listProducts(orders: OrderModel): RequestHandler {
+export function listProducts(stock: StockStore): RequestHandler {
   return async (req, res) => {
     const { currency } = parseOrThrow(ProductsQuery, req.query);
-    const available = await availableStock(
-      orders.db,
-      CATALOGUE.map((p) => p.sku),
-    );
+    const available = await stock.available(CATALOGUE.map((p) => p.sku));
     const products: Product[] = CATALOGUE.map((p) => ({
       sku: p.sku,
       name: p.name,
@@ -24,6 +20,6 @@ export function listProducts(orders: OrderModel): RequestHandler {
   };
 }
 
-export const productRoutes: RegisterRoutes = (router, { orders }) => {
-  router.get('/products', listProducts(orders));
+export const productRoutes: RegisterRoutes = (router, { stock }) => {
+  router.get('/products', listProducts(stock));
 };

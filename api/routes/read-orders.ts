@@ -1,11 +1,9 @@
 import type { RequestHandler } from 'express';
-import type { QueryFilter } from 'mongoose';
-import type { OrderDoc } from '../../domain/orders/order-model';
+import type { OrderDoc } from '../../domain/orders/order-store';
 import { isFinalStatus } from '../../domain/orders/status';
 import { findOrder } from '../order-lookup';
 import { actingCustomer, principalOf } from '../../core/http/auth';
 import type { AppDeps, RegisterRoutes } from '../deps';
-import { keysetPage } from '../../core/mongo/keyset-page';
 import { parseOrThrow } from '../../core/http/errors';
 import { orderView, viewFor, type LiveStatus } from '../order-view';
 import { ListOrdersQuery, type OrderPage } from '../../contracts/http/orders/schemas';
@@ -33,7 +31,7 @@ async function currentOrder(
         // The workflow stores its outcome just before its run closes. A run that closed after the order was read
         // has stored it by now, and the stored outcome is the one that counts; the run's own ending only stands
         // for a run that never got to store one (terminated, timed out).
-        const stored = await orders.findById(order._id).lean<OrderDoc>();
+        const stored = await orders.get(order._id);
         return stored && isFinalStatus(stored.status) ? { order: stored } : { order, live: view.live };
       }
       case 'running': {
@@ -65,10 +63,7 @@ export function listOrders({ config, orders }: AppDeps): RequestHandler {
     const { status, limit, cursor, ...query } = parseOrThrow(ListOrdersQuery, req.query);
     // A customer lists their own orders; an operator anyone's, or everyone's.
     const customerId = actingCustomer(principalOf(res), query.customerId, 'customerId', { optional: true });
-    const filter: QueryFilter<OrderDoc> = {};
-    if (customerId !== undefined) filter.customerId = customerId;
-    if (status !== undefined) filter.status = status;
-    const page = await keysetPage(orders, filter, { limit, cursor });
+    const page = await orders.page({ customerId, status }, { limit, cursor });
     const body: OrderPage = {
       items: page.items.map((order) => viewFor(principalOf(res), orderView(config, order))),
       nextCursor: page.nextCursor,

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { orderCreatedEvent } from './order-created-event';
 import { processOrderStartOptions } from './workflow-start';
-import type { OrderDoc, OrderModel } from './order-model';
+import type { FailedOrderFilter, OrderStore } from './order-store';
 import { PROCESS_ORDER_WORKFLOW, orderWorkflowId } from '../../contracts/order-workflow';
 import { TASK_QUEUES } from '../../contracts/task-queues';
 
@@ -20,7 +20,7 @@ export type RetryResult =
 
 export interface RetryDeps {
   client: Client;
-  orders: OrderModel;
+  orders: OrderStore;
   /** Given to the new run: see ProcessOrderInput.completionTimeoutMs. */
   completionTimeoutMs?: number;
 }
@@ -34,7 +34,7 @@ export async function retryOrder(
   { client, orders, completionTimeoutMs }: RetryDeps,
   orderId: string,
 ): Promise<RetryResult> {
-  const order = await orders.findById(orderId).lean<OrderDoc>();
+  const order = await orders.get(orderId);
   if (!order) return { orderId, outcome: 'not-found' };
 
   // A final outcome other than failed is recorded just before its run closes: it is the answer, even while the run
@@ -90,24 +90,8 @@ export async function retryOrder(
     const current = await handle.describe();
     return { orderId, outcome: 'already-retrying', runId: current.runId };
   }
-  // Remembered so a repeated request can tell "my retry is running" from "the first run is still running".
-  await orders.updateOne({ _id: orderId }, { $push: { retryRunIds: runId } });
-  // Readers see the order in flight at once, not its old outcome; only from `failed`, so a retry run quick enough to
-  // have recorded its own status already is not set back.
-  await orders.updateOne(
-    { _id: orderId, status: 'failed' },
-    { $set: { status: 'processing', reason: null, updatedAt: new Date() } },
-  );
+  await orders.recordRetryRun(orderId, runId);
   return { orderId, outcome: 'retried', runId };
-}
-
-export interface FailedOrderFilter {
-  /** Failed at or after (the order's last update). */
-  since?: Date;
-  until?: Date;
-  /** The failure's type, e.g. GatewayUnavailable. */
-  failureType?: string;
-  limit: number;
 }
 
 export interface BulkRetryReport {
@@ -127,24 +111,12 @@ export async function retryFailedOrders(
   deps: RetryDeps,
   filter: FailedOrderFilter,
 ): Promise<{ report: BulkRetryReport; retriedOrderIds: string[] }> {
-  const query: Record<string, unknown> = { status: 'failed' };
-  if (filter.since || filter.until) {
-    query.updatedAt = {
-      ...(filter.since ? { $gte: filter.since } : {}),
-      ...(filter.until ? { $lt: filter.until } : {}),
-    };
-  }
-  if (filter.failureType) query['reason.type'] = filter.failureType;
-  const failed = await deps.orders
-    .find(query)
-    .select({ _id: 1 })
-    .limit(filter.limit)
-    .lean<{ _id: string }[]>();
+  const failed = await deps.orders.failedIds(filter);
 
   const results: RetryResult[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < failed.length) results.push(await retryOrder(deps, failed[next++]!._id));
+    while (next < failed.length) results.push(await retryOrder(deps, failed[next++]!));
   };
   await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, failed.length) }, worker));
   const report: BulkRetryReport = { matched: failed.length, retried: 0, alreadyRetrying: 0, refused: [] };

@@ -1,8 +1,7 @@
 import { contextFrom } from '../../core/tracing/propagation';
 import { inSpan, ORDER_ID } from '../../core/tracing/spans';
-import type { OrderDoc, OrderModel } from './order-model';
 import { orderCreatedEvent } from './order-created-event';
-import { requeue } from './outbox';
+import type { OrderStore } from './order-store';
 import { startOrder, storedStatus, type StartOrderDeps } from './start-order';
 
 export interface StaleReport {
@@ -32,19 +31,15 @@ export interface StaleOptions {
  * published once more at most (consumers dedupe on eventId), a start is deduplicated by Temporal and by the store.
  */
 export async function reconcileStale(
-  orders: OrderModel,
+  orders: OrderStore,
   starter: Omit<StartOrderDeps, 'status'>,
   { olderThanMs, limit, now = new Date() }: StaleOptions,
 ): Promise<StaleReport> {
-  const stale = await orders
-    .find({ status: 'accepted', createdAt: { $lt: new Date(now.getTime() - olderThanMs) } })
-    .sort({ createdAt: 1, _id: 1 })
-    .limit(limit)
-    .lean<OrderDoc[]>();
+  const stale = await orders.stillAccepted(new Date(now.getTime() - olderThanMs), limit);
   const report: StaleReport = { stale: stale.length, requeued: 0, started: 0, alreadyStarted: 0 };
   for (const order of stale) {
     if (order.publishState !== 'published') {
-      await requeue(orders, order._id, order.createdAt);
+      await orders.requeue(order._id, order.createdAt);
       report.requeued += 1;
       continue;
     }

@@ -1,16 +1,15 @@
 import { PROCESS_ORDER_WORKFLOW } from '../../contracts/order-workflow';
 import type { OrderCreatedV1, OrderStatus } from '../../contracts/events';
 import { classifyStartFailure } from '../../core/temporal/start-failures';
-import type { OrderModel } from './order-model';
+import type { OrderStore } from './order-store';
 import { isFinalStatus } from './status';
 import { processOrderStartOptions, type WorkflowStarter } from './workflow-start';
 
 /** What the order's own store says of it: its status, or null when it has no such order. */
 export type StoredStatus = (orderId: string) => Promise<OrderStatus | null>;
 
-export function storedStatus(orders: OrderModel): StoredStatus {
-  return async (orderId) =>
-    (await orders.findById(orderId, { status: 1 }).lean<{ status: OrderStatus }>())?.status ?? null;
+export function storedStatus(orders: OrderStore): StoredStatus {
+  return (orderId) => orders.statusOf(orderId);
 }
 
 /** An `order-created` for an order the order store does not have: nothing to process, and nobody to charge. */

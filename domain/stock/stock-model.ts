@@ -42,13 +42,3 @@ export async function seedStock(connection: Connection): Promise<number> {
   }
   return seeded;
 }
-
-/** Units available per SKU, for the catalogue: SKUs whose stock was never seeded are absent. */
-export async function availableStock(
-  connection: Connection,
-  skus: readonly string[],
-): Promise<Map<string, number>> {
-  const { stock } = stockCollections(connection);
-  const docs = await stock.find({ _id: { $in: [...skus] } }, { projection: { available: 1 } }).toArray();
-  return new Map(docs.map((s) => [s._id, s.available]));
-}

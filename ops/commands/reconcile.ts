@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TASK_QUEUES } from '../../contracts/task-queues';
 import { loadConfig } from '../../core/config';
 import { startTracing } from '../../core/tracing/setup';
-import { orderModel } from '../../domain/orders/order-model';
+import { orderStore } from '../../domain/orders/order-store';
 import { reconcileStale } from '../../domain/orders/stale';
 import { wholeNumber } from '../arguments';
 import { UsageError } from '../command';
@@ -32,7 +32,7 @@ export function reconcileCommand(cli: Command): void {
       await withMongo((mongo) =>
         withTemporal(async (client) => {
           const report = await reconcileStale(
-            orderModel(mongo),
+            orderStore(mongo),
             {
               client,
               taskQueue: TASK_QUEUES.orders,

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { loadConfig } from '../../core/config';
 import { createKafka } from '../../core/kafka/client';
 import type { Start } from '../../core/kafka/topic-reader';
-import { orderModel } from '../../domain/orders/order-model';
+import { orderStore } from '../../domain/orders/order-store';
 import { storedStatus } from '../../domain/orders/start-order';
 import { instant, timeOrOffset } from '../arguments';
 import { withMongo, withTemporal } from '../connections';
@@ -31,7 +31,7 @@ export function replayCommand(cli: Command): void {
           const report = await reconcile({
             kafka: createKafka(config.kafka),
             client,
-            status: storedStatus(orderModel(mongo)),
+            status: storedStatus(orderStore(mongo)),
             completionTimeoutMs: config.orders.completionTimeoutMs,
             start: opts.from,
             end: opts.to,

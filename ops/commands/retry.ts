@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { auditLog } from '../../domain/audit/audit-log';
 import { loadConfig } from '../../core/config';
-import { orderModel } from '../../domain/orders/order-model';
+import { orderStore } from '../../domain/orders/order-store';
 import { retryFailedOrders, retryOrder } from '../../domain/orders/retry';
 import { instant, wholeNumber } from '../arguments';
 import { cliActor, UsageError, type Outcome } from '../command';
@@ -35,7 +35,7 @@ export function retryCommand(cli: Command, outcome: Outcome): void {
           withTemporal(async (client) => {
             const deps = {
               client,
-              orders: orderModel(mongo),
+              orders: orderStore(mongo),
               completionTimeoutMs: loadConfig().orders.completionTimeoutMs,
             };
             if (opts.failed) {

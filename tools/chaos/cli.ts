@@ -24,6 +24,7 @@ import { connectMongo } from '../../core/mongo/connection';
 import { connectTemporal } from '../../core/temporal/connection';
 import { isFinalStatus } from '../../domain/orders/status';
 import { orderModel, type OrderDoc } from '../../domain/orders/order-model';
+import { orderStore } from '../../domain/orders/order-store';
 import { retryOrder } from '../../domain/orders/retry';
 import { stockCollections } from '../../domain/stock/stock-model';
 import { startIsolatedApp } from '../stack/app';
@@ -135,7 +136,7 @@ async function run(
       if (failed.length === 0) break;
       log(`retrying ${failed.length} failed orders (round ${round + 1})`);
       for (const order of failed) {
-        const outcome = await retryOrder({ client: temporal.client, orders }, order._id);
+        const outcome = await retryOrder({ client: temporal.client, orders: orderStore(db) }, order._id);
         if (outcome.outcome === 'retried') retries.set(order._id, (retries.get(order._id) ?? 0) + 1);
       }
       await sleep(5_000);

@@ -34,7 +34,7 @@ export function appProcesses({ workers }: Config): AppProcess[] {
     { name: 'api', entry: 'api/main.ts', replicas: 1 },
     {
       name: 'outbox-relay',
-      entry: 'api/relay-main.ts',
+      entry: 'relay/main.ts',
       replicas: 1,
       metricsPortVariable: 'OUTBOX_RELAY_METRICS_PORT',
     },

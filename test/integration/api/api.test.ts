@@ -16,7 +16,6 @@ import { apiReadiness, probeKafkaAdmin } from '../../../api/readiness';
 import { connectMongo } from '../../../core/mongo/connection';
 import { CATALOGUE } from '../../../domain/catalogue/catalogue';
 import type { OrderDoc } from '../../../domain/orders/order-model';
-import { park, requeue } from '../../../domain/orders/outbox';
 import { newCustomer, orderRequest, startApi, type ApiHarness } from './harness';
 import { until } from '../../support/until';
 import { createKafka } from '../../../core/kafka/client';
@@ -539,7 +538,7 @@ describe('health, docs and unknown routes', () => {
 
   it('GET /readyz reports orders the outbox relay parked, without taking the API out of traffic', async () => {
     const created = AcceptedOrder.parse((await post(orderRequest(newCustomer()))).body);
-    await park(api.orders, created.orderId, 'Kafka refused its order-created 3 times: too large');
+    await api.deps.orders.park(created.orderId, 'Kafka refused its order-created 3 times: too large');
     try {
       const res = await api.request().get('/readyz');
       expect(res.status).toBe(200);
@@ -551,7 +550,7 @@ describe('health, docs and unknown routes', () => {
         detail: expect.stringMatching(/^1 parked \(see npm run orders -- reconcile --stale\), \d+ waiting/),
       });
     } finally {
-      await requeue(api.orders, created.orderId, new Date(created.createdAt));
+      await api.deps.orders.requeue(created.orderId, new Date(created.createdAt));
     }
     expect((await api.request().get('/readyz')).body.checks.outbox.ok).toBe(true);
   });
@@ -562,7 +561,7 @@ describe('health, docs and unknown routes', () => {
     const temporal = Connection.lazy({ address: '127.0.0.1:1', interceptors: [] });
     const app = createApp({
       ...api.deps,
-      readiness: apiReadiness({ mongo: api.db, orders: api.orders, kafkaAdmin, temporal }),
+      readiness: apiReadiness({ mongo: api.db, orders: api.deps.orders, kafkaAdmin, temporal }),
     });
     try {
       const res = await request(app).get('/readyz');
@@ -592,7 +591,7 @@ describe('health, docs and unknown routes', () => {
       ...api.deps,
       readiness: apiReadiness({
         mongo: gone,
-        orders: api.orders,
+        orders: api.deps.orders,
         kafkaAdmin,
         temporal: api.temporal.connection,
       }),

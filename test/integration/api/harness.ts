@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../../../core/config';
 import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { orderStore } from '../../../domain/orders/order-store';
+import { stockStore } from '../../../domain/stock/stock-store';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { auditLog } from '../../../domain/audit/audit-log';
 import { payloadCodec } from '../../../core/temporal/payload-codec';
@@ -22,6 +24,7 @@ export interface ApiHarness {
   /** What the app was built with, for a test that builds one with a dependency of its own. */
   deps: AppDeps;
   config: Config;
+  /** The orders' collection itself, for setting up and checking what the store did (deps.orders is the store). */
   orders: OrderModel;
   db: Connection;
   temporal: Awaited<ReturnType<typeof connectTemporal>>;
@@ -49,9 +52,11 @@ export async function startApi(): Promise<ApiHarness> {
   const kafka = createKafka(config.kafka);
   const opsAdmin = kafka.admin();
   const tokens = await testIssuer();
+  const store = orderStore(db);
   const deps: AppDeps = {
     config,
-    orders,
+    orders: store,
+    stock: stockStore(db),
     verifyToken: tokens.verifier,
     codec: payloadCodec(config.temporal),
     audit: auditLog(db),
@@ -60,7 +65,7 @@ export async function startApi(): Promise<ApiHarness> {
     gatewaySwitch: new GatewaySwitch(db),
     kafka,
     kafkaAdmin: kafkaAdminAccess(opsAdmin),
-    readiness: apiReadiness({ mongo: db, orders, kafkaAdmin, temporal: temporal.connection }),
+    readiness: apiReadiness({ mongo: db, orders: store, kafkaAdmin, temporal: temporal.connection }),
   };
   const app = createApp(deps);
   const operatorToken = await tokens.operator();

@@ -19,6 +19,7 @@ import type { Connection as MongoConnection } from 'mongoose';
 import { parseEvent } from '../../../contracts/events';
 import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { orderStore } from '../../../domain/orders/order-store';
 import { storedStatus } from '../../../domain/orders/start-order';
 import { orderCreatedEvent, storedOrder } from '../../support/order-events';
 
@@ -112,7 +113,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     bridge = new OrderBridge({
       kafka,
       client: temporal.client,
-      status: storedStatus(orders),
+      status: storedStatus(orderStore(db)),
       logger,
       groupId,
       partitionsConcurrency: 3,

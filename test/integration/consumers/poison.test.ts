@@ -21,6 +21,7 @@ import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { orderModel } from '../../../domain/orders/order-model';
+import { orderStore } from '../../../domain/orders/order-store';
 import { storedStatus } from '../../../domain/orders/start-order';
 import { createdEvent, processedEvent, storedOrder } from '../../support/order-events';
 import { bearer, testIssuer } from '../../support/tokens';
@@ -105,7 +106,7 @@ describe('poison messages on every consumed topic (real Kafka, Temporal and Mong
     bridge = new OrderBridge({
       kafka,
       client: temporal.client,
-      status: storedStatus(orderModel(db)),
+      status: storedStatus(orderStore(db)),
       logger,
       groupId: groups.bridge,
       partitionsConcurrency: 3,

@@ -19,7 +19,8 @@ import type { Connection } from 'mongoose';
 import type { OrderCreatedV1 } from '../../../contracts/events';
 import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderDoc, type OrderModel } from '../../../domain/orders/order-model';
-import { outboxCounts, outboxModel, park } from '../../../domain/orders/outbox';
+import { orderStore } from '../../../domain/orders/order-store';
+import { outboxModel } from '../../../domain/orders/outbox';
 import { reconcileStale } from '../../../domain/orders/stale';
 import { storedStatus } from '../../../domain/orders/start-order';
 import { orderCreatedEvent, rawMessage, storedOrder } from '../../support/order-events';
@@ -99,7 +100,7 @@ describe('operator tools (real Kafka and Temporal)', () => {
       reconcile({
         kafka,
         client: temporal.client,
-        status: storedStatus(orders),
+        status: storedStatus(orderStore(db)),
         topic,
         taskQueue,
         ...window,
@@ -206,14 +207,14 @@ describe('operator tools (real Kafka and Temporal)', () => {
     // Parked by the relay.
     const parkedId = await make({ createdAt: ago(40), publishState: 'pending' });
     await outbox.create({ _id: parkedId, createdAt: ago(40) });
-    await park(orders, parkedId, 'cannot be turned into a valid order-created: test');
+    await orderStore(db).park(parkedId, 'cannot be turned into a valid order-created: test');
     // Left alone: accepted a moment ago, and finished long ago.
     const young = await make({ createdAt: ago(1), publishState: 'published' });
     const done = await make({ createdAt: ago(50), publishState: 'published', status: 'completed' });
     workflowIds.push(...[dropped, young, done].map((id) => `order-${id}`));
 
     const starter = { client: temporal.client, taskQueue, startTimeoutMs: 10_000 };
-    const first = await reconcileStale(orders, starter, { olderThanMs: 10 * 60_000, limit: 100 });
+    const first = await reconcileStale(orderStore(db), starter, { olderThanMs: 10 * 60_000, limit: 100 });
     expect(first).toEqual({ stale: 3, requeued: 2, started: 1, alreadyStarted: 0 });
 
     const run = await temporal.client.workflow.getHandle(`order-${dropped}`).describe();
@@ -222,7 +223,7 @@ describe('operator tools (real Kafka and Temporal)', () => {
       expect(await orders.findById(id).lean<OrderDoc>()).toMatchObject({ publishState: 'pending' });
       expect(await outbox.findById(id).lean()).toMatchObject({ parkedAt: null, rejections: 0 });
     }
-    expect((await outboxCounts(orders)).parked).toBe(0);
+    expect((await orderStore(db).outboxCounts()).parked).toBe(0);
     for (const id of [young, done]) {
       await expect(temporal.client.workflow.getHandle(`order-${id}`).describe()).rejects.toThrow(
         WorkflowNotFoundError,
@@ -230,7 +231,7 @@ describe('operator tools (real Kafka and Temporal)', () => {
     }
 
     // Again: the started one is known to Temporal now, the requeued ones wait for the relay, nothing new starts.
-    const second = await reconcileStale(orders, starter, { olderThanMs: 10 * 60_000, limit: 100 });
+    const second = await reconcileStale(orderStore(db), starter, { olderThanMs: 10 * 60_000, limit: 100 });
     expect(second).toEqual({ stale: 3, requeued: 2, started: 0, alreadyStarted: 1 });
   });
 });

@@ -15,6 +15,7 @@ import { traceCarrier } from '../../../core/tracing/propagation';
 import { startTracing } from '../../../core/tracing/setup';
 import { inSpan, ORDER_ID } from '../../../core/tracing/spans';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
+import { orderStore } from '../../../domain/orders/order-store';
 import { reconcileStale } from '../../../domain/orders/stale';
 import { orderCreatedEvent, storedOrder } from '../../support/order-events';
 
@@ -69,7 +70,7 @@ describe('a stale order started by the sweep', () => {
 
     // No worker polls this queue: the run only has to be started.
     const starter = { client: temporal.client, taskQueue: `it-stale-trace-${RUN}`, startTimeoutMs: 10_000 };
-    const report = await reconcileStale(orders, starter, { olderThanMs: 10 * 60_000, limit: 10 });
+    const report = await reconcileStale(orderStore(db), starter, { olderThanMs: 10 * 60_000, limit: 10 });
     expect(report).toEqual({ stale: 1, requeued: 0, started: 1, alreadyStarted: 0 });
     workflowId = `order-${event.orderId}`;
 

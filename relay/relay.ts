@@ -1,18 +1,16 @@
 import type { Producer } from 'kafkajs';
 import { eventHeaders, eventKey, type OrderCreatedV1 } from '../contracts/events';
 import type { Logger } from '../core/logger';
-import { isDuplicateKey } from '../core/mongo/connection';
 import { PollLoop } from '../core/poll-loop';
-import type { OrderDoc, OrderModel } from '../domain/orders/order-model';
-import { outboxModel, park, UNPARKED, type OutboxEntryDoc, type OutboxModel } from '../domain/orders/outbox';
-import { outboxPublishes } from '../domain/orders/outbox-metrics';
+import type { OrderDoc, OrderStore, OrderToPublish } from '../domain/orders/order-store';
+import { outboxPublishes } from './metrics';
 import { describeError } from '../core/kafka/dlq';
 import { TOPICS } from '../contracts/topics';
 import { orderCreatedEvent } from '../domain/orders/order-created-event';
 import { publishSpans, type PublishSpans } from '../core/tracing/messaging';
 
 export interface OutboxRelayDeps {
-  orders: OrderModel;
+  orders: OrderStore;
   /** Created with `{ idempotent: true, maxInFlightRequests: 1 }`, so broker-side retries neither duplicate nor reorder. */
   producer: Producer;
   logger: Logger;
@@ -31,8 +29,6 @@ export interface OutboxRelayDeps {
 
 /** The longest wait between passes while Kafka keeps failing. */
 const MAX_BACKOFF_MS = 5_000;
-/** An outbox entry older than this with no order behind it is an API write that never completed. */
-const ORPHAN_AFTER_MS = 5 * 60_000;
 const DEFAULT_SWEEP_MS = 5 * 60_000;
 const DEFAULT_MAX_REJECTIONS = 3;
 
@@ -63,11 +59,9 @@ function isRecordRejection(err: unknown): boolean {
 export class OutboxRelay {
   private connected = false;
   private lastSweep = 0;
-  private readonly outbox: OutboxModel;
   private readonly loop: PollLoop;
 
   constructor(private readonly deps: OutboxRelayDeps) {
-    this.outbox = outboxModel(deps.orders.db);
     this.loop = new PollLoop({
       name: 'outbox',
       pollMs: deps.pollMs,
@@ -96,19 +90,8 @@ export class OutboxRelay {
     const { orders, batchSize } = this.deps;
     if (Date.now() - this.lastSweep >= (this.deps.sweepMs ?? DEFAULT_SWEEP_MS)) await this.sweep();
 
-    const entries = await this.outbox.find(UNPARKED).sort({ createdAt: 1, _id: 1 }).limit(batchSize).lean();
-    if (entries.length === 0) return 0;
-    const found = await Promise.all(entries.map((e) => orders.findById(e._id).lean<OrderDoc>()));
-    const pending: { order: OrderDoc; entry: OutboxEntryDoc }[] = [];
-    const done: string[] = [];
-    entries.forEach((entry, i) => {
-      const order = found[i];
-      if (order?.publishState === 'pending') pending.push({ order, entry });
-      else if (order || Date.now() - entry.createdAt.getTime() > ORPHAN_AFTER_MS) done.push(entry._id);
-    });
-    if (done.length > 0) await this.outbox.deleteMany({ _id: { $in: done } });
-
-    const events: { event: OrderCreatedV1; entry: OutboxEntryDoc; order: OrderDoc }[] = [];
+    const pending = await orders.nextToPublish(batchSize);
+    const events: (OrderToPublish & { event: OrderCreatedV1 })[] = [];
     for (const { order, entry } of pending) {
       try {
         events.push({ event: orderCreatedEvent(order), entry, order });
@@ -193,19 +176,8 @@ export class OutboxRelay {
     }
   }
 
-  /** One write per order, by _id alone: FerretDB answers any other filter by reading the whole collection. */
   private async markPublished(ids: string[], spans: PublishSpans): Promise<void> {
-    // Marking an order a concurrent relay marked already changes nothing that matters.
-    const publishedAt = new Date();
-    await Promise.all(
-      ids.map((_id) =>
-        this.deps.orders.updateOne(
-          { _id },
-          { $set: { publishState: 'published', publishedAt, lastPublishError: null } },
-        ),
-      ),
-    );
-    await this.outbox.deleteMany({ _id: { $in: ids } });
+    await this.deps.orders.markPublished(ids);
     outboxPublishes.inc({ outcome: 'published' }, ids.length);
     for (const id of ids) {
       spans.within(id, () => this.deps.logger.child({ orderId: id }).info('order-created published'));
@@ -220,7 +192,7 @@ export class OutboxRelay {
   }
 
   /** The broker refused this order's message: counted, and parked once it has been refused often enough. */
-  private async rejected(entry: OutboxEntryDoc, err: unknown): Promise<void> {
+  private async rejected(entry: OrderToPublish['entry'], err: unknown): Promise<void> {
     const rejections = (entry.rejections ?? 0) + 1;
     const reason = `Kafka refused its order-created ${rejections} times: ${describeError(err)}`;
     await this.recordFailure([entry._id], err);
@@ -230,43 +202,24 @@ export class OutboxRelay {
       return;
     }
     outboxPublishes.inc({ outcome: 'rejected' });
-    await this.outbox.updateOne({ _id: entry._id }, { $set: { rejections } });
+    await this.deps.orders.recordRejections(entry._id, rejections);
     this.deps.logger
       .child({ orderId: entry._id })
       .warn({ err, rejections }, 'order-created refused; will retry');
   }
 
   private async park(orderId: string, reason: string): Promise<void> {
-    await park(this.deps.orders, orderId, reason);
+    await this.deps.orders.park(orderId, reason);
     this.deps.logger.child({ orderId }).error({ reason }, 'order parked: the relay cannot publish it');
   }
 
   /** Puts every pending order on the outbox list; a scan of all orders, so it runs seldom (sweepMs). */
   private async sweep(): Promise<void> {
-    const pending = await this.deps.orders
-      .find({ publishState: 'pending' }, { _id: 1, createdAt: 1 })
-      .lean<Pick<OrderDoc, '_id' | 'createdAt'>[]>();
-    if (pending.length > 0) {
-      await this.outbox
-        .insertMany(
-          pending.map(({ _id, createdAt }) => ({ _id, createdAt })),
-          { ordered: false },
-        )
-        .catch((err: unknown) => {
-          // Entries already there are fine; anything else is a real failure.
-          const writeErrors = (err as { writeErrors?: unknown[] }).writeErrors;
-          if (!writeErrors?.every(isDuplicateKey)) throw err;
-        });
-    }
+    await this.deps.orders.relistPending();
     this.lastSweep = Date.now();
   }
 
   private async recordFailure(ids: string[], err: unknown): Promise<void> {
-    const lastPublishError = err instanceof Error ? err.message : String(err);
-    await Promise.all(
-      ids.map((_id) =>
-        this.deps.orders.updateOne({ _id }, { $inc: { publishAttempts: 1 }, $set: { lastPublishError } }),
-      ),
-    );
+    await this.deps.orders.recordPublishFailure(ids, err instanceof Error ? err.message : String(err));
   }
 }

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { orderCreatedEvent } from '../../../domain/orders/order-created-event';
-import { OutboxRelay } from '../../../api/outbox-relay';
+import { OutboxRelay } from '../../../relay/relay';
 import { loadConfig } from '../../../core/config';
 import { eventIdFor, OrderCreatedV1 } from '../../../contracts/events';
 import { createKafka } from '../../../core/kafka/client';
 import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { newOrder, orderModel, type OrderDoc, type OrderModel } from '../../../domain/orders/order-model';
-import { outboxCounts, outboxModel, type OutboxModel } from '../../../domain/orders/outbox';
+import { orderStore, type OrderStore } from '../../../domain/orders/order-store';
+import { outboxModel, type OutboxModel } from '../../../domain/orders/outbox';
 import { priceOrder } from '../../../domain/catalogue/pricing';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { TOPICS } from '../../../contracts/topics';
@@ -27,6 +28,8 @@ const topic = TOPICS.orderCreated;
 let root: Connection;
 let db: Connection;
 let orders: OrderModel;
+/** What the relay is given: the order store over the same database. */
+let store: OrderStore;
 let outbox: OutboxModel;
 let kafka: Kafka;
 let admin: Admin;
@@ -38,6 +41,7 @@ beforeAll(async () => {
   root = await connectMongo(config.mongo);
   db = root.useDb(`it_outbox_${randomUUID().replace(/-/g, '').slice(0, 16)}`, { useCache: false });
   orders = orderModel(db);
+  store = orderStore(db);
   outbox = outboxModel(db);
   await orders.createIndexes();
   kafka = createKafka(config.kafka);
@@ -178,7 +182,7 @@ it('publishes pending orders once each, oldest first in batches, and marks them 
   const from = await endOffsets();
   const [alreadyPublished] = await insertOrders(1, { publishState: 'published', publishedAt: new Date() });
   const pending = await insertOrders(3);
-  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 2 });
+  const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 2 });
 
   expect(await relay.publishPending()).toBe(2);
   const afterFirst = new Map((await load(pending.map((d) => d._id))).map((d) => [d._id, d.publishState]));
@@ -204,7 +208,13 @@ it('keeps orders pending while Kafka is unreachable, recording each attempt, and
     connectionTimeout: 200,
     retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
   }).producer({ idempotent: true, maxInFlightRequests: 1 });
-  const failing = new OutboxRelay({ orders, producer: unreachable, logger, pollMs: 50, batchSize: 100 });
+  const failing = new OutboxRelay({
+    orders: store,
+    producer: unreachable,
+    logger,
+    pollMs: 50,
+    batchSize: 100,
+  });
 
   await expect(failing.publishPending()).rejects.toThrow();
   await expect(failing.publishPending()).rejects.toThrow();
@@ -213,7 +223,7 @@ it('keeps orders pending while Kafka is unreachable, recording each attempt, and
     expect(doc.lastPublishError).toEqual(expect.stringMatching(/\S/));
   }
 
-  const working = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100 });
+  const working = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100 });
   expect(await working.publishPending()).toBe(2);
   for (const doc of await load(pending.map((d) => d._id))) {
     expect(doc).toMatchObject({ publishState: 'published', publishAttempts: 2, lastPublishError: null });
@@ -228,7 +238,7 @@ it('keeps orders pending while Kafka is unreachable, recording each attempt, and
 });
 
 it('runs passes from start() until stop(), publishing orders accepted meanwhile', async () => {
-  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100 });
+  const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100 });
   relay.start();
   try {
     const [order] = await insertOrders(1);
@@ -262,7 +272,7 @@ it('finds pending orders missing from the outbox list by a sweep, and drops entr
     { _id: young, createdAt: new Date() },
   ]);
 
-  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100, sweepMs: 0 });
+  const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100, sweepMs: 0 });
   while ((await relay.publishPending()) > 0);
 
   expect((await orders.findById(unlisted!._id).lean<OrderDoc>())?.publishState).toBe('published');
@@ -282,7 +292,7 @@ it('parks an order that cannot be turned into a valid order-created, and publish
   // A hand-edited document: a currency the contract does not know.
   const [broken] = await insertOrders(1, { currency: 'XXX' });
   const [after] = await insertOrders(1);
-  const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100 });
+  const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100 });
 
   expect(await relay.publishPending()).toBe(2);
   expect(await orders.findById(broken!._id).lean<OrderDoc>()).toMatchObject({
@@ -290,7 +300,7 @@ it('parks an order that cannot be turned into a valid order-created, and publish
     lastPublishError: expect.stringMatching(/^cannot be turned into a valid order-created: .*currency/),
   });
   expect(await outbox.findById(broken!._id).lean()).toMatchObject({ parkedAt: expect.any(Date) });
-  expect((await outboxCounts(orders)).parked).toBeGreaterThanOrEqual(1);
+  expect((await store.outboxCounts()).parked).toBeGreaterThanOrEqual(1);
   // Parked, it holds nothing up and is not tried again.
   expect(await relay.publishPending()).toBe(0);
   expectPublishedOnce(await readEvents(from, [before!._id, after!._id]), [before!, after!]);
@@ -325,7 +335,14 @@ it('parks an order whose message the broker keeps refusing, after 3 refusals, wh
       })),
     });
     const [n2] = await insertOrders(1);
-    const relay = new OutboxRelay({ orders, producer, logger, pollMs: 50, batchSize: 100, topic: small });
+    const relay = new OutboxRelay({
+      orders: store,
+      producer,
+      logger,
+      pollMs: 50,
+      batchSize: 100,
+      topic: small,
+    });
 
     expect(await relay.publishPending()).toBe(2);
     expect(await outbox.findById(big!._id).lean()).toMatchObject({ rejections: 1, parkedAt: null });

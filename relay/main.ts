@@ -1,16 +1,16 @@
 import { createKafka } from '../core/kafka/client';
 import { connectMongo } from '../core/mongo/connection';
-import { orderModel } from '../domain/orders/order-model';
+import { orderStore } from '../domain/orders/order-store';
 import { runProcess } from '../core/process';
 import { TOPICS } from '../contracts/topics';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay } from './relay';
 import { remoteTokenVerifier } from '../core/http/auth';
 import { startMetricsServer } from '../core/metrics/server';
-import { trackOutboxBacklog } from '../domain/orders/outbox-metrics';
+import { trackOutboxBacklog } from './metrics';
 
 runProcess('outbox-relay', async (config, logger) => {
   const mongo = await connectMongo(config.mongo);
-  const orders = orderModel(mongo);
+  const orders = orderStore(mongo);
   await orders.createIndexes();
   // The relay connects the producer itself, and again after a failure, so a Kafka outage only delays it.
   const producer = createKafka(config.kafka, logger).producer({ idempotent: true, maxInFlightRequests: 1 });

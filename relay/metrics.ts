@@ -1,28 +1,8 @@
 import { Counter, Gauge } from 'prom-client';
-import type { Logger } from '../../core/logger';
-import { metricsRegistry } from '../../core/metrics/registry';
-import { scrapeCache } from '../../core/metrics/scrape-cache';
-import type { OrderModel } from './order-model';
-import { outboxCounts, outboxModel, UNPARKED } from './outbox';
-
-/** What the outbox list holds: orders waiting for the relay, orders it parked, when the oldest waiting one came. */
-export interface OutboxBacklog {
-  waiting: number;
-  parked: number;
-  oldestWaitingSince: Date | undefined;
-}
-
-/** Reads the small outbox list only (never the orders). */
-export async function outboxBacklog(orders: OrderModel): Promise<OutboxBacklog> {
-  const [counts, oldest] = await Promise.all([
-    outboxCounts(orders),
-    outboxModel(orders.db)
-      .findOne(UNPARKED, { createdAt: 1 })
-      .sort({ createdAt: 1 })
-      .lean<{ createdAt: Date }>(),
-  ]);
-  return { ...counts, oldestWaitingSince: oldest?.createdAt };
-}
+import type { Logger } from '../core/logger';
+import { metricsRegistry } from '../core/metrics/registry';
+import { scrapeCache } from '../core/metrics/scrape-cache';
+import type { OrderStore, OutboxBacklog } from '../domain/orders/order-store';
 
 /**
  * What the relay did with the orders it took off the outbox list: published (Kafka acknowledged them), failed (Kafka
@@ -68,6 +48,6 @@ new Gauge({
  * Reports the outbox's backlog in this process's metrics, read on scrape (cached a few seconds, within a short
  * timeout: a scrape neither waits out nor fails on a database outage).
  */
-export function trackOutboxBacklog(orders: OrderModel, logger: Logger): void {
-  source = scrapeCache(() => outboxBacklog(orders), { what: 'outbox backlog', logger });
+export function trackOutboxBacklog(orders: OrderStore, logger: Logger): void {
+  source = scrapeCache(() => orders.outboxBacklog(), { what: 'outbox backlog', logger });
 }
