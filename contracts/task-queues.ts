@@ -1,6 +1,6 @@
 /**
  * Every Temporal task queue of the system, defined once. Each has a worker entry point of its own
- * (`workers/<queue>.ts`) and is scaled on its own. Safe to import from workflow code.
+ * (`workers/<queue>/main.ts`) and is scaled on its own. Safe to import from workflow code.
  */
 export const TASK_QUEUES = {
   /** The order workflow, with its own short steps (validate, status records, stock) as local activities. */

@@ -5,14 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../core/backoff';
 import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
-import type { Running } from '../core/process';
+import type { Started } from '../core/service';
 import { temporalDataConverter } from '../core/temporal/payload-codec';
 import { workerTracingInterceptors, workflowSpanSinks } from '../core/temporal/tracing';
 import { processTracing } from '../core/tracing/setup';
 import { temporalLogger } from './temporal-logger';
-import { remoteTokenVerifier } from '../core/http/auth';
+import { addMetricsSource } from '../core/metrics/endpoint';
 import { metricsServiceName } from '../core/metrics/registry';
-import { startMetricsServer } from '../core/metrics/server';
 import { temporalSdkMetrics } from './temporal-metrics';
 
 /**
@@ -59,17 +58,16 @@ export interface WorkerSpec {
   /** Only the `orders` worker runs workflow code; the others run activities only. */
   workflows: boolean;
   options?: Partial<WorkerOptions>;
-  /** Where this worker serves /metrics (0: any free port). */
-  metricsPort: number;
-  /** Closes what the activities hold (Kafka producer, Mongo connection) after the worker drained. */
+  /** Closes what the activities hold and the runner does not (a Kafka producer) after the worker drained. */
   close?: () => Promise<void>;
 }
 
 /**
- * Starts one worker and returns its handle. Stopping drains it: the worker stops polling, in-flight activities get
- * the grace time to finish (after which they are cancelled and retried elsewhere by Temporal), then it closes.
+ * Starts one worker, for a worker's service start (core/service.ts, which serves its /metrics). Stopping drains it:
+ * the worker stops polling, in-flight activities get the grace time to finish (after which they are cancelled and
+ * retried elsewhere by Temporal), then it closes.
  */
-export async function startWorker(config: Config, logger: Logger, spec: WorkerSpec): Promise<Running> {
+export async function startWorker(config: Config, logger: Logger, spec: WorkerSpec): Promise<Started> {
   // Before waiting for Temporal: without the payload keys the worker could neither read its tasks nor write results.
   const dataConverter = temporalDataConverter(config.temporal);
   // Once per process, before the first connection: the SDK's and its native core's lines go through pino too.
@@ -81,15 +79,7 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
       metrics: sdkMetrics.exporter,
     },
   });
-  // Before waiting for Temporal: a worker that cannot reach it is worth watching too.
-  const metrics = await startMetricsServer({
-    host: config.metrics.host,
-    port: spec.metricsPort,
-    verifyToken: remoteTokenVerifier(config.auth),
-    scrapeToken: config.metrics.token,
-    logger,
-    extra: [sdkMetrics.read],
-  });
+  addMetricsSource(sdkMetrics.read);
   const connection = await connectWhenUp(config.temporal, logger);
   const code = spec.workflows ? workflowCode() : {};
   const worker = await Worker.create({
@@ -111,13 +101,12 @@ export async function startWorker(config: Config, logger: Logger, spec: WorkerSp
     process.exit(1);
   });
   return {
-    info: { taskQueue: spec.taskQueue, workflows: spec.workflows, metrics: metrics.url },
+    info: { taskQueue: spec.taskQueue, workflows: spec.workflows },
     async stop() {
       worker.shutdown();
       await run;
       await spec.close?.();
       await connection.close();
-      await metrics.stop();
     },
   };
 }

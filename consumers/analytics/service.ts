@@ -6,13 +6,15 @@ import { closeServer, listen } from '../../core/http/server';
 import { isDatabaseError } from '../../core/mongo/connection';
 import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../core/readiness';
 import { TOPICS } from '../../contracts/topics';
-import type { ServiceDeps } from '../../core/consumer-service';
+import type { ServiceContext } from '../../core/service';
+import type { KAFKA, MONGO } from '../../core/connections';
 import { createAnalyticsApp } from './app';
 import { remoteTokenVerifier, type TokenVerifier } from '../../core/http/auth';
 import { createAnalyticsStore, type AnalyticsStore } from './store';
 import { recordOutcome } from './metrics';
 
-export interface AnalyticsServiceDeps extends ServiceDeps {
+/** Its connections are opened by the runner (main.ts), or by a test. */
+export interface AnalyticsServiceDeps extends ServiceContext<{ db: typeof MONGO; kafka: typeof KAFKA }> {
   /** Overrides for tests: private topics and group, port 0. */
   topics?: { orderCreated: string; orderProcessed: string };
   groupId?: string;

@@ -1,4 +1,12 @@
-import { runConsumerService } from '../../core/consumer-service';
+import { KAFKA, MONGO } from '../../core/connections';
+import { runService } from '../../core/service';
 import { startNotificationService } from './service';
 
-runConsumerService('notifications', startNotificationService);
+runService({
+  name: 'notifications',
+  connects: { db: MONGO, kafka: KAFKA },
+  async start(deps) {
+    const { url, stop } = await startNotificationService(deps);
+    return { info: { url, metrics: `${url}/metrics` }, stop };
+  },
+});

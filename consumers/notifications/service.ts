@@ -6,7 +6,8 @@ import { closeServer, listen } from '../../core/http/server';
 import { databaseFailure } from '../../core/mongo/connection';
 import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../core/readiness';
 import { TOPICS } from '../../contracts/topics';
-import type { ServiceDeps } from '../../core/consumer-service';
+import type { ServiceContext } from '../../core/service';
+import type { KAFKA, MONGO } from '../../core/connections';
 import type { Config } from '../../core/config';
 import { createAddressPolicy } from '../../core/net/address-policy';
 import { ownAddresses } from '../../core/net/own-addresses';
@@ -24,7 +25,8 @@ import { remoteTokenVerifier, type TokenVerifier } from '../../core/http/auth';
 import { webhookKeyring } from './webhook-secrets';
 import { trackSseClients } from './metrics';
 
-export interface NotificationServiceDeps extends ServiceDeps {
+/** Its connections are opened by the runner (main.ts), or by a test. */
+export interface NotificationServiceDeps extends ServiceContext<{ db: typeof MONGO; kafka: typeof KAFKA }> {
   /** Overrides for tests: a private topic and group, port 0. */
   topic?: string;
   groupId?: string;

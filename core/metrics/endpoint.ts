@@ -23,10 +23,20 @@ export function metricsAccess(verify: TokenVerifier, scrapeToken: string | undef
 /** More exposition text for the same page: the Temporal SDK's own metrics, read from its exporter. */
 export type ExtraMetrics = () => Promise<string>;
 
-/** The text exposition of the registry, and of `extra` sources after it. */
+const extraSources: ExtraMetrics[] = [];
+
+/**
+ * Adds a source to every /metrics page this process serves, read at each scrape. For what prom-client does not
+ * hold: the Temporal SDK's native core exports its metrics itself (workers/temporal-metrics.ts).
+ */
+export function addMetricsSource(read: ExtraMetrics): void {
+  extraSources.push(read);
+}
+
+/** The text exposition of the registry, and of `extra` sources after it (by default, the added ones). */
 export function metricsHandler(
   registry: Registry = metricsRegistry,
-  extra: readonly ExtraMetrics[] = [],
+  extra: readonly ExtraMetrics[] = extraSources,
 ): RequestHandler {
   return async (_req, res) => {
     const parts = await Promise.all([registry.metrics(), ...extra.map((read) => read())]);
@@ -38,10 +48,6 @@ export function metricsHandler(
 }
 
 /** `GET /metrics`, guarded: what an HTTP service mounts before its own authentication. */
-export function metricsRoute(
-  verify: TokenVerifier,
-  scrapeToken: string | undefined,
-  extra: readonly ExtraMetrics[] = [],
-): RequestHandler[] {
-  return [...metricsAccess(verify, scrapeToken), metricsHandler(metricsRegistry, extra)];
+export function metricsRoute(verify: TokenVerifier, scrapeToken: string | undefined): RequestHandler[] {
+  return [...metricsAccess(verify, scrapeToken), metricsHandler()];
 }

@@ -11,7 +11,7 @@ let service: string | undefined;
 
 /**
  * Names the process on every series (`service="api"`) and adds Node's own process metrics (CPU, memory, event-loop
- * lag, GC). Called once by the process's main (core/process.ts); tests that only count leave it out.
+ * lag, GC). Called once by the process runner (core/service.ts); tests that only count leave it out.
  */
 export function initProcessMetrics(name: string): void {
   if (service !== undefined) return;

@@ -2,11 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { TokenVerifier } from '../http/auth';
-import { healthz } from '../http/health';
+import type { ReadinessReport } from '../../contracts/http/common';
+import { healthz, readyz } from '../http/health';
 import { errorHandler, unknownRoute } from '../http/middleware';
 import { closeServer, listen } from '../http/server';
 import type { Logger } from '../logger';
-import { metricsRoute, type ExtraMetrics } from './endpoint';
+import { metricsRoute } from './endpoint';
 
 export interface MetricsServerOptions {
   host: string;
@@ -15,7 +16,8 @@ export interface MetricsServerOptions {
   verifyToken: TokenVerifier;
   scrapeToken: string | undefined;
   logger: Logger;
-  extra?: readonly ExtraMetrics[];
+  /** Served at /readyz when given. */
+  readiness?: () => Promise<ReadinessReport>;
 }
 
 export interface MetricsServer {
@@ -25,13 +27,14 @@ export interface MetricsServer {
 
 /**
  * The small HTTP listener of a process that serves nothing else (the outbox relay, the bridge, the workers):
- * `GET /metrics`, guarded like everywhere, and `GET /healthz`.
+ * `GET /metrics`, guarded like everywhere, `GET /healthz`, and `GET /readyz` where the process has a readiness.
  */
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', healthz);
-  app.get('/metrics', ...metricsRoute(opts.verifyToken, opts.scrapeToken, opts.extra));
+  if (opts.readiness) app.get('/readyz', readyz(opts.readiness, opts.logger));
+  app.get('/metrics', ...metricsRoute(opts.verifyToken, opts.scrapeToken));
   app.use(unknownRoute);
   app.use(errorHandler(opts.logger));
   const server: Server = await listen(app, opts.host, opts.port);

@@ -38,7 +38,7 @@ export interface Tracing {
 let installed: Tracing | undefined;
 
 /**
- * Sets up OpenTelemetry for this process, once (runProcess calls it): the global tracer provider, W3C propagation,
+ * Sets up OpenTelemetry for this process, once (runService calls it): the global tracer provider, W3C propagation,
  * async context, and the exporter of the configuration behind a batching processor.
  */
 export function startTracing(service: string, settings: TracingSettings): Tracing {

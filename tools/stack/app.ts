@@ -2,7 +2,7 @@
  * Runs the system's own processes locally (api, outbox relay, bridge, notifications, analytics, one worker process
  * per task queue, each replicated as configured), the way docker-compose runs them as services: each is a real
  * process of its own, restarted if it dies, stopped with SIGTERM so it can drain. A process counts as ready when it says so over IPC
- * (core/process.ts).
+ * (core/service.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -43,19 +43,19 @@ export function appProcesses({ workers }: Config): AppProcess[] {
     { name: 'analytics', entry: 'consumers/analytics/main.ts', replicas: 1 },
     {
       name: 'worker-orders',
-      entry: 'workers/orders.ts',
+      entry: 'workers/orders/main.ts',
       replicas: workers.orders.replicas,
       metricsPortVariable: 'WORKER_ORDERS_METRICS_PORT',
     },
     {
       name: 'worker-payments',
-      entry: 'workers/payments.ts',
+      entry: 'workers/payments/main.ts',
       replicas: workers.payments.replicas,
       metricsPortVariable: 'WORKER_PAYMENTS_METRICS_PORT',
     },
     {
       name: 'worker-order-events',
-      entry: 'workers/order-events.ts',
+      entry: 'workers/order-events/main.ts',
       replicas: workers.orderEvents.replicas,
       metricsPortVariable: 'WORKER_ORDER_EVENTS_METRICS_PORT',
     },

@@ -8,7 +8,7 @@ import { activeTraceIds } from '../../../../core/tracing/spans';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-// Async context as in a process (runProcess registers the same way).
+// Async context as in a process (runService registers the same way).
 provider.register();
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
