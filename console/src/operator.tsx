@@ -1,13 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { z } from 'zod';
+import type { OrderPage } from '../../contracts/http/orders/schemas';
 import type {
   BulkRetryReport,
   ConsumerLagReport,
   DeadLetterPage,
   GatewayState,
-  OrderPage,
   TaskQueuesReport,
-} from '../../contracts/http/orders/schemas';
+} from '../../contracts/http/orders/operator-schemas';
 import type { Summary, Timeseries } from '../../contracts/http/analytics/schemas';
 import { call, post, put, type ConsoleConfig } from './api';
 import { LineChart } from './chart';
