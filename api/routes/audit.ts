@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { requireOperator } from '../../core/http/auth';
 import { parseOrThrow } from '../../core/http/errors';
-import { AuditQuery, type AuditPage } from '../../contracts/http/orders/schemas';
+import { AuditQuery, type AuditPage } from '../../contracts/http/orders/operator-schemas';
 import type { AppDeps, RegisterRoutes } from '../deps';
 
 /** GET /ops/audit: what operators did, newest first, optionally for one order or one operator. */

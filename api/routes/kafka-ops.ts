@@ -4,7 +4,7 @@ import {
   DeadLetterQuery,
   DeadLetterReplayRequest,
   type ConsumerLagReport,
-} from '../../contracts/http/orders/schemas';
+} from '../../contracts/http/orders/operator-schemas';
 import type { z } from 'zod';
 import { principalOf, requireOperator } from '../../core/http/auth';
 import { ApiError, parseOrThrow, unavailable } from '../../core/http/errors';

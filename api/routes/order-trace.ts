@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
-import { OrderIdParams, type OrderTraces } from '../../contracts/http/orders/schemas';
+import { OrderIdParams } from '../../contracts/http/orders/schemas';
+import type { OrderTraces } from '../../contracts/http/orders/operator-schemas';
 import { requireOperator } from '../../core/http/auth';
 import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { readSpans, traceTree, tracesOfOrder } from '../../core/tracing/trace-files';

@@ -5,7 +5,7 @@ import { parseOrThrow } from '../../core/http/errors';
 import type { Logger } from '../../core/logger';
 import type { AuditLog } from '../../domain/audit/audit-log';
 import { principalOf, requireOperator } from '../../core/http/auth';
-import { GatewaySwitchRequest } from '../../contracts/http/orders/schemas';
+import { GatewaySwitchRequest } from '../../contracts/http/orders/operator-schemas';
 
 /** GET /ops/payment-gateway: whether the simulated gateway is switched on. */
 export function gatewayState(gateway: GatewaySwitch): RequestHandler {

@@ -3,7 +3,8 @@ import { ApiError, parseOrThrow } from '../../core/http/errors';
 import { retryFailedOrders, retryOrder } from '../../domain/orders/retry';
 import type { AppDeps, RegisterRoutes } from '../deps';
 import { principalOf, requireOperator } from '../../core/http/auth';
-import { OrderIdParams, RetryFailedRequest } from '../../contracts/http/orders/schemas';
+import { OrderIdParams } from '../../contracts/http/orders/schemas';
+import { RetryFailedRequest } from '../../contracts/http/orders/operator-schemas';
 
 /** POST /orders/:id/retry: a new run of a failed order; 409 with the reason for any other order. */
 /** What a retry needs: the order store, Temporal, and the settings every run is started with. */

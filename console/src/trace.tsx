@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { OrderTraces } from '../../contracts/http/orders/schemas';
+import type { OrderTraces } from '../../contracts/http/orders/operator-schemas';
 import { call, type ConsoleConfig } from './api';
 import { useResource } from './hooks';
 import { Panel } from './ui';

@@ -1,25 +1,12 @@
 import type { Connection } from 'mongoose';
-import { backoffDelay, type Backoff } from '../../core/backoff';
+import type { Backoff } from '../../core/backoff';
 import type { Keyring } from '../../core/crypto/keyring';
 import type { TargetRules } from '../../core/net/public-target';
 import type { Logger } from '../../core/logger';
 import { PollLoop } from '../../core/poll-loop';
 import { InvalidFieldError } from '../../core/errors';
-import {
-  NO_LEASE,
-  notificationModels,
-  type DeliveryAttempt,
-  type NotificationDoc,
-  type NotificationModels,
-  type WebhookDeliveryDoc,
-  type WebhookDoc,
-} from './models';
-import { sendWebhook, type SendOutcome } from './webhook-request';
-import { signingSecrets } from './webhook-secrets';
-import { webhookDeliveries } from './metrics';
-import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
-import { contextFrom } from '../../core/tracing/propagation';
-import { inSpan, ORDER_ID } from '../../core/tracing/spans';
+import { notificationModels, type NotificationModels, type WebhookDeliveryDoc } from './models';
+import { attemptDelivery, type AttemptContext } from './delivery-attempt';
 
 export interface DispatcherOptions {
   /** How often to look for due deliveries when idle. */
@@ -66,9 +53,8 @@ const MAX_POLL_BACKOFF_MS = 10_000;
 export class WebhookDispatcher {
   private readonly models: NotificationModels;
   private readonly options: Required<DispatcherOptions>;
-  private readonly keyring: Keyring;
-  private readonly targets: TargetRules;
   private readonly now: () => number;
+  private readonly attempts: AttemptContext;
   private readonly logger: Logger;
   private readonly loop: PollLoop;
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -78,9 +64,15 @@ export class WebhookDispatcher {
     this.options = checkOptions(deps.options);
     this.models = notificationModels(deps.connection);
     this.logger = deps.logger;
-    this.keyring = deps.keyring;
-    this.targets = deps.targets;
     this.now = deps.now ?? Date.now;
+    this.attempts = {
+      models: this.models,
+      keyring: deps.keyring,
+      targets: deps.targets,
+      logger: this.logger,
+      now: this.now,
+      settings: this.options,
+    };
     this.loop = new PollLoop({
       name: 'webhook dispatch',
       pollMs: this.options.pollMs,
@@ -166,7 +158,7 @@ export class WebhookDispatcher {
   private track(delivery: WebhookDeliveryDoc, lease: Date): void {
     const { webhookId } = delivery;
     this.perWebhook.set(webhookId, (this.perWebhook.get(webhookId) ?? 0) + 1);
-    const send = this.tracedAttempt(delivery, lease)
+    const send = attemptDelivery(this.attempts, delivery, lease)
       .catch((err: unknown) => {
         // The lease expires and the attempt is made again.
         this.logger.error({ err, deliveryId: delivery._id }, 'webhook attempt not recorded');
@@ -179,129 +171,6 @@ export class WebhookDispatcher {
         this.wake(); // a slot is free
       });
     this.inFlight.set(delivery._id, send);
-  }
-
-  /** An attempt is a span, child of the consumer's span that queued the delivery: the order's trace ends here. */
-  private tracedAttempt(delivery: WebhookDeliveryDoc, lease: Date): Promise<void> {
-    const attributes = {
-      'webhook.id': delivery.webhookId,
-      'webhook.delivery.id': delivery._id,
-      'webhook.attempt': delivery.attempts + 1,
-    };
-    const parent = contextFrom(delivery.traceContext);
-    return inSpan('deliver webhook', { kind: SpanKind.CLIENT, attributes, parent }, (span) =>
-      this.attempt(delivery, lease, span),
-    );
-  }
-
-  private async attempt(delivery: WebhookDeliveryDoc, lease: Date, span: Span): Promise<void> {
-    const attempt = delivery.attempts + 1;
-    const [webhook, notification] = await Promise.all([
-      this.models.webhooks.findById(delivery.webhookId).lean<WebhookDoc>(),
-      this.models.notifications.findById(delivery.notificationId).lean<NotificationDoc>(),
-    ]);
-    const orderId = notification?.orderId;
-    if (orderId !== undefined) span.setAttribute(ORDER_ID, orderId);
-    const log = this.logger.child({
-      deliveryId: delivery._id,
-      webhookId: delivery.webhookId,
-      attempt,
-      ...(orderId === undefined ? {} : { orderId }),
-    });
-    if (!webhook?.active || !notification) {
-      const error = !webhook?.active
-        ? 'not sent: the webhook was deleted'
-        : 'not sent: notification not found';
-      log.warn(error);
-      await this.record(
-        delivery,
-        lease,
-        { status: 'failed' },
-        { at: new Date(this.now()), attempt, error, durationMs: 0 },
-        false,
-      );
-      webhookDeliveries.inc({ result: 'dropped' });
-      return;
-    }
-
-    const { statusCode, error, durationMs } = await this.send(delivery, webhook, notification, attempt, log);
-    if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
-    if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
-    const at = new Date(this.now());
-    const entry: DeliveryAttempt = {
-      at,
-      attempt,
-      durationMs,
-      ...(statusCode === undefined ? {} : { statusCode }),
-      ...(error === undefined ? {} : { error }),
-    };
-    if (error === undefined) {
-      await this.record(delivery, lease, { status: 'delivered', deliveredAt: at }, entry, true);
-      webhookDeliveries.inc({ result: 'delivered' });
-      log.info({ statusCode, durationMs }, 'webhook delivered');
-    } else if (attempt >= this.options.maxAttempts) {
-      await this.record(delivery, lease, { status: 'failed' }, entry, true);
-      webhookDeliveries.inc({ result: 'failed' });
-      log.error({ statusCode, error }, 'webhook delivery failed; attempts exhausted');
-    } else {
-      const retryInMs = backoffDelay(attempt, this.options.backoff);
-      await this.record(delivery, lease, { nextAttemptAt: new Date(at.getTime() + retryInMs) }, entry, true);
-      webhookDeliveries.inc({ result: 'retrying' });
-      log.warn({ statusCode, error, retryInMs }, 'webhook attempt failed; will retry');
-    }
-  }
-
-  /** Signs with the webhook's secrets as of now and sends, through the target rules. */
-  private async send(
-    delivery: WebhookDeliveryDoc,
-    webhook: WebhookDoc,
-    notification: NotificationDoc,
-    attempt: number,
-    log: Logger,
-  ): Promise<SendOutcome> {
-    const now = new Date(this.now());
-    let secrets: string[];
-    try {
-      secrets = signingSecrets(this.keyring, webhook, now);
-    } catch (err) {
-      // A key missing from WEBHOOK_SECRET_KEYS, or a secret altered at rest: for operators to fix, so it is
-      // retried like a failed send, and the customer's log says only that it could not be signed.
-      log.error({ err }, 'webhook secret did not open');
-      return { error: 'not sent: the signing secret is unavailable', durationMs: 0 };
-    }
-    return sendWebhook(
-      {
-        url: delivery.url,
-        secrets,
-        notification,
-        deliveryId: delivery._id,
-        attempt,
-        timestamp: now,
-        timeoutMs: this.options.timeoutMs,
-      },
-      this.targets,
-    );
-  }
-
-  /** Records the outcome, only if this dispatcher still holds the attempt's lease. */
-  private async record(
-    delivery: WebhookDeliveryDoc,
-    lease: Date,
-    set: Partial<Pick<WebhookDeliveryDoc, 'status' | 'deliveredAt' | 'nextAttemptAt'>>,
-    entry: DeliveryAttempt,
-    counts: boolean,
-  ): Promise<void> {
-    const result = await this.models.deliveries.updateOne(
-      { _id: delivery._id, attempts: delivery.attempts, leaseUntil: lease },
-      {
-        $set: { ...set, leaseUntil: NO_LEASE },
-        ...(counts ? { $inc: { attempts: 1 } } : {}),
-        $push: { log: entry },
-      },
-    );
-    if (result.matchedCount === 0) {
-      this.logger.warn({ deliveryId: delivery._id }, 'lease expired before the outcome was recorded');
-    }
   }
 }
 

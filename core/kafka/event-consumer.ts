@@ -3,6 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import { DEFAULT_BACKOFF, backoffDelay, type Backoff } from '../backoff';
 import { deadLetter } from './dlq';
 import { countHandled, trackConsumerLag } from './metrics';
+import { startNewGroupAtEnd } from './group-start';
 import { whileBrokerSettles } from './settling';
 import { EventValidationError } from '../../contracts/events';
 import type { Logger } from '../logger';
@@ -64,7 +65,6 @@ export interface EventConsumerDeps<T> {
 export type ConsumerStats = Record<string, number> & { deadLettered: number; retried: number };
 
 const DEFAULT_MAX_ATTEMPTS = 5;
-/** How long start-up steps are retried while the broker answers that it is not ready. */
 /** Longest stretch without a heartbeat while waiting to retry; well under the group's session timeout. */
 const HEARTBEAT_SLICE_MS = 1_000;
 /** In a long batch, commit finished work at least this often so a crash redelivers little. */
@@ -111,7 +111,9 @@ export class EventConsumer<T> {
     if (!this.deps.dlqProducer) await this.producer.connect();
 
     if (this.deps.newGroupFrom === 'end')
-      await this.retryingTransient("setting a new group's start", () => this.commitEndsIfNew());
+      await this.retryingTransient("setting a new group's start", () =>
+        startNewGroupAtEnd(kafka, groupId, topics, this.log),
+      );
 
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     this.consumer = consumer;
@@ -125,34 +127,6 @@ export class EventConsumer<T> {
     });
     this.untrackLag = trackConsumerLag({ kafka, groupId, topics, logger: this.log });
     this.log.info({ topics, partitionsConcurrency }, 'consuming');
-  }
-
-  /**
-   * Commits the log ends for a group that has committed nothing on a topic, before it joins: it then starts exactly
-   * there, and its lag is known from the first moment (a consumer left to reset to "latest" by itself would pick
-   * its own moment, and report no commits meanwhile).
-   */
-  private async commitEndsIfNew(): Promise<void> {
-    const { kafka, groupId, topics } = this.deps;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-      for (const { topic, partitions } of committed) {
-        if (partitions.every((p) => Number(p.offset) < 0)) {
-          // Explicit offsets: kafkajs' resetOffsets commits -1, which a consumer reads as "no commit".
-          const ends = await admin.fetchTopicOffsets(topic);
-          await admin.setOffsets({
-            groupId,
-            topic,
-            partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-          });
-          this.log.info({ topic }, 'new consumer group starts at the end of the topic');
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
   }
 
   private retryingTransient<R>(what: string, step: () => Promise<R>): Promise<R> {

@@ -11,38 +11,28 @@
  *
  * It targets the system `npm start` runs; when nothing answers it starts every process itself, on a database and
  * consumer groups of its own. Before each phase it waits (--settle-timeout, default 300 s) until no consumer group
- * lags and no task queue holds work, so a phase measures its own load and not a backlog left from before. Loopback only; every phase is bounded in count and time. Results go to bench/results/.
+ * lags and no task queue holds work, so a phase measures its own load and not a backlog left from before. Loopback
+ * only; every phase is bounded in count and time. Results go to tools/bench/results/.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadStackConfig } from '../stack/config';
 import { createKafka } from '../../core/kafka/client';
 import { createLogger } from '../../core/logger';
 import { TOPICS } from '../../contracts/topics';
 import { connectTemporal, temporalServerVersion } from '../../core/temporal/connection';
 import { ferretdbVersion, KAFKA_VERSION, TEMPORAL_CLI_VERSION } from '../stack/versions';
-import {
-  apiPhase,
-  kafkaPhase,
-  pipelinePhase,
-  ArrivalWatcher,
-  temporalPhase,
-  type BenchContext,
-  type PhaseResult,
-} from './phases';
-import { machineFacts, markdown, writeResult, type BenchResult, type Target } from './report';
+import { apiPhase, kafkaPhase, pipelinePhase, temporalPhase } from './phases';
+import { ArrivalWatcher } from './arrivals';
+import type { BenchContext, PhaseResult } from './measure';
+import { parseOptions, UsageError } from './options';
+import { evaluate } from './goals';
+import { machineFacts, markdown, writeResult, type BenchResult } from './report';
 import { monotonicUs, summariseProfiles, type ClockWindow } from './cpu-profile';
 import { findOrStartTarget, TargetError } from './target';
 import { localTokens } from '../stack/issuer/keys';
 import { stackPaths } from '../stack/paths';
-
-const MAX_RATE = 1000;
-const MAX_DURATION_S = 300;
-const DEFAULT_RAMP = [5, 10, 20, 35, 50, 75, 100, 150, 200, 300];
-
-class UsageError extends Error {}
 
 function cpuProfileDir(out: string, run: string): string {
   const dir = path.join(out, 'profiles', run);
@@ -54,57 +44,6 @@ function packageVersion(name: string): string {
   const file = path.join(path.dirname(require.resolve(`${name}/package.json`)), 'package.json');
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
-
-function number(name: string, value: string | undefined, min: number, max: number): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isFinite(n) || n < min || n > max)
-    throw new UsageError(
-      `--${name}: expected a number from ${min} to ${max} (received ${JSON.stringify(value)})`,
-    );
-  return n;
-}
-
-function parse(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rate: { type: 'string', default: '50' },
-      duration: { type: 'string', default: '30' },
-      'api-rate': { type: 'string', default: '200' },
-      'api-duration': { type: 'string', default: '5' },
-      ramp: { type: 'boolean', default: false },
-      rates: { type: 'string' },
-      step: { type: 'string', default: '20' },
-      quick: { type: 'boolean', default: false },
-      'min-throughput': { type: 'string', default: '1' },
-      'no-api': { type: 'boolean', default: false },
-      'drain-timeout': { type: 'string', default: '120' },
-      'settle-timeout': { type: 'string', default: '300' },
-      'cpu-prof': { type: 'boolean', default: false },
-      out: { type: 'string', default: path.join(__dirname, 'results') },
-    },
-  });
-  const rates = values.rates
-    ? values.rates.split(',').map((r) => number('rates', r.trim(), 0.1, MAX_RATE))
-    : DEFAULT_RAMP;
-  return {
-    mode: values.quick ? ('quick' as const) : values.ramp ? ('ramp' as const) : ('constant' as const),
-    rate: number('rate', values.rate, 0.1, MAX_RATE),
-    durationS: number('duration', values.duration, 1, MAX_DURATION_S),
-    apiRate: number('api-rate', values['api-rate'], 0.1, MAX_RATE),
-    apiDurationS: number('api-duration', values['api-duration'], 1, 60),
-    rates,
-    stepS: number('step', values.step, 5, MAX_DURATION_S),
-    minThroughput: number('min-throughput', values['min-throughput'], 0, MAX_RATE),
-    api: !values['no-api'],
-    drainTimeoutS: number('drain-timeout', values['drain-timeout'], 5, 1800),
-    settleTimeoutS: number('settle-timeout', values['settle-timeout'], 0, 1800),
-    out: values.out,
-    cpuProf: values['cpu-prof'],
-  };
-}
-
-type Options = ReturnType<typeof parse>;
 
 /** Runs a phase at each rate in turn and stops after the first rate it did not sustain. */
 async function ramp(run: (rate: number) => Promise<PhaseResult>, rates: number[]): Promise<void> {
@@ -118,81 +57,8 @@ function line(p: PhaseResult): string {
   }${first?.[1] ? `, ${first[0]} p50 ${first[1].p50} ms p99 ${first[1].p99} ms` : ''}`;
 }
 
-const best = (phases: PhaseResult[], name: string) =>
-  phases
-    .filter((p) => p.phase === name && p.sustained)
-    .reduce<PhaseResult | undefined>((a, p) => (!a || p.rate > a.rate ? p : a), undefined);
-
-function evaluate(
-  phases: PhaseResult[],
-  mode: Options['mode'],
-): { targets: Target[]; ratios: BenchResult['ratios'] } {
-  const pipelines = phases.filter((p) => p.phase === 'pipeline');
-  const temporals = phases.filter((p) => p.phase === 'bare Temporal');
-  const kafkas = phases.filter((p) => p.phase === 'bare Kafka');
-  const bestPipeline = best(phases, 'pipeline');
-  const bestTemporal = best(phases, 'bare Temporal');
-  const at100 = pipelines.find((p) => p.rate === 100);
-  const api200 = phases.find((p) => p.phase === 'API burst' && p.rate === 200);
-  const round2 = (v: number) => Math.round(v * 100) / 100;
-
-  // Throughput ratio: in a ramp, the highest rates each sustained; at one rate, what each delivered.
-  const ratio =
-    mode === 'ramp'
-      ? bestPipeline && bestTemporal
-        ? round2(bestPipeline.rate / bestTemporal.rate)
-        : null
-      : pipelines[0] && temporals[0]
-        ? round2(pipelines[0].throughput / temporals[0].throughput)
-        : null;
-  const p50 = (p: PhaseResult | undefined, key: string) => p?.latencyMs[key]?.p50;
-  const pipeLatency = p50(pipelines[0], 'POST → order-processed');
-  const temporalLatency = p50(temporals[0], 'start → order-processed');
-  const kafkaLatency = p50(kafkas[0], 'produce → consume');
-  const notif = at100?.latencyMs['POST → SSE notification'];
-  const accept = api200?.latencyMs['API accept'];
-  const capacity = (list: PhaseResult[]) => Math.max(0, ...list.map((p) => p.throughput));
-  return {
-    ratios: {
-      'pipeline / bare Temporal throughput': ratio,
-      'pipeline / bare Temporal capacity (highest throughput seen)':
-        pipelines.length && temporals.length ? round2(capacity(pipelines) / capacity(temporals)) : null,
-      'pipeline / bare Temporal p50 latency (first rate)':
-        pipeLatency && temporalLatency ? round2(pipeLatency / temporalLatency) : null,
-      'pipeline p50 latency / Kafka round trip p50 (first rate)':
-        pipeLatency && kafkaLatency ? round2(pipeLatency / kafkaLatency) : null,
-    },
-    targets: [
-      {
-        target: 'sustained end to end (every order completed, backlog flat)',
-        goal: '≥ 200 orders/s',
-        measured: bestPipeline ? `${bestPipeline.rate} orders/s sustained` : 'no rate tried was sustained',
-        met: bestPipeline ? bestPipeline.rate >= 200 : false,
-      },
-      {
-        target: 'p99 POST → SSE notification at 100 orders/s',
-        goal: '≤ 1000 ms',
-        measured: notif ? `${notif.p99} ms` : 'not run at 100 orders/s',
-        met: notif ? notif.p99 <= 1000 && at100!.sustained : null,
-      },
-      {
-        target: 'API accept p99 at 200 requests/s',
-        goal: '≤ 25 ms',
-        measured: accept ? `${accept.p99} ms` : 'not run at 200 requests/s',
-        met: accept ? accept.p99 <= 25 : null,
-      },
-      {
-        target: 'pipeline throughput / bare-Temporal throughput',
-        goal: '≥ 0.8',
-        measured: ratio === null ? 'not measured' : String(ratio),
-        met: ratio === null ? null : ratio >= 0.8,
-      },
-    ],
-  };
-}
-
 async function main(argv: string[]): Promise<number> {
-  const opts = parse(argv);
+  const opts = parseOptions(argv);
   const config = loadStackConfig();
   const run = `bench-${randomUUID().slice(0, 8)}`;
   const log = (l: string) => console.log(l);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PhaseResult } from './phases';
+import type { PhaseResult } from './measure';
 import type { OperationTime } from './probe';
 import type { ProfileSummary } from './cpu-profile';
 import { round1, type Distribution } from './stats';

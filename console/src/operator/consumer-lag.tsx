@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConsumerLagReport } from '../../../contracts/http/orders/schemas';
+import type { ConsumerLagReport } from '../../../contracts/http/orders/operator-schemas';
 import { call } from '../api';
 import { useResource } from '../hooks';
 import { Panel, Table } from '../ui';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { z } from 'zod';
-import type { DeadLetterPage } from '../../../contracts/http/orders/schemas';
+import type { DeadLetterPage } from '../../../contracts/http/orders/operator-schemas';
 import { call, post } from '../api';
 import { useResource } from '../hooks';
 import { ActionButton, Panel, Table } from '../ui';

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { z } from 'zod';
-import type { BulkRetryReport, OrderPage } from '../../../contracts/http/orders/schemas';
+import type { BulkRetryReport } from '../../../contracts/http/orders/operator-schemas';
+import type { OrderPage } from '../../../contracts/http/orders/schemas';
 import { call, post, type ConsoleConfig } from '../api';
 import { usePaging, useResource } from '../hooks';
 import { ActionButton, Pager, Panel, Table, money, time } from '../ui';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { GatewayState } from '../../../contracts/http/orders/schemas';
+import type { GatewayState } from '../../../contracts/http/orders/operator-schemas';
 import { call, put } from '../api';
 import { useResource } from '../hooks';
 import { ActionButton, Panel } from '../ui';

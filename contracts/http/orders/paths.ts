@@ -20,6 +20,8 @@ import {
   ProductsQuery,
   ReadinessReport,
   RequestedItem,
+} from './schemas';
+import {
   RetryAccepted,
   RetryFailedRequest,
   BulkRetryReport,
@@ -37,7 +39,7 @@ import {
   DeadLetterReplayRequest,
   OrderTraces,
   TracedSpan,
-} from './schemas';
+} from './operator-schemas';
 
 /** Every named schema of the order API; nested uses of one become $refs to it. */
 export const ORDER_COMPONENTS: Record<string, z.ZodType> = {

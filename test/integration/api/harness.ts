@@ -18,6 +18,7 @@ import { createKafka } from '../../../core/kafka/client';
 import { kafkaAdminAccess } from '../../../core/readiness';
 import request from 'supertest';
 import { bearer, testIssuer, type TestIssuer } from '../../support/tokens';
+import { ErrorBody } from '../../../contracts/http/orders/schemas';
 
 export interface ApiHarness {
   app: Express;
@@ -107,4 +108,18 @@ export function orderRequest(customerId: string, overrides: Record<string, unkno
     ],
     ...overrides,
   };
+}
+
+/** POSTs an order as an operator; the body goes as given, valid or not. */
+export const postOrder = (api: ApiHarness, body: unknown) =>
+  api
+    .request()
+    .post('/orders')
+    .send(body as object);
+
+/** Asserts an error response: its status, its code, and that the body has the documented shape. */
+export function expectError(res: request.Response, status: number, error: string): ErrorBody {
+  expect({ status: res.status, error: (res.body as ErrorBody).error }).toEqual({ status, error });
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  return ErrorBody.parse(res.body);
 }
