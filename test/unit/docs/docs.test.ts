@@ -76,6 +76,25 @@ function orderPathFiles(markdown: string): string[] {
     .flatMap((command) => command.split(/\s+/).slice(1));
 }
 
+// Top-level folders of the repository: a backticked path starting with one of them names a file or folder of ours.
+const REPO_FOLDERS =
+  'api|relay|bridge|workers|workflows|activities|consumers|ops|console|domain|core|contracts|tools|test|schemas|docs|deploy|docker';
+
+/** Paths of the repository named in code spans, like `relay/relay.ts` or `tools/stack/`; patterns are skipped. */
+function repoPaths(markdown: string): string[] {
+  return captures(markdown, new RegExp(`\`((?:${REPO_FOLDERS})/[^\`\\s]*)\``, 'g')).filter(
+    (named) => !/[<>*{}]/.test(named),
+  );
+}
+
+/** What git ignores by a plain prefix (generated output such as profiles): named in the docs, absent in a clone. */
+function ignoredPrefixes(): string[] {
+  return read('.gitignore')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#') && !/[*?[!]/.test(line));
+}
+
 describe('README.md and docs/', () => {
   const files = markdownFiles();
 
@@ -104,6 +123,17 @@ describe('README.md and docs/', () => {
         .map((script) => `${file}: npm run ${script}`),
     );
     expect([...new Set(unknown)]).toEqual([]);
+  });
+
+  it('name only repository paths that exist', () => {
+    const ignored = ignoredPrefixes();
+    const missing = files.flatMap((file) =>
+      repoPaths(read(file))
+        .filter((named) => !ignored.some((prefix) => named.startsWith(prefix)))
+        .filter((named) => !fs.existsSync(path.join(ROOT, named)))
+        .map((named) => `${file}: ${named}`),
+    );
+    expect([...new Set(missing)]).toEqual([]);
   });
 
   it("walk an order's path through files that exist", () => {
