@@ -13,12 +13,14 @@
  *                              run a command with the stack up; afterwards stop what this started. With --own,
  *                              on a second stack of its own, started and deleted for it (see alongside.ts)
  *
- * Servers: kafka, temporal, mongo (alias ferretdb). A server whose address is given in the environment
+ * Servers: kafka, temporal, mongo (alias ferretdb), postgres (FerretDB's storage when STACK_MONGO_BACKEND=postgresql;
+ * left out otherwise), issuer. A server whose address is given in the environment
  * (KAFKA_BROKERS, TEMPORAL_ADDRESS, MONGO_URL) is the user's: it is probed and provisioned, never started.
  */
 import { ConfigError } from '../../core/config';
 import { loadStackConfig, type StackConfig } from './config';
 import { down, exec, logs, reset, selectServers, status, up, UsageError } from './commands';
+import { withDependencies } from './dependencies';
 import { alongsideStack, externalServers } from './alongside';
 import { SERVER_NAMES } from './paths';
 import { MissingPrerequisite } from './prereqs';
@@ -37,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'up':
-      return (await up(config, selectServers(all, names))).every((r) => r.ok) ? 0 : 1;
+      return (await up(config, withDependencies(all, selectServers(all, names)))).every((r) => r.ok) ? 0 : 1;
     case 'status':
       return (await status(config, selectServers(all, names))) ? 0 : 1;
     case 'down':

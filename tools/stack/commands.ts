@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { StackConfig } from './config';
+import { inDependencyOrder } from './dependencies';
 import { launch, logTail, portInUse, probeOnce, stopServer, supervisorState, waitReady } from './control';
 import { SERVER_NAMES, stackPaths, type ServerName, type StackPaths } from './paths';
 import { stackServers } from './servers';
@@ -17,7 +18,7 @@ function seconds(ms: number): string {
 }
 
 export function selectServers(all: Record<ServerName, ServerSpec>, names: string[]): ServerSpec[] {
-  if (names.length === 0) return SERVER_NAMES.map((n) => all[n]);
+  if (names.length === 0) return SERVER_NAMES.map((n) => all[n]).filter((s) => !s.unused);
   return names.map((raw) => {
     const name = (ALIASES[raw] ?? raw) as ServerName;
     if (!SERVER_NAMES.includes(name)) {
@@ -133,14 +134,15 @@ async function upOne(config: StackConfig, paths: StackPaths, server: ServerSpec)
 export async function up(config: StackConfig, servers: ServerSpec[]): Promise<UpResult[]> {
   const paths = stackPaths(config);
   const t0 = Date.now();
-  const results = await Promise.all(
-    servers.map((s) =>
-      locked(paths, s, () => upOne(config, paths, s)).catch((err: Error): UpResult => {
-        console.error(line(s, { status: 'FAILED', time: err.message }));
-        return { server: s, ok: false, started: false };
-      }),
-    ),
-  );
+  const results = await inDependencyOrder(servers, 'start', (s, needed: UpResult[]) => {
+    const fail = (message: string): UpResult => {
+      console.error(line(s, { status: 'FAILED', time: message }));
+      return { server: s, ok: false, started: false };
+    };
+    const missing = needed.filter((r) => !r.ok).map((r) => r.server.name);
+    if (missing.length > 0) return Promise.resolve(fail(`needs ${missing.join(', ')}, which did not start`));
+    return locked(paths, s, () => upOne(config, paths, s)).catch((err: Error) => fail(err.message));
+  });
   for (const r of results.filter((r) => r.ok && r.server.provision)) {
     try {
       const created = await r.server.provision!();
@@ -190,29 +192,32 @@ export async function status(config: StackConfig, servers: ServerSpec[]): Promis
 
 export async function down(config: StackConfig, servers: ServerSpec[]): Promise<boolean> {
   const paths = stackPaths(config);
-  const results = await Promise.all(
-    servers.map(async (server) => {
-      if (server.external) {
-        console.log(`${server.name.padEnd(9)} external (${server.address}), not managed by the stack`);
-        return true;
-      }
-      const t0 = Date.now();
-      const outcome = await locked(paths, server, () => stopServer(paths, server));
-      const stillListening = (await Promise.all(server.ports.map(portInUse))).some(Boolean);
-      console.log(
-        `${server.name.padEnd(9)} ${outcome}${outcome === 'stopped' ? ` in ${seconds(Date.now() - t0)}` : ''}${
-          stillListening ? ' — but something still listens on its port' : ''
-        }`,
-      );
-      return !stillListening;
-    }),
-  );
+  const results = await inDependencyOrder(servers, 'stop', async (server) => {
+    if (server.external) {
+      console.log(`${server.name.padEnd(9)} external (${server.address}), not managed by the stack`);
+      return true;
+    }
+    const t0 = Date.now();
+    const outcome = await locked(paths, server, () => stopServer(paths, server));
+    const stillListening = (await Promise.all(server.ports.map(portInUse))).some(Boolean);
+    console.log(
+      `${server.name.padEnd(9)} ${outcome}${outcome === 'stopped' ? ` in ${seconds(Date.now() - t0)}` : ''}${
+        stillListening ? ' — but something still listens on its port' : ''
+      }`,
+    );
+    return !stillListening;
+  });
   return results.every(Boolean);
 }
 
 export async function reset(config: StackConfig): Promise<void> {
   const paths = stackPaths(config);
-  await down(config, selectServers(stackServers(config), []));
+  // Every server, used or not: a PostgreSQL left running by an earlier backend must not outlive its data.
+  const all = stackServers(config);
+  await down(
+    config,
+    SERVER_NAMES.map((n) => all[n]),
+  );
   fs.rmSync(paths.dataRoot, { recursive: true, force: true });
   fs.rmSync(paths.run, { recursive: true, force: true });
   console.log(`wiped ${paths.dataRoot}`);

@@ -28,6 +28,13 @@ function findRepoRoot(start: string): string {
 
 const REPO_ROOT = findRepoRoot(__dirname);
 
+/**
+ * Where FerretDB keeps the documents: SQLite files (one writer at a time, so the launcher serialises writes), or
+ * the stack's PostgreSQL server (concurrent writers, real indexes, filters and sorts run by the database).
+ */
+export const MONGO_BACKENDS = ['sqlite', 'postgresql'] as const;
+export type MongoBackend = (typeof MONGO_BACKENDS)[number];
+
 const stackSchema = z.object({
   ...LOCAL_SERVER_PORTS,
   STACK_DIR: z.string().min(1).optional(),
@@ -36,6 +43,8 @@ const stackSchema = z.object({
   STACK_TEMPORAL_HTTP_PORT: port.default(7243),
   STACK_TEMPORAL_METRICS_PORT: port.default(7244),
   STACK_MONGO_DEBUG_PORT: port.default(27018),
+  STACK_POSTGRES_PORT: port.default(5432),
+  STACK_MONGO_BACKEND: z.enum(MONGO_BACKENDS).default('sqlite'),
   STACK_READY_TIMEOUT_MS: positiveInt.default(180_000),
 });
 
@@ -53,6 +62,7 @@ function loadStackSettings(env: NodeJS.ProcessEnv) {
     installDir: path.resolve(REPO_ROOT, e.STACK_INSTALL_DIR ?? path.join(dir, 'install')),
     repoRoot: REPO_ROOT,
     readyTimeoutMs: e.STACK_READY_TIMEOUT_MS,
+    mongoBackend: e.STACK_MONGO_BACKEND as MongoBackend,
     ports: {
       kafka: e.STACK_KAFKA_PORT,
       kafkaController: e.STACK_KAFKA_CONTROLLER_PORT,
@@ -64,6 +74,8 @@ function loadStackSettings(env: NodeJS.ProcessEnv) {
       /** The FerretDB launcher's profiling endpoints (Go pprof, per-command timings). */
       mongoDebug: e.STACK_MONGO_DEBUG_PORT,
       issuer: e.STACK_ISSUER_PORT,
+      /** PostgreSQL, FerretDB's storage when STACK_MONGO_BACKEND=postgresql; nothing else connects to it. */
+      postgres: e.STACK_POSTGRES_PORT,
     },
   };
 }

@@ -51,6 +51,7 @@ export function launch(paths: StackPaths, server: ServerSpec, command: LaunchCom
       paths.log(server.name),
       JSON.stringify([command.cmd, ...command.args]),
       JSON.stringify(command.env ?? {}),
+      command.stopSignal ?? 'SIGTERM',
     ],
     // cwd: the repository, where tsx resolves from.
     { detached: true, stdio: ['ignore', logFd, logFd], cwd: path.resolve(__dirname, '..', '..') },

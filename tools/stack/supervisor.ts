@@ -3,7 +3,7 @@
  * appended to a log file, restarts it with backoff if it dies, and on SIGTERM stops it (SIGTERM, then SIGKILL
  * after a grace period) and exits. Started detached by `stack up`; stopped by `stack down`.
  *
- * argv: <name> <state file> <log file> <JSON [cmd, ...args]> [<JSON env>]
+ * argv: <name> <state file> <log file> <JSON [cmd, ...args]> [<JSON env>] [<stop signal>]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,13 +13,16 @@ const STOP_GRACE_MS = 30_000;
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 120_000;
 
-const [name, stateFile, logFile, commandJson, envJson] = process.argv.slice(2);
+const [name, stateFile, logFile, commandJson, envJson, stopSignalArg] = process.argv.slice(2);
 if (!name || !stateFile || !logFile || !commandJson) {
-  console.error('usage: supervisor <name> <state file> <log file> <JSON command> [<JSON env>]');
+  console.error(
+    'usage: supervisor <name> <state file> <log file> <JSON command> [<JSON env>] [<stop signal>]',
+  );
   process.exit(2);
 }
 const command = JSON.parse(commandJson) as string[];
 const extraEnv = envJson ? (JSON.parse(envJson) as Record<string, string>) : {};
+const stopSignal = (stopSignalArg || 'SIGTERM') as NodeJS.Signals;
 const logFd = fs.openSync(logFile, 'a');
 
 function note(message: string): void {
@@ -89,7 +92,7 @@ function stop(signal: NodeJS.Signals): void {
     finish(0);
     return;
   }
-  signalGroup(child.pid, 'SIGTERM');
+  signalGroup(child.pid, stopSignal);
   setTimeout(() => {
     if (child?.pid !== undefined) {
       note(`still running after ${STOP_GRACE_MS} ms, killing`);

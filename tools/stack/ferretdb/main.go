@@ -1,4 +1,4 @@
-// Command ferretdb runs FerretDB with its SQLite backend for the local stack.
+// Command ferretdb runs FerretDB for the local stack, on its SQLite backend or on a PostgreSQL server.
 //
 // FerretDB's own cmd cannot simply be `go install`ed (it needs generated build files), but its
 // embeddable package can: this launcher is the smallest program around it.
@@ -39,7 +39,9 @@ func ferretdbVersion() string {
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
+	backend := flag.String("backend", "sqlite", "where documents are kept: sqlite or postgresql")
 	dir := flag.String("dir", "data", "directory for the SQLite databases")
+	postgresURL := flag.String("postgresql-url", "", "PostgreSQL connection string (backend postgresql)")
 	debugListen := flag.String("debug-listen", "", "TCP address for /debug/pprof and /debug/commands (off when empty)")
 	level := flag.String("log-level", "info", "debug, info, warn or error")
 	showVersion := flag.Bool("version", false, "print the FerretDB version and exit")
@@ -57,16 +59,60 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
-	abs, err := filepath.Abs(*dir)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	switch *backend {
+	case "sqlite":
+		runOnSQLite(ctx, logger, *listen, *dir, *debugListen)
+	case "postgresql":
+		runOnPostgreSQL(ctx, logger, *listen, *postgresURL, *debugListen)
+	default:
+		fmt.Fprintf(os.Stderr, "ferretdb: bad -backend %q: expected sqlite or postgresql\n", *backend)
+		os.Exit(2)
+	}
+}
+
+// runOnPostgreSQL keeps the documents in a PostgreSQL database. FerretDB's updates are as racy there as on
+// SQLite (see proxy.go), so writes still pass the proxy, but one at a time per collection only: PostgreSQL takes
+// concurrent writers, and the race is between writes of the same documents. PostgreSQL has real indexes, so the
+// _id index patch of the SQLite backend has no place here.
+func runOnPostgreSQL(ctx context.Context, logger *slog.Logger, listen, url, debugListen string) {
+	if url == "" {
+		logger.Error("-backend postgresql needs -postgresql-url")
+		os.Exit(2)
+	}
+	config := ferretdb.Config{Handler: "postgresql", PostgreSQLURL: url}
+	runBehindProxy(ctx, logger, listen, debugListen, config, newWriteLocks(false), func(context.Context) {})
+}
+
+// runOnSQLite keeps the documents in SQLite files under dir, behind the proxy that lets one write in at a time.
+func runOnSQLite(ctx context.Context, logger *slog.Logger, listen, dir, debugListen string) {
+	abs, err := filepath.Abs(dir)
 	if err == nil {
 		err = os.MkdirAll(abs, 0o755)
 	}
 	if err != nil {
-		logger.Error("cannot prepare data directory", "dir", *dir, "error", err)
+		logger.Error("cannot prepare data directory", "dir", dir, "error", err)
 		os.Exit(1)
 	}
+	config := ferretdb.Config{
+		Handler: "sqlite",
+		// WAL (FerretDB's default) with synchronous=NORMAL: a commit survives a crash of this process, and the
+		// fsync happens at checkpoints instead of on every commit. Only an OS crash or power cut can lose the
+		// last commits; the same choice the local Temporal server makes.
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
+	}
+	index := func(ctx context.Context) { go indexIDLookups(ctx, abs, 2*time.Second, logger) }
+	runBehindProxy(ctx, logger, listen, debugListen, config, newWriteLocks(true), index)
+}
 
-	// FerretDB itself listens on a private Unix socket; clients reach it through the proxy (see proxy.go).
+// runBehindProxy runs FerretDB on a private Unix socket and serves clients through the proxy (see proxy.go)
+// until ctx ends; alongside starts whatever the backend needs besides.
+func runBehindProxy(
+	ctx context.Context, logger *slog.Logger, listen, debugListen string,
+	config ferretdb.Config, locks *writeLocks, alongside func(context.Context),
+) {
 	sockDir, err := os.MkdirTemp("", "ferretdb-")
 	if err != nil {
 		logger.Error("cannot create a socket directory", "error", err)
@@ -75,41 +121,33 @@ func main() {
 	defer os.RemoveAll(sockDir)
 	socket := filepath.Join(sockDir, "ferretdb.sock")
 
-	l, err := net.Listen("tcp", *listen)
+	l, err := net.Listen("tcp", listen)
 	if err != nil {
-		logger.Error("cannot listen", "address", *listen, "error", err)
+		logger.Error("cannot listen", "address", listen, "error", err)
 		os.Exit(1)
 	}
 
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{Unix: socket},
-		Logger:   logger,
-		Handler:  "sqlite",
-		// WAL (FerretDB's default) with synchronous=NORMAL: a commit survives a crash of this process, and the
-		// fsync happens at checkpoints instead of on every commit. Only an OS crash or power cut can lose the
-		// last commits; the same choice the local Temporal server makes.
-		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
-	})
+	config.Listener = ferretdb.ListenerConfig{Unix: socket}
+	config.Logger = logger
+	f, err := ferretdb.New(&config)
 	if err != nil {
 		logger.Error("cannot start FerretDB", "error", err)
 		os.Exit(1)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-
-	logger.Info("FerretDB starting", "version", ferretdbVersion(), "listen", *listen, "dir", abs)
+	logger.Info("FerretDB starting", "version", ferretdbVersion(), "listen", listen, "backend", config.Handler)
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
 
 	var dialer net.Dialer
 	p := &proxy{
 		logger:  logger,
+		writes:  locks,
 		backend: func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "unix", socket) },
 	}
-	go indexIDLookups(ctx, abs, 2*time.Second, logger)
-	if *debugListen != "" {
-		go serveDebug(*debugListen, p, logger)
+	alongside(ctx)
+	if debugListen != "" {
+		go serveDebug(debugListen, p, logger)
 	}
 	p.serve(ctx, l)
 

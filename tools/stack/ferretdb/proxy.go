@@ -20,7 +20,8 @@ import (
 // single-document write atomic, and this project relies on that. The launcher therefore puts a thin
 // wire-protocol proxy in front of FerretDB that lets reads through untouched and runs write commands
 // one at a time. SQLite admits one writer at a time anyway: writes to different collections side by side
-// measured slower, as SQLite's busy handler then sleeps between attempts.
+// measured slower, as SQLite's busy handler then sleeps between attempts. PostgreSQL does take concurrent
+// writers, so there only the writes of one collection wait for each other (see writelocks.go).
 
 const (
 	opQuery = 2004
@@ -122,7 +123,7 @@ type commandStats struct {
 type proxy struct {
 	backend func(ctx context.Context) (net.Conn, error)
 	logger  *slog.Logger
-	writes  sync.Mutex
+	writes  *writeLocks
 
 	statsMu sync.Mutex
 	stats   map[string]*commandStats
@@ -217,8 +218,11 @@ func (p *proxy) roundTrip(req *message, client, server net.Conn) error {
 	start := time.Now()
 	var lockWait time.Duration
 	if writeCommands[name] {
-		p.writes.Lock()
-		defer p.writes.Unlock()
+		scope := collection
+		if name == "renamecollection" {
+			scope = "" // names its collections as "db.coll", and two of them: it waits for every write
+		}
+		defer p.writes.lock(scope)()
 		lockWait = time.Since(start)
 	}
 	defer func() { p.record(name+" "+collection, time.Since(start), lockWait) }()

@@ -3,6 +3,7 @@ import { stackPaths, type ServerName } from '../paths';
 import { issuerServer } from './issuer';
 import { kafkaServer } from './kafka';
 import { mongoServer } from './mongo';
+import { postgresServer } from './postgres';
 import { temporalServer } from './temporal';
 import type { ServerSpec } from './types';
 
@@ -11,6 +12,7 @@ export function stackServers(config: StackConfig): Record<ServerName, ServerSpec
   return {
     kafka: kafkaServer(ctx),
     temporal: temporalServer(ctx),
+    postgres: postgresServer(ctx),
     mongo: mongoServer(ctx),
     issuer: issuerServer(ctx),
   };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { connectMongo, mongoServerInfo } from '../../../core/mongo/connection';
 import { buildGoModule, goModuleHash } from '../go-build';
 import { ferretdbVersion } from '../versions';
+import { ferretdbPostgresUrl } from './postgres';
 import type { ServerContext, ServerSpec } from './types';
 
 const LAUNCHER_SRC = path.join(__dirname, '..', 'ferretdb');
@@ -13,15 +14,17 @@ export function mongoServer({ config, paths }: ServerContext): ServerSpec {
   // Keyed by the launcher's sources, so editing them rebuilds it.
   const home = path.join(paths.install, `ferretdb-${version}-${goModuleHash(LAUNCHER_SRC)}`);
   const binary = path.join(home, 'ferretdb');
+  const onPostgres = config.stack.mongoBackend === 'postgresql';
 
   return {
     name: 'mongo',
-    label: 'FerretDB (MongoDB wire, SQLite)',
+    label: `FerretDB (MongoDB wire, ${onPostgres ? 'PostgreSQL' : 'SQLite'})`,
     address: config.mongo.external
       ? config.mongo.url.replace(/\/\/[^@/]*@/, '//***@')
       : `127.0.0.1:${ports.mongo}`,
     external: config.mongo.external,
     ports: [ports.mongo, ports.mongoDebug],
+    dependsOn: onPostgres ? ['postgres'] : [],
 
     isInstalled: () => fs.existsSync(binary),
 
@@ -49,8 +52,9 @@ export function mongoServer({ config, paths }: ServerContext): ServerSpec {
           `127.0.0.1:${ports.mongo}`,
           '-debug-listen',
           `127.0.0.1:${ports.mongoDebug}`,
-          '-dir',
-          dataDir,
+          '-backend',
+          config.stack.mongoBackend,
+          ...(onPostgres ? ['-postgresql-url', ferretdbPostgresUrl(ports.postgres)] : ['-dir', dataDir]),
           '-log-level',
           'error',
         ],

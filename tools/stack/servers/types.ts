@@ -10,6 +10,8 @@ export interface LaunchCommand {
   cmd: string;
   args: string[];
   env?: Record<string, string>;
+  /** What asks the server to stop at once (default SIGTERM); PostgreSQL's SIGTERM waits for every client to leave. */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** One server of the local stack: how to install, launch, probe and provision it. */
@@ -23,6 +25,10 @@ export interface ServerSpec {
   extra?: string;
   /** Set when the environment points at a server of the user's: the stack must not start one. */
   external: boolean;
+  /** Servers this one needs answering before it starts (and outliving it when the stack stops). */
+  dependsOn?: ServerName[];
+  /** Set when this configuration has no use for the server: the whole stack's commands leave it out. */
+  unused?: boolean;
   /** Loopback ports this server binds when the stack runs it. */
   ports: number[];
   isInstalled(): boolean;
