@@ -70,4 +70,21 @@ describe('stack supervisor (real processes, no servers)', () => {
     expect(fs.existsSync(paths.state('kafka'))).toBe(false);
     expect(fs.readFileSync(paths.log('kafka'), 'utf8')).toMatch(/received SIGTERM, stopping/);
   });
+
+  it('asks a server to stop with the signal it names (PostgreSQL: SIGINT, its fast shutdown)', async () => {
+    const ready = path.join(dir, 'ready');
+    // Deaf to SIGTERM, like PostgreSQL waiting for its clients: only the named signal ends it in time.
+    const script = `
+      process.on('SIGTERM', () => {});
+      process.on('SIGINT', () => process.exit(0));
+      require('fs').writeFileSync(${JSON.stringify(ready)}, '');
+      setInterval(() => {}, 1000);`;
+    launch(paths, server, { cmd: process.execPath, args: ['-e', script], stopSignal: 'SIGINT' });
+    await eventually(() => fs.existsSync(ready));
+
+    const t0 = Date.now();
+    expect(await stopServer(paths, server, 10_000)).toBe('stopped');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(fs.readFileSync(paths.log('kafka'), 'utf8')).toMatch(/stopped \(exit 0\)/);
+  });
 });

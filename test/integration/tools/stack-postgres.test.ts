@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectMongo } from '../../../core/mongo/connection';
+import { freePort } from '../../../core/net/free-port';
+import { loadStackConfig } from '../../../tools/stack/config';
+import { portInUse } from '../../../tools/stack/control';
+import { stackPaths } from '../../../tools/stack/paths';
+import { isAlive, readState } from '../../../tools/stack/state';
+import { stackCliWith } from '../../support/stack-cli';
+
+/**
+ * FerretDB on the stack's PostgreSQL (STACK_MONGO_BACKEND=postgresql), on a stack folder and ports of this test's
+ * own: the stack the other suites run on may be on either backend, and is left alone.
+ */
+describe('FerretDB on PostgreSQL (a stack of its own)', () => {
+  const installs = stackPaths(loadStackConfig()).install;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-postgres-'));
+    env = {
+      STACK_DIR: dir,
+      STACK_INSTALL_DIR: installs,
+      STACK_MONGO_BACKEND: 'postgresql',
+      STACK_POSTGRES_PORT: String(await freePort()),
+      STACK_MONGO_PORT: String(await freePort()),
+      STACK_MONGO_DEBUG_PORT: String(await freePort()),
+    };
+  });
+
+  afterAll(() => {
+    stackCliWith(env, 'down', 'mongo', 'postgres');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const mongoUrl = () => `mongodb://127.0.0.1:${env.STACK_MONGO_PORT}/it_postgres`;
+  const pids = () =>
+    ['postgres', 'mongo'].flatMap((name) => {
+      const state = readState(path.join(dir, 'run', `${name}.json`));
+      return state ? [state.supervisorPid, state.childPid] : [];
+    });
+
+  it('starts PostgreSQL before FerretDB when FerretDB is asked for, and keeps concurrent updates whole', async () => {
+    const up = stackCliWith(env, 'up', 'mongo');
+    expect(up.output).toMatch(/^postgres\s+started\s+PostgreSQL 17\.\d+\s/m);
+    expect(up.output).toMatch(/^mongo\s+started\s+FerretDB/m);
+    expect(up.output.indexOf('postgres  started')).toBeLessThan(up.output.indexOf('mongo     started'));
+    expect(up.code).toBe(0);
+
+    const status = stackCliWith(env, 'status', 'postgres', 'mongo');
+    expect(status.output).toMatch(
+      new RegExp(`^postgres\\s+up\\s.*127\\.0\\.0\\.1:${env.STACK_POSTGRES_PORT}\\s`, 'm'),
+    );
+    expect(status.code).toBe(0);
+
+    const connection = await connectMongo({ url: mongoUrl() });
+    try {
+      // Two collections at once: their writes run side by side, each collection's one at a time.
+      const counters = ['counters_a', 'counters_b'].map((name) =>
+        connection.collection<{ _id: string; n: number }>(name),
+      );
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          counters[i % 2]!.updateOne({ _id: 'c' }, { $inc: { n: 1 } }, { upsert: true }),
+        ),
+      );
+      for (const counter of counters) expect((await counter.findOne({ _id: 'c' }))?.n).toBe(30);
+      await connection.collection('marker').insertOne({ _id: 'kept' } as never);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('stops FerretDB, then PostgreSQL, leaving no process, and keeps the data for the next start', async () => {
+    const running = pids();
+    expect(running.length).toBe(4);
+    const down = stackCliWith(env, 'down', 'mongo', 'postgres');
+    expect(down.output.indexOf('mongo     stopped')).toBeLessThan(down.output.indexOf('postgres  stopped'));
+    expect(down.code).toBe(0);
+    expect(running.filter(isAlive)).toEqual([]);
+    expect(await portInUse(Number(env.STACK_POSTGRES_PORT))).toBe(false);
+
+    expect(stackCliWith(env, 'up', 'mongo').code).toBe(0);
+    const connection = await connectMongo({ url: mongoUrl() });
+    try {
+      expect(await connection.collection('marker').countDocuments({ _id: 'kept' } as never)).toBe(1);
+    } finally {
+      await connection.close();
+    }
+  });
+});
