@@ -13,8 +13,8 @@
  *                              run a command with the stack up; afterwards stop what this started. With --own,
  *                              on a second stack of its own, started and deleted for it (see alongside.ts)
  *
- * Servers: kafka, temporal, mongo (alias ferretdb), postgres (FerretDB's storage when STACK_MONGO_BACKEND=postgresql;
- * left out otherwise), issuer. A server whose address is given in the environment
+ * Servers: kafka, temporal, mongo (alias ferretdb), issuer, postgres (FerretDB's storage when
+ * STACK_MONGO_BACKEND=postgresql; left out otherwise). A server whose address is given in the environment
  * (KAFKA_BROKERS, TEMPORAL_ADDRESS, MONGO_URL) is the user's: it is probed and provisioned, never started.
  */
 import { ConfigError } from '../../core/config';

@@ -212,12 +212,11 @@ export async function down(config: StackConfig, servers: ServerSpec[]): Promise<
 
 export async function reset(config: StackConfig): Promise<void> {
   const paths = stackPaths(config);
-  // Every server, used or not: a PostgreSQL left running by an earlier backend must not outlive its data.
+  // A server this configuration leaves out still stops if it runs (PostgreSQL from an earlier backend's start):
+  // it must not outlive its data.
   const all = stackServers(config);
-  await down(
-    config,
-    SERVER_NAMES.map((n) => all[n]),
-  );
+  const running = (s: ServerSpec) => !s.unused || supervisorState(paths, s) !== undefined;
+  await down(config, SERVER_NAMES.map((n) => all[n]).filter(running));
   fs.rmSync(paths.dataRoot, { recursive: true, force: true });
   fs.rmSync(paths.run, { recursive: true, force: true });
   console.log(`wiped ${paths.dataRoot}`);

@@ -29,11 +29,10 @@ function findRepoRoot(start: string): string {
 const REPO_ROOT = findRepoRoot(__dirname);
 
 /**
- * Where FerretDB keeps the documents: SQLite files (one writer at a time, so the launcher serialises writes), or
- * the stack's PostgreSQL server (concurrent writers, real indexes, filters and sorts run by the database).
+ * Where FerretDB keeps the documents: SQLite files (one writer at a time, `_id` the only lookup it indexes), or the
+ * stack's PostgreSQL server (concurrent writers, real indexes, filters and sorts run by the database).
  */
 export const MONGO_BACKENDS = ['sqlite', 'postgresql'] as const;
-export type MongoBackend = (typeof MONGO_BACKENDS)[number];
 
 const stackSchema = z.object({
   ...LOCAL_SERVER_PORTS,
@@ -62,7 +61,7 @@ function loadStackSettings(env: NodeJS.ProcessEnv) {
     installDir: path.resolve(REPO_ROOT, e.STACK_INSTALL_DIR ?? path.join(dir, 'install')),
     repoRoot: REPO_ROOT,
     readyTimeoutMs: e.STACK_READY_TIMEOUT_MS,
-    mongoBackend: e.STACK_MONGO_BACKEND as MongoBackend,
+    mongoBackend: e.STACK_MONGO_BACKEND,
     ports: {
       kafka: e.STACK_KAFKA_PORT,
       kafkaController: e.STACK_KAFKA_CONTROLLER_PORT,

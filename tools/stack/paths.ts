@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { StackConfig } from './config';
 
-export type ServerName = 'kafka' | 'temporal' | 'postgres' | 'mongo' | 'issuer';
-export const SERVER_NAMES: readonly ServerName[] = ['kafka', 'temporal', 'postgres', 'mongo', 'issuer'];
+export type ServerName = 'kafka' | 'temporal' | 'mongo' | 'issuer' | 'postgres';
+export const SERVER_NAMES: readonly ServerName[] = ['kafka', 'temporal', 'mongo', 'issuer', 'postgres'];
 
 /** Everything the stack writes lives under one git-ignored folder (default: .stack/). */
 export function stackPaths(config: StackConfig) {

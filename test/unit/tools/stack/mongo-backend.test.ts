@@ -37,7 +37,7 @@ describe('FerretDB on SQLite or on the stack’s PostgreSQL', () => {
   it('on postgresql, starts PostgreSQL on its own port before FerretDB, which connects there', async () => {
     const config = configFor({ STACK_MONGO_BACKEND: 'postgresql', STACK_POSTGRES_PORT: '15432' });
     const all = stackServers(config);
-    expect(names(selectServers(all, []))).toEqual(['kafka', 'temporal', 'postgres', 'mongo', 'issuer']);
+    expect(names(selectServers(all, []))).toEqual(['kafka', 'temporal', 'mongo', 'issuer', 'postgres']);
     expect(all.postgres.address).toBe('127.0.0.1:15432');
     expect(all.postgres.ports).toEqual([15432]);
     expect(all.mongo.dependsOn).toEqual(['postgres']);
