@@ -1,27 +1,10 @@
 import { main } from '../../../ops/main';
+import { capturedOutput } from '../../support/captured-output';
 
 /** Runs the operator CLI in-process, returning its exit status and what it printed. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  const log = jest.spyOn(console, 'error').mockImplementation((line: unknown) => {
-    err += `${String(line)}\n`;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    log.mockRestore();
-  }
+  const { result: code, out, err } = await capturedOutput(() => main(argv));
+  return { code, out, err };
 }
 
 describe('npm run orders (the operator CLI)', () => {

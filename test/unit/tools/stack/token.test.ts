@@ -6,6 +6,7 @@ import { loadStackConfig } from '../../../../tools/stack/config';
 import { ensureSigningKey } from '../../../../tools/stack/issuer/keys';
 import { stackPaths } from '../../../../tools/stack/paths';
 import { token } from '../../../../tools/stack/token';
+import { capturedOutput } from '../../../support/captured-output';
 
 describe('npm run stack:token (a bearer token from the local issuer)', () => {
   let dir: string;
@@ -18,27 +19,8 @@ describe('npm run stack:token (a bearer token from the local issuer)', () => {
 
   /** Runs the command in-process, returning its exit status and what it printed. */
   async function run(env: NodeJS.ProcessEnv, ...argv: string[]) {
-    let out = '';
-    let err = '';
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
-    });
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      err += String(chunk);
-      return true;
-    });
-    const log = jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      out += `${String(line)}\n`;
-    });
-    const error = jest.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      err += `${String(line)}\n`;
-    });
-    try {
-      return { code: await token(configFor(env), argv), out, err };
-    } finally {
-      for (const spy of [stdout, stderr, log, error]) spy.mockRestore();
-    }
+    const { result: code, out, err } = await capturedOutput(() => token(configFor(env), argv));
+    return { code, out, err };
   }
 
   it.each([
