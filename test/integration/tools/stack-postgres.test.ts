@@ -57,16 +57,22 @@ describe('FerretDB on PostgreSQL (a stack of its own)', () => {
 
     const connection = await connectMongo({ url: mongoUrl() });
     try {
-      // Two collections at once: their writes run side by side, each collection's one at a time.
+      // Two collections at once, two documents in each, by _id (each document's writes wait for each other,
+      // nothing else does) and, on one of them, by another field (those wait for the whole collection).
       const counters = ['counters_a', 'counters_b'].map((name) =>
-        connection.collection<{ _id: string; n: number }>(name),
+        connection.collection<{ _id: string; n: number; tag?: string }>(name),
       );
+      await counters[0]!.insertOne({ _id: 'tagged', n: 0, tag: 'x' });
       await Promise.all(
-        Array.from({ length: 60 }, (_, i) =>
-          counters[i % 2]!.updateOne({ _id: 'c' }, { $inc: { n: 1 } }, { upsert: true }),
-        ),
+        Array.from({ length: 80 }, (_, i) => {
+          const counter = counters[i % 2]!;
+          if (i % 8 === 0) return counter.updateOne({ tag: 'x' }, { $inc: { n: 1 } }); // i even: counters_a
+          return counter.updateOne({ _id: i % 4 < 2 ? 'c' : 'd' }, { $inc: { n: 1 } }, { upsert: true });
+        }),
       );
-      for (const counter of counters) expect((await counter.findOne({ _id: 'c' }))?.n).toBe(30);
+      const count = async (i: number, _id: string) => (await counters[i]!.findOne({ _id }))?.n;
+      expect([await count(0, 'c'), await count(0, 'd'), await count(0, 'tagged')]).toEqual([10, 20, 10]);
+      expect([await count(1, 'c'), await count(1, 'd')]).toEqual([20, 20]);
       await connection.collection('marker').insertOne({ _id: 'kept' } as never);
     } finally {
       await connection.close();

@@ -21,7 +21,7 @@ import (
 // wire-protocol proxy in front of FerretDB that lets reads through untouched and runs write commands
 // one at a time. SQLite admits one writer at a time anyway: writes to different collections side by side
 // measured slower, as SQLite's busy handler then sleeps between attempts. PostgreSQL does take concurrent
-// writers, so there only the writes of one collection wait for each other (see writelocks.go).
+// writers, so there only the writes of the same documents wait for each other (see writelocks.go).
 
 const (
 	opQuery = 2004
@@ -218,11 +218,12 @@ func (p *proxy) roundTrip(req *message, client, server net.Conn) error {
 	start := time.Now()
 	var lockWait time.Duration
 	if writeCommands[name] {
-		scope := collection
+		target := collection
 		if name == "renamecollection" {
-			scope = "" // names its collections as "db.coll", and two of them: it waits for every write
+			target = "" // names its collections as "db.coll", and two of them: it waits for every write
 		}
-		defer p.writes.lock(scope)()
+		scope, known := scopeOf(name, req)
+		defer p.writes.lock(target, scope, known)()
 		lockWait = time.Since(start)
 	}
 	defer func() { p.record(name+" "+collection, time.Since(start), lockWait) }()
