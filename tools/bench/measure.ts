@@ -135,6 +135,7 @@ async function loadAndDrain(ctx: BenchContext, m: Measured, durationS: number) {
     return last;
   };
   await waitFor(() => accepted.every((t) => completedAt(t) !== undefined), ctx.drainTimeoutS);
+  await ctx.statuses.catchUp();
   return { load, tracked, accepted, completedAt };
 }
 

@@ -36,8 +36,8 @@ export async function ramp(runners: PhaseRunners, rates: readonly number[], step
 /** The phases a mode runs, in order. */
 export async function schedule(runners: PhaseRunners, opts: Options): Promise<void> {
   if (opts.mode === 'quick') {
-    await runners.run(PHASE.floor, 5, 4);
-    await runners.run(PHASE.full, 5, 4);
+    await runners.run(PHASE.floor, 5, 3);
+    await runners.run(PHASE.full, 5, 3);
     await runners.run(PHASE.pipeline, 5, 6);
     return;
   }

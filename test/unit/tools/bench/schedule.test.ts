@@ -58,6 +58,6 @@ describe('schedule', () => {
   it('quick: the three ways of running an order, short, and nothing else', async () => {
     const { r, ran } = runners({});
     await schedule(r, parseOptions(['--quick']));
-    expect(ran).toEqual(['engine floor @ 5 for 4', 'full workflow @ 5 for 4', 'pipeline @ 5 for 6']);
+    expect(ran).toEqual(['engine floor @ 5 for 3', 'full workflow @ 5 for 3', 'pipeline @ 5 for 6']);
   });
 });
