@@ -41,10 +41,9 @@ export async function schedule(runners: PhaseRunners, opts: Options): Promise<vo
     await runners.run(PHASE.pipeline, 5, 6);
     return;
   }
-  await runners.kafka(
-    opts.mode === 'ramp' ? opts.rates[0]! : opts.rate,
-    opts.mode === 'ramp' ? opts.stepS : opts.durationS,
-  );
+  const [firstRate, durationS] =
+    opts.mode === 'ramp' ? [opts.rates[0]!, opts.stepS] : [opts.rate, opts.durationS];
+  await runners.kafka(firstRate, durationS);
   if (opts.mode === 'ramp') await ramp(runners, opts.rates, opts.stepS);
   else for (const phase of ORDERED) await runners.run(phase, opts.rate, opts.durationS);
   if (opts.api) await runners.api(opts.apiRate, opts.apiDurationS);
