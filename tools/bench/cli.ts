@@ -1,10 +1,13 @@
 /**
  * npm run bench — load the whole system and its engines, side by side in one run, and write the figures.
  *
- *   npm run bench -- --rate 50 --duration 30         constant rate: bare Kafka, bare Temporal, the pipeline,
- *                                                    then the API alone at --api-rate for --api-duration
- *   npm run bench -- --ramp [--rates 5,10,20,...]    each rate for --step seconds until one is not sustained,
- *                                                    for the pipeline and for bare Temporal
+ *   npm run bench -- --rate 50 --duration 30         constant rate: bare Kafka, the engine floor, the full
+ *                                                    workflow, the pipeline, then the API alone at --api-rate
+ *                                                    for --api-duration
+ *   npm run bench -- --ramp [--rates 5,10,20,...]    each rate for --step seconds, the engine floor, the full
+ *                                                    workflow and the pipeline back to back, each until it does
+ *                                                    not sustain one (schedule.ts)
+ *   --warmup 5                                       seconds of uncounted load before each phase
  *   npm run bench:quick                              a ≤ 60 s smoke run with a low floor (CI)
  *   --cpu-prof                                       also profile every process (node --cpu-prof) and report
  *                                                    where each spent its CPU; the bench must start them itself
@@ -23,8 +26,16 @@ import { createLogger } from '../../core/logger';
 import { TOPICS } from '../../contracts/topics';
 import { connectTemporal, temporalServerVersion } from '../../core/temporal/connection';
 import { ferretdbVersion, KAFKA_VERSION, TEMPORAL_CLI_VERSION } from '../stack/versions';
-import { apiPhase, kafkaPhase, pipelinePhase, temporalPhase } from './phases';
+import { apiPhase, fullWorkflowPhase, kafkaPhase, pipelinePhase } from './phases';
 import { ArrivalWatcher } from './arrivals';
+import { connectMongo } from '../../core/mongo/connection';
+import { ALL_TASK_QUEUES } from '../../contracts/task-queues';
+import { FinalStatusWatcher } from './final-status';
+import { floorPhase } from './floor/phase';
+import { FLOOR_QUEUE_LIST, FLOOR_TASK_QUEUES } from './floor/queues';
+import { startFloorWorkers } from './floor/workers';
+import { PHASE } from './phase-names';
+import { schedule, type Ordered } from './schedule';
 import type { BenchContext, PhaseResult } from './measure';
 import { parseOptions, UsageError } from './options';
 import { evaluate } from './goals';
@@ -45,11 +56,6 @@ function packageVersion(name: string): string {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-/** Runs a phase at each rate in turn and stops after the first rate it did not sustain. */
-async function ramp(run: (rate: number) => Promise<PhaseResult>, rates: number[]): Promise<void> {
-  for (const rate of rates) if (!(await run(rate)).sustained) return;
-}
-
 function line(p: PhaseResult): string {
   const first = Object.entries(p.latencyMs).at(-1);
   return `  ${p.phase} @ ${p.rate}/s: ${p.completed}/${p.sent} completed, ${p.throughput}/s, drain ${p.drainS} s, ${
@@ -66,7 +72,19 @@ async function main(argv: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
 
   const profiles = opts.cpuProf ? cpuProfileDir(opts.out, run) : undefined;
-  const target = await findOrStartTarget(config, run, log, profiles);
+  // The system and the engine floor's workers start side by side; if either fails, the other is stopped.
+  const [system, floorWorkers] = await Promise.allSettled([
+    findOrStartTarget(config, run, log, profiles),
+    startFloorWorkers(config, log),
+  ]);
+  if (system.status === 'rejected' || floorWorkers.status === 'rejected') {
+    if (system.status === 'fulfilled') await system.value.close();
+    if (floorWorkers.status === 'fulfilled') await floorWorkers.value.stop();
+    throw system.status === 'rejected' ? system.reason : (floorWorkers as PromiseRejectedResult).reason;
+  }
+  const [target, floor] = [system.value, floorWorkers.value];
+  for (const [name, pid] of floor.pids) target.processes.set(name, pid);
+  const database = await connectMongo({ ...config.mongo, url: target.mongoUrl });
   const kafka = createKafka(config.kafka);
   const admin = kafka.admin();
   await admin.connect();
@@ -74,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const processed = new ArrivalWatcher();
+  const statuses = new FinalStatusWatcher(database, (orderId) => processed.arrivals.get(orderId));
   const phases: PhaseResult[] = [];
   let result: BenchResult;
   const loadWindow: ClockWindow = { fromUs: 0, toUs: 0 };
@@ -84,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
       logger,
       producer,
     );
+    statuses.start();
     const ctx: BenchContext = {
       run,
       kafka,
@@ -92,8 +112,10 @@ async function main(argv: string[]): Promise<number> {
       watched: {
         databaseTimingsUrl: target.databaseTimingsUrl,
         temporalMetricsUrl: target.temporalMetricsUrl,
+        postgres: target.postgres,
         processes: target.processes,
         groups: target.groups,
+        taskQueues: [...ALL_TASK_QUEUES, ...FLOOR_QUEUE_LIST],
         admin,
         temporal: client,
         namespace: config.temporal.namespace,
@@ -101,7 +123,10 @@ async function main(argv: string[]): Promise<number> {
       api: target.api,
       notifications: target.notifications,
       tokens: localTokens(stackPaths(config).issuer, config.auth, 6 * 3_600),
+      database,
       processed,
+      statuses,
+      warmupS: opts.warmupS,
       drainTimeoutS: opts.drainTimeoutS,
       settleTimeoutS: opts.settleTimeoutS,
       log,
@@ -117,23 +142,24 @@ async function main(argv: string[]): Promise<number> {
     if (opts.mode === 'quick') {
       ctx.drainTimeoutS = 20;
       ctx.settleTimeoutS = Math.min(ctx.settleTimeoutS, 20);
-      await step(kafkaPhase(ctx, 10, 3));
-      await step(temporalPhase(ctx, 5, 6));
-      await step(pipelinePhase(ctx, 5, 10));
-    } else if (opts.mode === 'ramp') {
-      await step(kafkaPhase(ctx, opts.rates[0]!, opts.stepS));
-      await ramp((r) => step(temporalPhase(ctx, r, opts.stepS)), opts.rates);
-      await ramp((r) => step(pipelinePhase(ctx, r, opts.stepS)), opts.rates);
-      if (opts.api) await step(apiPhase(ctx, opts.apiRate, opts.apiDurationS));
-    } else {
-      await step(kafkaPhase(ctx, opts.rate, opts.durationS));
-      await step(temporalPhase(ctx, opts.rate, opts.durationS));
-      await step(pipelinePhase(ctx, opts.rate, opts.durationS));
-      if (opts.api) await step(apiPhase(ctx, opts.apiRate, opts.apiDurationS));
+      ctx.warmupS = Math.min(ctx.warmupS, 1);
     }
+    const ordered = {
+      [PHASE.floor]: floorPhase,
+      [PHASE.full]: fullWorkflowPhase,
+      [PHASE.pipeline]: pipelinePhase,
+    };
+    await schedule(
+      {
+        run: (phase: Ordered, rate, durationS) => step(ordered[phase](ctx, rate, durationS)),
+        kafka: (rate, durationS) => step(kafkaPhase(ctx, rate, durationS)),
+        api: (rate, durationS) => step(apiPhase(ctx, rate, durationS)),
+      },
+      opts,
+    );
 
     loadWindow.toUs = monotonicUs();
-    const { targets, ratios } = evaluate(phases, opts.mode);
+    const { targets, ratios } = evaluate(phases, opts.mode, { freshDatabase: target.freshDatabase });
     result = {
       startedAt,
       command: `npm run bench -- ${argv.join(' ')}`.trim(),
@@ -155,6 +181,8 @@ async function main(argv: string[]): Promise<number> {
         'order-events workers': `${config.workers.orderEvents.replicas} × ${config.workers.orderEvents.maxActivities} activities`,
         'payment latency ms': config.payments.latencyMs,
         'outbox poll ms / batch': `${config.outbox.pollMs} / ${config.outbox.batchSize}`,
+        'engine floor': `no-op workflow and activities on ${Object.values(FLOOR_TASK_QUEUES).join(', ')}, workers as the real ones`,
+        'database backend': config.mongo.external ? 'external' : `FerretDB on ${config.stack.mongoBackend}`,
         partitions: config.kafka.topicPartitions,
       },
       phases,
@@ -162,11 +190,14 @@ async function main(argv: string[]): Promise<number> {
       targets,
     };
   } finally {
+    statuses.stop();
     await processed.stop();
     await admin.deleteGroups([`${run}-processed`, `${run}-roundtrip`]).catch(() => undefined);
     await admin.disconnect();
     await producer.disconnect();
     await connection.close();
+    await database.close();
+    await floor.stop();
     await target.close();
   }
   if (profiles) {
@@ -182,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(`\n${markdown(result)}\nwritten: ${files.json}\n         ${files.md}`);
 
   if (opts.mode === 'quick') {
-    const pipeline = phases.find((p) => p.phase === 'pipeline')!;
+    const pipeline = phases.find((p) => p.phase === PHASE.pipeline)!;
     const problems = [
       ...phases
         .filter((p) => p.completed < p.sent || p.failed > 0)

@@ -29,6 +29,7 @@ export function parseOptions(argv: string[]) {
       ramp: { type: 'boolean', default: false },
       rates: { type: 'string' },
       step: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '5' },
       quick: { type: 'boolean', default: false },
       'min-throughput': { type: 'string', default: '1' },
       'no-api': { type: 'boolean', default: false },
@@ -49,6 +50,8 @@ export function parseOptions(argv: string[]) {
     apiDurationS: number('api-duration', values['api-duration'], 1, 60),
     rates,
     stepS: number('step', values.step, 5, MAX_DURATION_S),
+    /** Seconds of uncounted load at each phase's rate before the phase. */
+    warmupS: number('warmup', values.warmup, 0, 60),
     minThroughput: number('min-throughput', values['min-throughput'], 0, MAX_RATE),
     api: !values['no-api'],
     drainTimeoutS: number('drain-timeout', values['drain-timeout'], 5, 1800),

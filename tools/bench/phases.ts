@@ -1,29 +1,21 @@
 /**
- * The measured phases: the whole pipeline, its engines alone (bare Temporal, bare Kafka) and the API alone, each
- * sent load and measured the same way (./measure), so their figures compare.
+ * The measured phases: the whole pipeline, the full workflow alone, bare Kafka and the API alone, each sent load
+ * and measured the same way (./measure), so their figures compare. The engine floor is in floor/phase.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { orderCreatedEvent } from '../../domain/orders/order-created-event';
 import { processOrderStartOptions } from '../../domain/orders/workflow-start';
-import { newOrder } from '../../domain/orders/order-model';
-import { priceOrder } from '../../domain/catalogue/pricing';
+import { orderModel } from '../../domain/orders/order-model';
 import { connectSse, type SseClient } from '../../core/http/sse-client';
 import { PROCESS_ORDER_WORKFLOW } from '../../contracts/order-workflow';
-import { TASK_QUEUES } from '../../contracts/task-queues';
+import { ALL_TASK_QUEUES, TASK_QUEUES } from '../../contracts/task-queues';
 import { ArrivalWatcher } from './arrivals';
 import { measure, type BenchContext, type PhaseResult, type Tracked } from './measure';
+import { benchOrder, orderRequest } from './orders';
+import { PHASE } from './phase-names';
 
-const BENCH_SKU = 'KB-001';
-const BENCH_CURRENCY = 'EUR';
-
-function orderRequest(customerId: string) {
-  return {
-    customerId,
-    email: 'bench@example.com',
-    currency: BENCH_CURRENCY,
-    items: [{ sku: BENCH_SKU, quantity: 1 }],
-  };
-}
+/** The processes of the system and the servers: everything but the engine floor's workers. */
+export const systemProcesses = (process: string): boolean => !process.startsWith('floor-');
 
 /** POST /orders, timed from the moment it is sent to the 202. */
 async function postOrder(ctx: BenchContext, customerId: string, tracked: Tracked[]): Promise<void> {
@@ -43,11 +35,13 @@ async function postOrder(ctx: BenchContext, customerId: string, tracked: Tracked
     throw new Error(`POST /orders: HTTP ${res.status} ${body.message ?? ''}`);
   t.acceptMs = performance.now() - started;
   t.orderId = body.orderId;
+  ctx.statuses.track(body.orderId);
 }
 
 /**
  * The whole system: POST /orders → outbox → Kafka → bridge → Temporal → order-processed → notifications → SSE.
- * Ten customers each have an SSE client open, as a user's browser would.
+ * Ten customers each have an SSE client open, as a user's browser would. An order is done when its final status
+ * is in the order store, its `order-processed` on the topic and its notification on its customer's stream.
  */
 export async function pipelinePhase(
   ctx: BenchContext,
@@ -82,15 +76,18 @@ export async function pipelinePhase(
   };
   try {
     return await measure(ctx, {
-      phase: 'pipeline',
+      phase: PHASE.pipeline,
       rate,
       durationS,
       send: (i, tracked) => postOrder(ctx, customers[i % customers.length]!, tracked),
       acceptLabel: 'API accept',
       ends: {
+        'POST → final status recorded': (t) => ctx.statuses.recordedAt(t.orderId!),
         'POST → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!),
         'POST → SSE notification': notifiedAt,
       },
+      involves: systemProcesses,
+      taskQueues: ALL_TASK_QUEUES,
     });
   } finally {
     for (const s of streams) s.close();
@@ -98,33 +95,20 @@ export async function pipelinePhase(
 }
 
 /**
- * Baseline (a), bare Temporal: the same workflow, with the same options the bridge uses, started straight through
- * the client on the same workers and activities. No API, outbox, order-created or bridge. Completion is the same
- * signal as the pipeline's: the workflow's `order-processed`.
+ * Baseline, the full workflow: processOrder with the bridge's own start options, started straight through the
+ * client on the system's workers and activities, for an order placed in the store as the API places it (its
+ * order-created marked out, so the relay leaves it alone). No API, outbox, order-created or bridge. Done as the
+ * pipeline's orders are, but for the stream: final status recorded and `order-processed` on the topic.
  */
-export async function temporalPhase(
-  ctx: BenchContext,
-  rate: number,
-  durationS: number,
-): Promise<PhaseResult> {
-  const priced = priceOrder(BENCH_CURRENCY, [{ sku: BENCH_SKU, quantity: 1 }]);
-  if (!priced.ok) throw new Error(`the bench SKU ${BENCH_SKU} is not in the catalogue`);
+export function fullWorkflowPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
+  const orders = orderModel(ctx.database);
   return measure(ctx, {
-    phase: 'bare Temporal',
+    phase: PHASE.full,
     rate,
     durationS,
     send: async (i, tracked) => {
-      const order = newOrder({
-        _id: randomUUID(),
-        customerId: `${ctx.run}-temporal-${i % 10}`,
-        email: 'bench@example.com',
-        currency: BENCH_CURRENCY,
-        items: priced.lines,
-        totalCents: priced.totalCents,
-        idempotencyKey: null,
-        requestHash: '',
-        createdAt: new Date(),
-      });
+      const order = benchOrder(randomUUID(), `${ctx.run}-full-${i % 10}`);
+      await orders.create({ ...order, publishState: 'published', publishedAt: new Date() });
       const t: Tracked = { sentAt: Date.now(), orderId: order._id };
       tracked.push(t);
       const started = performance.now();
@@ -133,15 +117,21 @@ export async function temporalPhase(
         processOrderStartOptions(orderCreatedEvent(order), TASK_QUEUES.orders),
       );
       t.acceptMs = performance.now() - started;
+      ctx.statuses.track(order._id);
     },
     acceptLabel: 'workflow start',
-    ends: { 'start → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!) },
+    ends: {
+      'start → final status recorded': (t) => ctx.statuses.recordedAt(t.orderId!),
+      'start → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!),
+    },
+    involves: systemProcesses,
+    taskQueues: ALL_TASK_QUEUES,
   });
 }
 
 /**
- * Baseline (b), bare Kafka: kafkajs produce → consume round trip on a topic of the bench's own, with the producer
- * settings the system uses (idempotent, acks=all) and a message the size of an `order-created`.
+ * Bare Kafka: kafkajs produce → consume round trip on a topic of the bench's own, with the producer settings the
+ * system uses (idempotent, acks=all) and a message the size of an `order-created`.
  */
 export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
   const topic = 'bench-roundtrip';
@@ -162,7 +152,7 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
   const payload = JSON.stringify({ ...orderRequest('bench'), padding: 'x'.repeat(300) });
   try {
     return await measure(ctx, {
-      phase: 'bare Kafka',
+      phase: PHASE.kafka,
       rate,
       durationS,
       send: async (_i, tracked) => {
@@ -174,6 +164,8 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
       },
       acceptLabel: 'produce (acks=all)',
       ends: { 'produce → consume': (t) => received.arrivals.get(t.orderId!) },
+      involves: (process) => process === 'kafka',
+      taskQueues: [],
     });
   } finally {
     await received.stop();
@@ -187,12 +179,14 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
  */
 export function apiPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
   return measure(ctx, {
-    phase: 'API burst',
+    phase: PHASE.api,
     rate,
     durationS,
     // A hundred customers: a burst from one would be its own rate limit's to refuse (HTTP_RATE_LIMIT_PER_MINUTE).
     send: (i, tracked) => postOrder(ctx, `${ctx.run}-api-${i % 100}`, tracked),
     acceptLabel: 'API accept',
     ends: { 'POST → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!) },
+    involves: systemProcesses,
+    taskQueues: ALL_TASK_QUEUES,
   });
 }

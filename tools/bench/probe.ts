@@ -1,50 +1,34 @@
 /**
- * What the machine is doing while load runs, sampled once a second: CPU and memory of every process of the system
- * and of the local servers (from /proc), Kafka consumer lag per group, Temporal task-queue backlog.
+ * What the machine is doing while load runs: CPU of every process of the system and of the local servers, each
+ * with its children (from /proc), memory sampled once a second, Kafka consumer lag per group and Temporal
+ * task-queue backlog, and the servers' own counters (database commands, Temporal persistence requests, PostgreSQL's
+ * table statistics) read at the start and at the end.
  */
-import fs from 'node:fs';
 import type { Admin } from 'kafkajs';
 import type { Client } from '@temporalio/client';
 import { consumerLag } from '../../core/kafka/client';
-import { ALL_TASK_QUEUES } from '../../contracts/task-queues';
 import { describeTaskQueues } from '../../core/temporal/task-queue-stats';
 import { round1 } from './stats';
+import { countsBetween, timingsBetween, type OperationTime, type Timings } from './timings';
+import { temporalCounters, type TemporalCounters } from './temporal-metrics';
+import { commandsByCollection, databaseTimings, type CollectionCommands } from './database-commands';
+import {
+  activityBetween,
+  postgresActivity,
+  type PostgresActivity,
+  type PostgresWatch,
+} from './postgres-stats';
+import { cpuMsBetween, readMachineTicks, readProcessTable, readRssMb, treeTicks } from './proc';
+import { LOAD_GENERATOR } from './per-order';
 
-/** Linux reports process CPU time in clock ticks; 100 per second on every mainstream kernel configuration. */
-const CLOCK_TICKS = 100;
+export type { OperationTime } from './timings';
 
 export interface ProcessUsage {
+  /** CPU ms of the process and its children over the phase. */
+  cpuMs: number;
   /** Mean CPU over the phase, in % of one core (200% = both cores of a 2-core machine). */
   cpuPct: number;
   maxRssMb: number;
-}
-
-function readCpuTicks(pid: number): number | undefined {
-  try {
-    // The command name (field 2) may contain spaces; the fields we want follow its closing parenthesis.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return undefined;
-  }
-}
-
-function readRssMb(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Busy and total jiffies of the whole machine. */
-function readMachineTicks(): { busy: number; total: number } {
-  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = cpu.reduce((s, v) => s + v, 0);
-  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
-  return { busy: total - idle, total };
 }
 
 export interface BacklogSample {
@@ -55,91 +39,17 @@ export interface BacklogSample {
   temporalBacklog: Record<string, number>;
 }
 
-/** Time spent per operation over a phase: a database command, or a Temporal persistence operation. */
-export interface OperationTime {
-  operation: string;
-  count: number;
-  totalMs: number;
-  meanMs: number;
-  /** For FerretDB: of the total, time spent waiting for the proxy's write lock. */
-  lockWaitMs?: number;
-}
-
-type Timings = Record<string, { count: number; totalMs: number; lockWaitMs?: number }>;
-
-async function fetchText(url: string | undefined): Promise<string | undefined> {
-  if (!url) return undefined;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? await res.text() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** FerretDB launcher's /debug/commands: per command and collection. */
-async function databaseTimings(url: string | undefined): Promise<Timings | undefined> {
-  const text = await fetchText(url);
-  return text === undefined ? undefined : (JSON.parse(text) as Timings);
-}
-
-/**
- * From the Temporal server's Prometheus metrics: time in persistence (its SQLite) per service and operation, and
- * the number of frontend calls per operation (the SDK's round trips), as `frontend <operation>` with no time.
- */
-export async function temporalTimings(url: string | undefined): Promise<Timings | undefined> {
-  const text = await fetchText(url);
-  if (text === undefined) return undefined;
-  const out: Timings = {};
-  const labels = (raw: string) =>
-    Object.fromEntries([...raw.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-  for (const line of text.split('\n')) {
-    const m = /^(persistence_latency_sum|persistence_latency_count|service_requests)\{([^}]*)\} (\S+)$/.exec(
-      line,
-    );
-    if (!m) continue;
-    const l = labels(m[2]!);
-    const value = Number(m[3]);
-    if (m[1] === 'service_requests') {
-      if (l.service_name !== 'frontend') continue;
-      const t = (out[`frontend ${l.operation}`] ??= { count: 0, totalMs: 0 });
-      t.count += value;
-      continue;
-    }
-    const t = (out[`${l.service_name} ${l.operation}`] ??= { count: 0, totalMs: 0 });
-    if (m[1] === 'persistence_latency_sum') t.totalMs += value * 1000;
-    else t.count += value;
-  }
-  return out;
-}
-
-/** What happened between two readings, most time first (then most calls). */
-function timingsBetween(before: Timings | undefined, after: Timings | undefined): OperationTime[] {
-  if (!before || !after) return [];
-  const out: OperationTime[] = [];
-  for (const [operation, t] of Object.entries(after)) {
-    const b = before[operation] ?? { count: 0, totalMs: 0, lockWaitMs: 0 };
-    const count = t.count - b.count;
-    if (count <= 0) continue;
-    const totalMs = t.totalMs - b.totalMs;
-    out.push({
-      operation: operation.trim(),
-      count,
-      totalMs: round1(totalMs),
-      meanMs: round1(totalMs / count),
-      ...(t.lockWaitMs === undefined ? {} : { lockWaitMs: round1(t.lockWaitMs - (b.lockWaitMs ?? 0)) }),
-    });
-  }
-  return out.sort((a, b) => b.totalMs - a.totalMs || b.count - a.count);
-}
-
 export interface Watched {
   /** The local FerretDB's per-command timings, when the stack runs it. */
   databaseTimingsUrl?: string;
   /** The Temporal server's Prometheus endpoint, when the stack runs it. */
   temporalMetricsUrl?: string;
+  /** PostgreSQL under FerretDB, when the stack runs FerretDB on it. */
+  postgres?: PostgresWatch;
   processes: Map<string, number>;
   groups: { groupId: string; topics: string[] }[];
+  /** The task queues whose backlog is sampled: the system's and the engine floor's. */
+  taskQueues: readonly { name: string; workflows: boolean }[];
   admin: Admin;
   temporal: Client;
   namespace: string;
@@ -149,11 +59,23 @@ export interface PhaseUsage {
   machineCpuPct: number;
   /** The database commands that took the most time during the phase, most first. */
   database: OperationTime[];
+  /** Database write and read commands per collection, when the database's counters can be read. */
+  databaseCommands?: Record<string, CollectionCommands>;
   /** Temporal persistence operations, most time first, and frontend calls (no time). */
   temporal: OperationTime[];
+  /** Temporal persistence requests per operation, when the server's metrics can be read. */
+  persistenceRequests?: Record<string, number>;
+  /** PostgreSQL's rows written and scans per collection, when FerretDB runs on it. */
+  postgres?: PostgresActivity;
   processes: Record<string, ProcessUsage>;
   samples: BacklogSample[];
 }
+
+/**
+ * PostgreSQL backends report their table statistics when idle, at most once a second, and otherwise up to 10 s
+ * later (PGSTAT_IDLE_INTERVAL): its figures are read after that long a pause, so each phase gets its own.
+ */
+const POSTGRES_STATS_LAG_MS = 10_500;
 
 /** Kafka lag per consumer group and Temporal backlog per task queue, now. A group that cannot be read counts -1. */
 export async function backlogSample(watched: Watched): Promise<BacklogSample> {
@@ -165,7 +87,7 @@ export async function backlogSample(watched: Watched): Promise<BacklogSample> {
         return [g.groupId, lag ? Object.values(lag).reduce((s, t) => s + t.total, 0) : -1] as const;
       }),
     ),
-    describeTaskQueues(watched.temporal, watched.namespace, ALL_TASK_QUEUES).catch(() => []),
+    describeTaskQueues(watched.temporal, watched.namespace, watched.taskQueues).catch(() => []),
   ]);
   return {
     at,
@@ -205,10 +127,12 @@ export async function settle(
   }
 }
 
-/** Samples from start() to stop(); returns per-process means and maxima and the backlog series. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Samples from start() to stop(); returns per-process totals and maxima, the servers' counters and the backlog. */
 export class Probe {
   private timer: NodeJS.Timeout | undefined;
-  private startTicks = new Map<string, number>();
+  private startTicks = new Map<string, Map<number, number>>();
   private maxRss = new Map<string, number>();
   private startedAt = 0;
   private machineStart = { busy: 0, total: 0 };
@@ -216,22 +140,25 @@ export class Probe {
   private sampling: Promise<void> = Promise.resolve();
   private benchCpu = process.cpuUsage();
   private databaseAtStart: Timings | undefined;
-  private temporalAtStart: Timings | undefined;
+  private temporalAtStart: TemporalCounters | undefined;
+  private postgresAtStart: PostgresActivity | undefined;
 
   constructor(private readonly watched: Watched) {}
 
   async start(): Promise<void> {
+    if (this.watched.postgres) {
+      await sleep(POSTGRES_STATS_LAG_MS);
+      this.postgresAtStart = await postgresActivity(this.watched.postgres);
+    }
     [this.databaseAtStart, this.temporalAtStart] = await Promise.all([
       databaseTimings(this.watched.databaseTimingsUrl),
-      temporalTimings(this.watched.temporalMetricsUrl),
+      temporalCounters(this.watched.temporalMetricsUrl),
     ]);
     this.startedAt = Date.now();
     this.machineStart = readMachineTicks();
     this.benchCpu = process.cpuUsage();
-    for (const [name, pid] of this.watched.processes) {
-      const ticks = readCpuTicks(pid);
-      if (ticks !== undefined) this.startTicks.set(name, ticks);
-    }
+    const table = readProcessTable();
+    for (const [name, pid] of this.watched.processes) this.startTicks.set(name, treeTicks(table, pid));
     this.timer = setInterval(() => {
       this.sampling = this.sampling.then(() => this.sample());
     }, 1000);
@@ -249,29 +176,59 @@ export class Probe {
     clearInterval(this.timer);
     await this.sampling;
     const seconds = (Date.now() - this.startedAt) / 1000;
+    const table = readProcessTable();
+    const machine = readMachineTicks();
+    const bench = process.cpuUsage(this.benchCpu);
     const processes: Record<string, ProcessUsage> = {};
+    const usage = (cpuMs: number, maxRssMb: number): ProcessUsage => ({
+      cpuMs: round1(cpuMs),
+      cpuPct: round1((cpuMs / 1000 / seconds) * 100),
+      maxRssMb: round1(maxRssMb),
+    });
     for (const [name, pid] of this.watched.processes) {
       const before = this.startTicks.get(name);
-      const after = readCpuTicks(pid);
-      if (before === undefined || after === undefined) continue;
-      processes[name] = {
-        cpuPct: round1(((after - before) / CLOCK_TICKS / seconds) * 100),
-        maxRssMb: round1(this.maxRss.get(name) ?? readRssMb(pid) ?? 0),
-      };
+      if (!before?.size || !table.has(pid)) continue;
+      processes[name] = usage(
+        cpuMsBetween(before, treeTicks(table, pid)),
+        this.maxRss.get(name) ?? readRssMb(pid) ?? 0,
+      );
     }
-    const bench = process.cpuUsage(this.benchCpu);
-    processes['bench (load generator)'] = {
-      cpuPct: round1(((bench.user + bench.system) / 1e6 / seconds) * 100),
-      maxRssMb: round1(process.memoryUsage().rss / 1024 / 1024),
-    };
-    const [database, temporal] = await Promise.all([
-      databaseTimings(this.watched.databaseTimingsUrl).then((t) => timingsBetween(this.databaseAtStart, t)),
-      temporalTimings(this.watched.temporalMetricsUrl).then((t) => timingsBetween(this.temporalAtStart, t)),
-    ]);
-    const machine = readMachineTicks();
-    const machineCpuPct = round1(
-      ((machine.busy - this.machineStart.busy) / Math.max(1, machine.total - this.machineStart.total)) * 100,
+    processes[LOAD_GENERATOR] = usage(
+      (bench.user + bench.system) / 1000,
+      process.memoryUsage().rss / 1024 / 1024,
     );
-    return { machineCpuPct, database: database.slice(0, 12), temporal, processes, samples: this.samples };
+    const [databaseAtEnd, temporalAtEnd] = await Promise.all([
+      databaseTimings(this.watched.databaseTimingsUrl),
+      temporalCounters(this.watched.temporalMetricsUrl),
+    ]);
+    let postgres: PostgresActivity | undefined;
+    if (this.watched.postgres && this.postgresAtStart) {
+      await sleep(POSTGRES_STATS_LAG_MS);
+      const atEnd = await postgresActivity(this.watched.postgres);
+      if (atEnd) postgres = activityBetween(this.postgresAtStart, atEnd);
+    }
+    const commandCounts = (t: Timings | undefined) =>
+      t && Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.count]));
+    return {
+      machineCpuPct: round1(
+        ((machine.busy - this.machineStart.busy) / Math.max(1, machine.total - this.machineStart.total)) *
+          100,
+      ),
+      database: timingsBetween(this.databaseAtStart, databaseAtEnd).slice(0, 12),
+      databaseCommands:
+        this.databaseAtStart && databaseAtEnd
+          ? commandsByCollection(
+              countsBetween(commandCounts(this.databaseAtStart), commandCounts(databaseAtEnd)),
+            )
+          : undefined,
+      temporal: timingsBetween(this.temporalAtStart?.timings, temporalAtEnd?.timings),
+      persistenceRequests:
+        this.temporalAtStart && temporalAtEnd
+          ? countsBetween(this.temporalAtStart.persistenceRequests, temporalAtEnd.persistenceRequests)
+          : undefined,
+      ...(postgres ? { postgres } : {}),
+      processes,
+      samples: this.samples,
+    };
   }
 }

@@ -6,6 +6,7 @@ import type { PhaseResult } from './measure';
 import type { OperationTime } from './probe';
 import type { ProfileSummary } from './cpu-profile';
 import { round1, type Distribution } from './stats';
+import { perOrderSection } from './report-per-order';
 
 export interface Target {
   target: string;
@@ -87,6 +88,7 @@ export function markdown(r: BenchResult): string {
     );
   const ratios = Object.entries(r.ratios).filter(([, v]) => v !== null);
   if (ratios.length) lines.push(`Ratios: ${ratios.map(([k, v]) => `${k} ${v}`).join('; ')}.`, '');
+  lines.push(...perOrderSection(r.phases));
 
   // CPU and memory per process, one column per phase (the highest rate of each phase kind).
   const shown = r.phases.filter(

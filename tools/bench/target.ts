@@ -8,12 +8,20 @@ import { TOPICS } from '../../contracts/topics';
 import { appPidFile, appPids, startIsolatedApp } from '../stack/app';
 import { SERVER_NAMES, stackPaths } from '../stack/paths';
 import { isAlive, readState } from '../stack/state';
+import { FERRETDB_DATABASE, POSTGRES_USER } from '../stack/servers/postgres';
+import type { PostgresWatch } from './postgres-stats';
 
 export interface Target {
   /** FerretDB's per-command timings, when the local stack runs it. */
   databaseTimingsUrl?: string;
   /** The local Temporal server's Prometheus metrics. */
   temporalMetricsUrl?: string;
+  /** PostgreSQL's table statistics, when the local FerretDB keeps its documents there. */
+  postgres?: PostgresWatch;
+  /** The system's database. */
+  mongoUrl: string;
+  /** Whether the system's database was made for this run (so holds only what the run put there). */
+  freshDatabase: boolean;
   kind: 'running' | 'started by the bench';
   api: string;
   notifications: string;
@@ -65,6 +73,13 @@ function temporalMetricsUrl(config: StackConfig): string | undefined {
     : `http://127.0.0.1:${config.stack.ports.temporalMetrics}/metrics`;
 }
 
+/** FerretDB keeps a Mongo database as a PostgreSQL schema of the same name. */
+function postgresWatch(config: StackConfig, mongoUrl: string): PostgresWatch | undefined {
+  if (config.mongo.external || config.stack.mongoBackend !== 'postgresql') return undefined;
+  const schema = decodeURIComponent(new URL(mongoUrl).pathname.slice(1)) || 'test';
+  return { port: config.stack.ports.postgres, user: POSTGRES_USER, database: FERRETDB_DATABASE, schema };
+}
+
 export async function findOrStartTarget(
   config: StackConfig,
   run: string,
@@ -90,6 +105,9 @@ export async function findOrStartTarget(
       kind: 'running',
       databaseTimingsUrl: databaseTimingsUrl(config),
       temporalMetricsUrl: temporalMetricsUrl(config),
+      postgres: postgresWatch(config, config.mongo.url),
+      mongoUrl: config.mongo.url,
+      freshDatabase: false,
       api: config.api.publicUrl,
       notifications: config.notifications.publicUrl,
       groups: groupsOf(config.bridge.groupId, config.notifications.groupId, config.analytics.groupId),
@@ -112,6 +130,9 @@ export async function findOrStartTarget(
     kind: 'started by the bench',
     databaseTimingsUrl: databaseTimingsUrl(config),
     temporalMetricsUrl: temporalMetricsUrl(config),
+    postgres: postgresWatch(config, app.mongoUrl),
+    mongoUrl: app.mongoUrl,
+    freshDatabase: true,
     api: app.api,
     notifications: app.notifications,
     groups: groupsOf(app.groups.bridge, app.groups.notifications, app.groups.analytics),

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { ownerOf, summariseProfile } from '../../../../tools/bench/cpu-profile';
-import { temporalTimings } from '../../../../tools/bench/probe';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
@@ -55,26 +54,5 @@ describe('summariseProfile', () => {
       { owner: 'Node internals', pct: 66.7 },
       { owner: 'mongodb', pct: 33.3 },
     ]);
-  });
-});
-
-describe('temporalTimings', () => {
-  afterEach(() => jest.restoreAllMocks());
-
-  it('sums persistence time per service and operation, and counts frontend calls', async () => {
-    const text = [
-      '# TYPE persistence_latency histogram',
-      'persistence_latency_sum{namespace="default",operation="UpdateWorkflowExecution",service_name="history"} 0.5',
-      'persistence_latency_count{namespace="default",operation="UpdateWorkflowExecution",service_name="history"} 100',
-      'persistence_latency_sum{namespace="other",operation="UpdateWorkflowExecution",service_name="history"} 0.25',
-      'persistence_latency_count{namespace="other",operation="UpdateWorkflowExecution",service_name="history"} 50',
-      'service_requests{namespace="default",operation="RespondWorkflowTaskCompleted",service_name="frontend"} 30',
-      'service_requests{namespace="default",operation="RecordWorkflowTaskStarted",service_name="history"} 30',
-    ].join('\n');
-    jest.spyOn(global, 'fetch').mockResolvedValue(new Response(text));
-    expect(await temporalTimings('http://metrics')).toEqual({
-      'history UpdateWorkflowExecution': { count: 150, totalMs: 750 },
-      'frontend RespondWorkflowTaskCompleted': { count: 30, totalMs: 0 },
-    });
   });
 });
