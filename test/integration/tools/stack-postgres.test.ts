@@ -7,6 +7,7 @@ import { loadStackConfig } from '../../../tools/stack/config';
 import { portInUse } from '../../../tools/stack/control';
 import { stackPaths } from '../../../tools/stack/paths';
 import { isAlive, readState } from '../../../tools/stack/state';
+import { postgresQuery } from '../../../tools/bench/postgres-wire';
 import { stackCliWith } from '../../support/stack-cli';
 
 /**
@@ -77,6 +78,37 @@ describe('FerretDB on PostgreSQL (a stack of its own)', () => {
     } finally {
       await connection.close();
     }
+  });
+
+  it('finds a document by _id through an index, not by reading the whole table', async () => {
+    const connection = await connectMongo({ url: mongoUrl() });
+    try {
+      const docs = Array.from({ length: 500 }, (_, i) => ({ _id: `o-${i}`, n: i }));
+      await connection.collection<{ _id: string; n: number }>('finds').insertMany(docs);
+    } finally {
+      await connection.close();
+    }
+    const postgres = { port: Number(env.STACK_POSTGRES_PORT), user: 'postgres', database: 'ferretdb' };
+    const [[table]] = (await postgresQuery(
+      postgres,
+      `SELECT _jsonb->>'table' FROM it_postgres._ferretdb_database_metadata WHERE _jsonb->>'_id' = 'finds'`,
+    )) as [[string]];
+    // The launcher indexes new collections every 2 s.
+    const deadline = Date.now() + 20_000;
+    let plan = '';
+    while (Date.now() < deadline) {
+      // FerretDB's own form of a find by _id: the key and the value as parameters.
+      const rows = await postgresQuery(
+        postgres,
+        `PREPARE find_by_id(text, jsonb) AS SELECT _jsonb FROM it_postgres."${table}" WHERE _jsonb->$1 @> $2;
+         EXPLAIN EXECUTE find_by_id('_id', '"o-7"')`,
+      );
+      plan = rows.map((r) => r[0]).join('\n');
+      if (/Index Scan/.test(plan)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(plan).toMatch(/Index Scan on _id_contains_/);
+    expect(await postgresQuery(postgres, 'SHOW plan_cache_mode')).toEqual([['force_custom_plan']]);
   });
 
   it('stops FerretDB, then PostgreSQL, leaving no process, and keeps the data for the next start', async () => {

@@ -74,16 +74,17 @@ func main() {
 }
 
 // runOnPostgreSQL keeps the documents in a PostgreSQL database. FerretDB's updates are as racy there as on
-// SQLite (see proxy.go), so writes still pass the proxy, but one at a time per collection only: PostgreSQL takes
-// concurrent writers, and the race is between writes of the same documents. PostgreSQL has real indexes, so the
-// _id index patch of the SQLite backend has no place here.
+// SQLite (see proxy.go), so writes still pass the proxy, but only writes of the same documents wait for each
+// other: PostgreSQL takes concurrent writers, and the race is between writes of the same documents. Finds by _id
+// need an index FerretDB does not make (see pgindex.go).
 func runOnPostgreSQL(ctx context.Context, logger *slog.Logger, listen, url, debugListen string) {
 	if url == "" {
 		logger.Error("-backend postgresql needs -postgresql-url")
 		os.Exit(2)
 	}
 	config := ferretdb.Config{Handler: "postgresql", PostgreSQLURL: url}
-	runBehindProxy(ctx, logger, listen, debugListen, config, newWriteLocks(false), func(context.Context) {})
+	index := func(ctx context.Context) { go indexIDContainment(ctx, url, 2*time.Second, logger) }
+	runBehindProxy(ctx, logger, listen, debugListen, config, newWriteLocks(false), index)
 }
 
 // runOnSQLite keeps the documents in SQLite files under dir, behind the proxy that lets one write in at a time.

@@ -107,6 +107,10 @@ export function postgresServer({ config, paths }: ServerContext): ServerSpec {
           // TCP only: a socket in /tmp or the data folder is one more thing to clean and to collide on.
           '-c',
           'unix_socket_directories=',
+          // FerretDB finds with `_jsonb->$1 @> $2`; only a plan made with the parameters' values matches the _id
+          // index the FerretDB launcher adds (tools/stack/ferretdb/pgindex.go). A generic plan scans the table.
+          '-c',
+          'plan_cache_mode=force_custom_plan',
         ],
         uid,
       );
