@@ -161,35 +161,50 @@ function basket(random: () => number, outOfStock: boolean): Item[] {
   return products.map((p) => ({ sku: p.sku, quantity: 1 + Math.floor(random() * random() * 3) }));
 }
 
+/** The order-processed of a finished order, as the order-events activity publishes it (activities/order-events). */
+function processedEvent(order: OrderDoc, processedAt: Date): OrderProcessedV1 {
+  const { _id, status, runId } = order;
+  return OrderProcessedV1.parse({
+    // Its id names the run and the status: a retry's outcome is another event.
+    eventId: eventIdFor('order-processed', _id, `${runId}/${status}`),
+    type: 'order-processed',
+    version: 1,
+    occurredAt: processedAt.toISOString(),
+    orderId: _id,
+    customerId: order.customerId,
+    status,
+    reason: order.reason,
+    currency: order.currency,
+    totalCents: order.totalCents,
+    items: order.items,
+    processingMs: processedAt.getTime() - order.createdAt.getTime(),
+    workflowId: orderWorkflowId(_id),
+    runId,
+  });
+}
+
 /** The orders of a seed, oldest first, one at a time: a million of them never sit in memory at once. */
 export function* seededOrders(plan: SeedPlan): Generator<SeededOrder> {
   const random = seededRandom(plan.tag);
   const customers = Math.max(1, Math.ceil(plan.count / ORDERS_PER_CUSTOMER));
   const start = plan.end.getTime() - SEED_SPAN_MS;
-  const offsets = { created: new Array<number>(plan.partitions).fill(0), processed: [] as number[] };
-  offsets.processed = [...offsets.created];
+  const createdOffsets = new Array<number>(plan.partitions).fill(0);
+  const processedOffsets = new Array<number>(plan.partitions).fill(0);
   const outcomeShares = OUTCOMES.map((o) => [o, o.share] as const);
-  // The longest processing time still ends before plan.end.
-  const latest = Math.max(...OUTCOMES.map((o) => o.processingMs[1])) + 1_000;
+  // Room for the longest processing time, so every outcome is out before plan.end.
+  const span = SEED_SPAN_MS - Math.max(...OUTCOMES.map((o) => o.processingMs[1])) - 1_000;
 
   for (let i = 0; i < plan.count; i++) {
-    const createdAt = new Date(start + ((SEED_SPAN_MS - latest) * (i + random())) / plan.count);
+    const createdAt = new Date(start + (span * (i + random())) / plan.count);
     const customer = Math.floor(random() * customers);
     const customerId = `${plan.tag}-customer-${customer}`;
+    const email = `customer${customer}@example.com`;
     const outcome = pick(outcomeShares, random());
     const currency = pick(CURRENCY_SHARES, random());
     const items = basket(random, outcome.stockOut === true);
     const priced = priceOrder(currency, items);
     if (!priced.ok) throw new Error(`seed: SKUs not in the catalogue: ${priced.unknownSkus.join(', ')}`);
     const _id = uuidFromHash(`${plan.tag}\u0000order\u0000${i}`);
-    const email = `customer${customer}@example.com`;
-
-    const [lowMs, highMs] = outcome.processingMs;
-    const processingMs = Math.round(lowMs + (highMs - lowMs) * random() ** 2);
-    const processedAt = new Date(createdAt.getTime() + processingMs);
-    const publishedAt = new Date(createdAt.getTime() + 20 + Math.round(random() * 180));
-    const runId = uuidFromHash(`${_id}\u0000run`);
-    const reason = outcome.reason(items);
 
     const placed = newOrder({
       _id,
@@ -203,43 +218,28 @@ export function* seededOrders(plan: SeedPlan): Generator<SeededOrder> {
       createdAt,
       traceContext: { traceparent: traceparent(_id) },
     });
-    // What the relay's markPublished and the workflow's recordStatus then set on it.
+    const [lowMs, highMs] = outcome.processingMs;
+    const processedAt = new Date(createdAt.getTime() + Math.round(lowMs + (highMs - lowMs) * random() ** 2));
+    // What the relay's markPublished, then the workflow's recordStatus, set on it.
     const order: OrderDoc = {
       ...placed,
       publishState: 'published',
-      publishedAt,
+      publishedAt: new Date(createdAt.getTime() + 20 + Math.round(random() * 180)),
       lastPublishError: null,
       status: outcome.status,
-      steps: outcome.steps,
-      reason,
-      runId,
+      steps: [...outcome.steps],
+      reason: outcome.reason(items),
+      runId: uuidFromHash(`${_id}\u0000run`),
       updatedAt: new Date(processedAt.getTime() + 5 + Math.round(random() * 20)),
     };
-    // As the order-events activity publishes it (activities/order-events): its id names the run and the status.
-    const processed = OrderProcessedV1.parse({
-      eventId: eventIdFor('order-processed', _id, `${runId}/${outcome.status}`),
-      type: 'order-processed',
-      version: 1,
-      occurredAt: processedAt.toISOString(),
-      orderId: _id,
-      customerId,
-      status: outcome.status,
-      reason,
-      currency,
-      totalCents: priced.totalCents,
-      items: priced.lines,
-      processingMs,
-      workflowId: orderWorkflowId(_id),
-      runId,
-    });
     const partition = Number.parseInt(_id.slice(0, 8), 16) % plan.partitions;
     yield {
       order,
       created: orderCreatedEvent(placed),
-      processed,
+      processed: processedEvent(order, processedAt),
       partition,
-      createdOffset: offsets.created[partition]!++,
-      processedOffset: offsets.processed[partition]!++,
+      createdOffset: createdOffsets[partition]!++,
+      processedOffset: processedOffsets[partition]!++,
       consumedAt: new Date(processedAt.getTime() + 5 + Math.round(random() * 40)),
     };
   }
