@@ -25,16 +25,19 @@ import { deliveryId } from '../../consumers/notifications/webhooks';
 import type { SeededOrder } from './seed-orders';
 
 /**
- * The Kafka cluster the seeded events were read from, as analytics names its streams (`<cluster>/<topic>`): one of
- * their own, so the rollups' offset guards of the seeded history and of the live cluster never meet.
+ * The Kafka cluster a seed's events were read from, as analytics names its streams (`<cluster>/<topic>`): one of the
+ * seed's own, as a cluster recreated since would be, so the rollups' offset guards of the live cluster and of each
+ * seed (a database seeded twice holds two) never meet.
  */
-export const SEED_CLUSTER = 'seeded-history';
+export function seedCluster(tag: string): string {
+  return `seeded-history-${tag}`;
+}
 
 /** One customer in this many registered a webhook. */
 const WEBHOOK_EVERY = 20;
 
-function sourceOf(topic: string, partition: number, offset: number): EventSource {
-  return { stream: `${SEED_CLUSTER}/${topic}`, topic, partition, offset: String(offset) };
+function sourceOf(cluster: string, topic: string, partition: number, offset: number): EventSource {
+  return { stream: `${cluster}/${topic}`, topic, partition, offset: String(offset) };
 }
 
 /** The notification the notifications consumer stored of the order's outcome (consumers/notifications/store.ts). */
@@ -76,13 +79,16 @@ function factEntry(event: AnyEvent, source: EventSource, counting: Counting): Fa
 }
 
 /** What analytics stored of the order: a fact version per event, and what each event added to its rollups. */
-export function analyticsOf(seeded: SeededOrder): {
+export function analyticsOf(
+  seeded: SeededOrder,
+  cluster: string,
+): {
   facts: FactDoc[];
   counted: { source: EventSource; contribution: Contribution }[];
 } {
   const read: [AnyEvent, EventSource][] = [
-    [seeded.created, sourceOf(TOPICS.orderCreated, seeded.partition, seeded.createdOffset)],
-    [seeded.processed, sourceOf(TOPICS.orderProcessed, seeded.partition, seeded.processedOffset)],
+    [seeded.created, sourceOf(cluster, TOPICS.orderCreated, seeded.partition, seeded.createdOffset)],
+    [seeded.processed, sourceOf(cluster, TOPICS.orderProcessed, seeded.partition, seeded.processedOffset)],
   ];
   const facts: FactDoc[] = [];
   const counted: { source: EventSource; contribution: Contribution }[] = [];

@@ -21,6 +21,7 @@ import {
   hasWebhook,
   notificationOf,
   RollupTotals,
+  seedCluster,
   webhookOf,
 } from './seed-consumers';
 import { SEED_SPAN_MS, seededOrders, type SeedPlan } from './seed-orders';
@@ -82,6 +83,7 @@ export async function seedHistory(request: SeedRequest): Promise<SeedReport> {
     const stores = collections(db);
     const writer = new BulkWriter(stores, IN_FLIGHT);
     const rollups = new RollupTotals();
+    const cluster = seedCluster(plan.tag);
     const webhooks = new Map<string, WebhookDoc | null>();
     let batch = emptyBatch();
     const webhookOn = (customerId: string): WebhookDoc | null => {
@@ -98,7 +100,7 @@ export async function seedHistory(request: SeedRequest): Promise<SeedReport> {
 
     for (const seeded of seededOrders(plan)) {
       const notification = notificationOf(seeded);
-      const { facts, counted } = analyticsOf(seeded);
+      const { facts, counted } = analyticsOf(seeded, cluster);
       batch.orders!.push(seeded.order);
       batch.notifications!.push(notification);
       batch.analytics_facts!.push(...facts);

@@ -104,7 +104,9 @@ describe('two bench results side by side', () => {
     const md = backendsMarkdown(combine([sqlite, postgresql], meta));
     expect(md).toContain('| phase | FerretDB on SQLite | FerretDB on PostgreSQL |');
     expect(md).toContain('| pipeline | 10 | 15 |');
-    expect(md).toMatch(/\| pipeline \| 20 \| — \| 300 \/ 400, 14\/s, not sustained<br>API accept: 12 \/ 41 \|/);
+    expect(md).toMatch(
+      /\| pipeline \| 20 \| — \| 300 \/ 400, 14\/s, not sustained<br>API accept: 12 \/ 41 \|/,
+    );
     expect(md).toContain('#### pipeline @ 15/s');
     expect(md).toContain('| ferretdb | 99 / 100 | 50 / 100 |');
     expect(md).toContain('| postgres | — | 40 / 100 |');

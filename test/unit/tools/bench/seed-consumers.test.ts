@@ -20,7 +20,7 @@ import {
   hasWebhook,
   notificationOf,
   RollupTotals,
-  SEED_CLUSTER,
+  seedCluster,
   webhookOf,
 } from '../../../../tools/bench/seed-consumers';
 import { seededOrders } from '../../../../tools/bench/seed-orders';
@@ -131,7 +131,7 @@ describe('what the seed stores for the analytics consumer', () => {
 
   beforeAll(async () => {
     for (const s of seeded) {
-      const { facts: versions, counted } = analyticsOf(s);
+      const { facts: versions, counted } = analyticsOf(s, seedCluster('test'));
       seededFacts.push(...versions);
       for (const { source, contribution } of counted) totals.add(source, contribution);
       // The consumer's own path for the same two events, read from the same positions.
@@ -152,8 +152,8 @@ describe('what the seed stores for the analytics consumer', () => {
     for (const fact of seededFacts) expect(fact).toEqual(facts.docs.get(fact._id));
     for (const fact of seededFacts.filter((f) => f.version === 2))
       expect(fact.events.map((e) => e.stream)).toEqual([
-        `${SEED_CLUSTER}/${TOPICS.orderCreated}`,
-        `${SEED_CLUSTER}/${TOPICS.orderProcessed}`,
+        `seeded-history-test/${TOPICS.orderCreated}`,
+        `seeded-history-test/${TOPICS.orderProcessed}`,
       ]);
     for (const fact of seededFacts.slice(0, 100)) {
       const doc = new analyticsStores.facts(fact);
