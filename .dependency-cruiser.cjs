@@ -147,8 +147,21 @@ module.exports = {
       name: 'tooling-imports-no-process',
       severity: 'error',
       comment: 'The stack and the bench start processes by their entry points, not by importing them.',
-      from: { path: `^${TOOLING}/` },
+      from: { path: `^${TOOLING}/`, pathNot: '^tools/bench/seed' },
       to: { path: `^${PROCESSES}/` },
+    },
+    {
+      name: 'bench-seed-takes-only-what-consumers-store',
+      severity: 'error',
+      comment:
+        'The bench’s seed writes history as the consumers would have stored it, built by their own models and ' +
+        'builders so that it keeps their shape when they change; it starts nothing of them (no entry point, no ' +
+        'service or app wiring) and takes nothing of the other processes.',
+      from: { path: '^tools/bench/seed' },
+      to: {
+        path: `^${PROCESSES}/`,
+        pathNot: '^consumers/[^/]+/(?!(main|service|app)\\.ts$)[^/]+\\.ts$',
+      },
     },
   ],
   options: {

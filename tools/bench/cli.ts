@@ -11,6 +11,7 @@
  *   npm run bench:quick                              a ≤ 60 s smoke run with a low floor (CI)
  *   --cpu-prof                                       also profile every process (node --cpu-prof) and report
  *                                                    where each spent its CPU; the bench must start them itself
+ *   --seed N                                         first fill the stores with N orders of history (seed.ts)
  *
  * It targets the system `npm start` runs; when nothing answers it starts every process itself, on a database and
  * consumer groups of its own. Before each phase it waits (--settle-timeout, default 300 s) until no consumer group
@@ -42,6 +43,7 @@ import { evaluate } from './goals';
 import { machineFacts, markdown, writeResult, type BenchResult } from './report';
 import { monotonicUs, summariseProfiles, type ClockWindow } from './cpu-profile';
 import { findOrStartTarget, TargetError } from './target';
+import { seedBeforeMeasuring } from './seed';
 import { localTokens } from '../stack/issuer/keys';
 import { stackPaths } from '../stack/paths';
 
@@ -138,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
       return r;
     };
 
+    if (opts.seed > 0) await seedBeforeMeasuring(config, target.mongoUrl, opts.seed, run, log);
     loadWindow.fromUs = monotonicUs();
     if (opts.mode === 'quick') {
       ctx.drainTimeoutS = 20;

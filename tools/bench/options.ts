@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MAX_SEED } from './seed-orders';
 
 /** The bench's command line, checked: every rate, duration and timeout within its bounds. */
 
@@ -36,9 +37,15 @@ export function parseOptions(argv: string[]) {
       'drain-timeout': { type: 'string', default: '120' },
       'settle-timeout': { type: 'string', default: '300' },
       'cpu-prof': { type: 'boolean', default: false },
+      seed: { type: 'string', default: '0' },
       out: { type: 'string', default: path.join(__dirname, 'results') },
     },
   });
+  const seed = number('seed', values.seed, 0, MAX_SEED);
+  if (!Number.isInteger(seed))
+    throw new UsageError(
+      `--seed: expected a whole number of orders (received ${JSON.stringify(values.seed)})`,
+    );
   const rates = values.rates
     ? values.rates.split(',').map((r) => number('rates', r.trim(), 0.1, MAX_RATE))
     : DEFAULT_RAMP;
@@ -58,6 +65,8 @@ export function parseOptions(argv: string[]) {
     settleTimeoutS: number('settle-timeout', values['settle-timeout'], 0, 1800),
     out: values.out,
     cpuProf: values['cpu-prof'],
+    /** Orders of history written to the stores before the first phase (seed.ts). */
+    seed,
   };
 }
 
