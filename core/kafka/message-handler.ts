@@ -59,14 +59,18 @@ export class MessageHandler<T> {
     try {
       for (const message of messages)
         opened.push(this.open({ ...position, offset: message.offset }, message));
-      for (const [i, item] of opened.entries())
-        if ('invalid' in item.parsed) outcomes[i] = await this.refuse(item, item.parsed.invalid);
+      // Within the message's span, as everything done about one message: its log lines name the trace.
+      for (const [i, item] of opened.entries()) {
+        const { parsed } = item;
+        if ('invalid' in parsed)
+          outcomes[i] = await context.with(item.trace, () => this.refuse(item, parsed.invalid));
+      }
       const valid = opened.filter((item) => 'value' in item.parsed);
       const together = this.s.deps.handleBatch && valid.length > 0 ? await this.together(valid, ctl) : null;
       if (together === undefined) return undefined;
       for (const [i, item] of opened.entries()) {
         if (outcomes[i] !== undefined) continue;
-        const outcome = together?.get(item) ?? (await this.alone(item, ctl));
+        const outcome = together?.get(item) ?? (await context.with(item.trace, () => this.alone(item, ctl)));
         if (outcome === undefined) return undefined;
         outcomes[i] = outcome;
       }
@@ -152,7 +156,7 @@ export class MessageHandler<T> {
     const log = this.logOf(item);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await context.with(item.trace, () => this.s.deps.handle(value, item.position));
+        return await this.s.deps.handle(value, item.position);
       } catch (err) {
         const failure = this.s.deps.classify(err);
         if (failure === 'permanent' || (failure === 'transient' && attempt >= this.s.maxAttempts)) {
