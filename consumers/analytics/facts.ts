@@ -146,7 +146,8 @@ function tooManyRounds(event: AnyEvent): Error {
  * `recordEvent` for several events (a partition's, in offset order) with one insert for all their new versions.
  * An order's events are decided one per round, each from the version the one before it wrote, so they are
  * recorded in order; an insert that finds its version taken (another partition's writer got there first) is
- * decided again in the next round from a fresh read. Rounds are one, unless an order has two events here.
+ * decided again in the next round from the version that took its place, and tried as the one after it (the insert
+ * says whether that is the latest). Rounds are one, unless an order has two events here or such a race.
  */
 export async function recordEvents(facts: FactModel, items: readonly Consumed[]): Promise<Recording[]> {
   const collection = rawCollection(facts);
@@ -155,13 +156,21 @@ export async function recordEvents(facts: FactModel, items: readonly Consumed[])
   for (const [i, { event }] of items.entries())
     pending.set(event.orderId, [...(pending.get(event.orderId) ?? []), i]);
   const known = new Map<string, Latest>();
+  /** Orders whose next version another writer took: that version is read, and the one after it tried. */
+  const taken = new Map<string, number>();
   const tries = new Map<number, number>();
+  const read = async (orderId: string): Promise<Latest> => {
+    const version = taken.get(orderId);
+    const fact =
+      version && ((await collection.findOne({ _id: factVersionId(orderId, version) })) as FactDoc | null);
+    return fact ? { fact, version: version! } : latestFact(collection, orderId);
+  };
 
   while (pending.size > 0) {
     const round = [...pending.values()].map((queue) => queue[0]!);
     const unknown = [...new Set(round.map((i) => items[i]!.event.orderId))].filter((id) => !known.has(id));
-    const read = await Promise.all(unknown.map((orderId) => latestFact(collection, orderId)));
-    for (const [j, orderId] of unknown.entries()) known.set(orderId, read[j]!);
+    const facts = await Promise.all(unknown.map(read));
+    for (const [j, orderId] of unknown.entries()) known.set(orderId, facts[j]!);
 
     const inserts: { i: number; next: FactDoc; counting: Counting }[] = [];
     for (const i of round) {
@@ -169,17 +178,19 @@ export async function recordEvents(facts: FactModel, items: readonly Consumed[])
       if ('seen' in decision) recordings[i] = decision.seen;
       else inserts.push({ i, ...decision });
     }
-    const taken = await insertNew(
+    const there = await insertNew(
       collection,
       inserts.map(({ next }) => next),
     );
     for (const [j, { i, next, counting }] of inserts.entries()) {
       const { orderId } = items[i]!.event;
-      if (!taken.has(j)) {
+      if (!there.has(j)) {
         recordings[i] = { kind: 'recorded', ...counting };
+        taken.delete(orderId);
         known.set(orderId, { fact: next, version: next.version! });
       } else {
         known.delete(orderId);
+        taken.set(orderId, next.version!);
         tries.set(i, (tries.get(i) ?? 0) + 1);
         if (tries.get(i)! >= MAX_ROUNDS) throw tooManyRounds(items[i]!.event);
       }
