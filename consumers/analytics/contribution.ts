@@ -45,7 +45,7 @@ function countIncrements(counted: Counted, sign: 1 | -1): Increments {
   const inc: Increments = { [`${tally}.n`]: sign, [`${tally}.cents`]: sign * counted.totalCents };
   if (status === 'created') return inc;
   if (status === 'completed') {
-    // An order may list a SKU on several lines: one path per SKU, or $inc would name the same path twice.
+    // An order may list a SKU on several lines: one path per SKU, summed, so each figure has one amount.
     const perSku = new Map<string, { qty: number; cents: number }>();
     for (const line of counted.items) {
       const sum = perSku.get(line.sku) ?? { qty: 0, cents: 0 };
@@ -81,16 +81,16 @@ function countedOf(event: AnyEvent): Counted {
 }
 
 /**
- * What one event adds to its hour's rollup, as `$inc` paths. `latencyMs` is given only for an event that adds
- * its order's latency sample, so each order is in the latency histogram exactly once. Pure, so the arithmetic is
- * unit-tested without a database.
+ * What one event adds to its hour's rollup, as amounts per figure path. `latencyMs` is given only for an event
+ * that adds its order's latency sample, so each order is in the latency histogram exactly once. Pure, so the
+ * arithmetic is unit-tested without a database.
  */
 export function rollupIncrements(event: AnyEvent, latencyMs: number | null): Increments {
   const inc = countIncrements(countedOf(event), 1);
   return latencyMs === null ? inc : { ...inc, ...latencyIncrements(latencyMs, 1) };
 }
 
-/** `$inc` paths per rollup hour (ISO), all for the rollup documents of the event's own partition. */
+/** Amounts per figure path, per rollup hour (ISO), all for the rollup documents of the event's own partition. */
 export type Contribution = Map<string, Increments>;
 
 /**
@@ -99,7 +99,7 @@ export type Contribution = Map<string, Increments>;
  *  - for an outcome that supersedes another, the replaced outcome taken back in the minute and hour where it was
  *    counted, and its latency sample in the hour that sample was counted. So every range and bucket of a report
  *    shows each order's final outcome at that outcome's time, and never a negative figure once all is applied.
- * Paths meeting in one hour are summed, as one `$inc` must not name a path twice.
+ * Paths meeting in one hour are summed (a negative amount takes back: totals.ts keeps it apart).
  */
 export function rollupContribution(event: AnyEvent, counting: Counting): Contribution {
   const contribution: Contribution = new Map();

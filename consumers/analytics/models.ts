@@ -3,11 +3,12 @@ import { FINAL_STATUSES, type FailureReason, type FinalStatus, type OrderLine } 
 import { OUTCOME_ROLES, type OutcomeRole } from '../../contracts/http/analytics/schemas';
 import { failureReasonSchema, orderLineSchema } from '../../domain/orders/mongo-schemas';
 import { modelOn } from '../../core/mongo/connection';
+import { dropRetiredIndexes } from '../../core/mongo/retired-indexes';
 
 /**
  * Analytics state: one fact per order (what each of its events said, and which events were applied where) and
- * rollups per (stream, partition, hour) that reports add up. Both are maintained with single-document
- * conditional writes only (see store.ts), because FerretDB has no transactions.
+ * rollups per (stream, partition, hour) that reports add up. Both are maintained with writes that touch one
+ * document each, by _id (see store.ts), because FerretDB has no transactions.
  */
 
 /** An order's final outcome as a fact stores it: in its processed part, and in what a superseding event replaced. */
@@ -105,10 +106,20 @@ export interface SkuTotals {
 }
 
 /**
- * Sub-objects are created by `$inc` on first use, so any of them may be missing. Keys of `skus` and of the
- * reason types in `reasons` are encoded with keys.ts.
+ * The figures of a rollup document, each a running total of what its messages counted (totals.ts). Sub-objects
+ * are created on first use, so any of them may be missing. Keys of `skus` and of the reason types in `reasons` are
+ * encoded with keys.ts.
  */
-export interface RollupDoc {
+export interface RollupFigures {
+  minutes?: Partial<Record<string, MinuteCounters>>; // "00".."59"
+  skus?: Partial<Record<string, SkuTotals>>;
+  reasons?: Partial<Record<string, Partial<Record<string, number>>>>; // status → reason type → count
+  latency?: Partial<Record<string, number>>; // bucket index → count
+  latencyCount?: number;
+  latencySumMs?: number;
+}
+
+export interface RollupDoc extends RollupFigures {
   _id: string; // `${stream}|${partition}|${hour ISO}`
   stream: string;
   topic: string;
@@ -116,12 +127,11 @@ export interface RollupDoc {
   hour: Date;
   /** The highest offset applied: this document has applied exactly its messages up to this offset. */
   lastOffset: number;
-  minutes?: Partial<Record<string, MinuteCounters>>; // "00".."59"
-  skus?: Partial<Record<string, SkuTotals>>;
-  reasons?: Partial<Record<string, Partial<Record<string, number>>>>; // status → reason type → count
-  latency?: Partial<Record<string, number>>; // bucket index → count
-  latencyCount?: number;
-  latencySumMs?: number;
+  /**
+   * What its messages took back (outcomes superseded since), at the same paths as the figures: reports show the
+   * figures net of these. Absent until something is taken back.
+   */
+  takenBack?: RollupFigures;
 }
 
 const buckets = {
@@ -199,8 +209,7 @@ const factSchema = new Schema<FactDoc>(
   { collection: 'analytics_facts', versionKey: false, autoIndex: false },
 );
 
-// An order's versions, for questions about one order beyond its latest state.
-factSchema.index({ orderId: 1, version: 1 });
+// No secondary index: a fact is only ever read by its _id (facts.ts probes an order's versions by _id).
 
 const rollupSchema = new Schema<RollupDoc>(
   {
@@ -216,6 +225,7 @@ const rollupSchema = new Schema<RollupDoc>(
     latency: { type: Schema.Types.Mixed },
     latencyCount: { type: Number },
     latencySumMs: { type: Number },
+    takenBack: { type: Schema.Types.Mixed },
   },
   { collection: 'analytics_rollups', versionKey: false, autoIndex: false, minimize: false },
 );
@@ -239,8 +249,8 @@ export function analyticsModels(connection: Connection): AnalyticsModels {
 }
 
 /**
- * The driver collection under a model. The analytics writes are hand-built conditional updates on data-derived
- * paths; going around mongoose's casting keeps each filter and update exactly as written.
+ * The driver collection under a model. The analytics writes are hand-built updates on data-derived paths; going
+ * around mongoose's casting keeps each filter and update exactly as written.
  */
 export function rawCollection(model: FactModel | RollupModel): mongo.Collection<{ _id: string }> {
   return model.collection as unknown as mongo.Collection<{ _id: string }>;
@@ -250,4 +260,5 @@ export function rawCollection(model: FactModel | RollupModel): mongo.Collection<
 export async function createAnalyticsIndexes({ facts, rollups }: AnalyticsModels): Promise<void> {
   await facts.createIndexes();
   await rollups.createIndexes();
+  await dropRetiredIndexes(rawCollection(facts), ['orderId_1_version_1']);
 }

@@ -47,7 +47,7 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
   await store.createIndexes();
   const kafkaAdmin = kafka.admin();
   const adminAccess = kafkaAdminAccess(kafkaAdmin);
-  // Rollup guards are per cluster and topic: the offsets of a recreated cluster start again at 0.
+  // Rollup positions are per cluster and topic: the offsets of a recreated cluster start again at 0.
   const clusterId = await adminAccess(async (admin) => (await admin.describeCluster()).clusterId);
 
   const consumer = new EventConsumer<AnyEvent>({
@@ -66,6 +66,16 @@ export async function startAnalyticsService(deps: AnalyticsServiceDeps): Promise
       const outcome = await store.apply(event, { stream: `${clusterId}/${position.topic}`, ...position });
       recordOutcome(event, outcome);
       return outcome;
+    },
+    // A fetched batch of a partition is applied with a write per collection, rather than per message.
+    handleBatch: async (messages) => {
+      const items = messages.map(({ value, position }) => ({
+        event: value,
+        source: { stream: `${clusterId}/${position.topic}`, ...position },
+      }));
+      const outcomes = await store.applyBatch(items);
+      for (const [i, { event }] of items.entries()) recordOutcome(event, outcomes[i]!);
+      return outcomes;
     },
     // Any database error is waited out, never dead-lettered: a message replayed from the DLQ arrives at another
     // position and would count as a duplicate of its own half-applied first attempt.

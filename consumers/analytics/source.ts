@@ -1,6 +1,6 @@
 /**
  * Where a message was read: `stream` names the Kafka cluster and topic (e.g. `${clusterId}/${topic}`), so the
- * offsets of a recreated cluster never meet the guards left by the old one.
+ * offsets of a recreated cluster never meet the positions recorded by the old one.
  */
 export interface EventSource {
   stream: string;
@@ -11,7 +11,7 @@ export interface EventSource {
 }
 
 /**
- * The offset as a number, for the rollups' `lastOffset < offset` guard. Kafka offsets are 64-bit, but a partition
+ * The offset as a number, to compare with the rollups' `lastOffset`. Kafka offsets are 64-bit, but a partition
  * would need 2^53 messages to leave the exact range of a double; refusing is safer than comparing rounded values.
  */
 export function offsetNumber(source: EventSource): number {

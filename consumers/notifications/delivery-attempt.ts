@@ -10,6 +10,7 @@ import {
   type DeliveryAttempt,
   type NotificationDoc,
   type NotificationModels,
+  type OutboxDoc,
   type WebhookDeliveryDoc,
   type WebhookDoc,
 } from './models';
@@ -18,9 +19,9 @@ import { sendWebhook, type SendOutcome } from './webhook-request';
 import { signingSecrets } from './webhook-secrets';
 
 /**
- * One attempt at a webhook delivery whose lease the dispatcher holds: sign with the webhook's secrets as of now, send
- * through the target rules, and record the outcome (delivered, retried after a backoff, or given up) only while the
- * lease is still this dispatcher's.
+ * One attempt at a webhook delivery whose lease (in the outbox) the dispatcher holds: sign with the webhook's secrets
+ * as of now, send through the target rules, log the attempt, and settle what comes next (delivered or given up: out
+ * of the outbox; retried after a backoff) only while the lease is still this dispatcher's.
  */
 
 /** What an attempt needs: the collections, the keys and target rules, and the retry settings. */
@@ -35,11 +36,7 @@ export interface AttemptContext {
 }
 
 /** An attempt is a span, child of the consumer's span that queued the delivery: the order's trace ends here. */
-export function attemptDelivery(
-  ctx: AttemptContext,
-  delivery: WebhookDeliveryDoc,
-  lease: Date,
-): Promise<void> {
+export function attemptDelivery(ctx: AttemptContext, delivery: OutboxDoc, lease: Date): Promise<void> {
   const attributes = {
     'webhook.id': delivery.webhookId,
     'webhook.delivery.id': delivery._id,
@@ -51,12 +48,7 @@ export function attemptDelivery(
   );
 }
 
-async function makeAttempt(
-  ctx: AttemptContext,
-  delivery: WebhookDeliveryDoc,
-  lease: Date,
-  span: Span,
-): Promise<void> {
+async function makeAttempt(ctx: AttemptContext, delivery: OutboxDoc, lease: Date, span: Span): Promise<void> {
   const attempt = delivery.attempts + 1;
   const [webhook, notification] = await Promise.all([
     ctx.models.webhooks.findById(delivery.webhookId).lean<WebhookDoc>(),
@@ -115,7 +107,7 @@ async function makeAttempt(
 /** Signs with the webhook's secrets as of now and sends, through the target rules. */
 async function send(
   ctx: AttemptContext,
-  delivery: WebhookDeliveryDoc,
+  delivery: OutboxDoc,
   webhook: WebhookDoc,
   notification: NotificationDoc,
   attempt: number,
@@ -145,24 +137,37 @@ async function send(
   );
 }
 
-/** Records the outcome, only if this dispatcher still holds the attempt's lease. */
+/**
+ * Logs the attempt in the delivery's document, by _id, then settles the outbox entry under the lease: removed once
+ * delivered or given up, otherwise planned for its next attempt. The log comes first so that a crash in between
+ * leaves the entry leased, to be attempted again when the lease runs out, rather than a delivery shown pending
+ * for ever. An attempt whose lease ran out meanwhile (another dispatcher took it over) is logged all the same: it
+ * was made; the lease holder decides what comes next.
+ */
 async function record(
   ctx: AttemptContext,
-  delivery: WebhookDeliveryDoc,
+  delivery: OutboxDoc,
   lease: Date,
   set: Partial<Pick<WebhookDeliveryDoc, 'status' | 'deliveredAt' | 'nextAttemptAt'>>,
   entry: DeliveryAttempt,
   counts: boolean,
 ): Promise<void> {
-  const result = await ctx.models.deliveries.updateOne(
-    { _id: delivery._id, attempts: delivery.attempts, leaseUntil: lease },
-    {
-      $set: { ...set, leaseUntil: NO_LEASE },
-      ...(counts ? { $inc: { attempts: 1 } } : {}),
-      $push: { log: entry },
-    },
+  const attempts = delivery.attempts + (counts ? 1 : 0);
+  await ctx.models.deliveries.updateOne(
+    { _id: delivery._id },
+    { $set: { ...set, attempts }, $push: { log: entry } },
   );
-  if (result.matchedCount === 0) {
+  const held = { _id: delivery._id, attempts: delivery.attempts, leaseUntil: lease };
+  const settled =
+    set.status === undefined
+      ? (
+          await ctx.models.outbox.updateOne(held, {
+            $set: { nextAttemptAt: set.nextAttemptAt, leaseUntil: NO_LEASE },
+            $inc: { attempts: 1 },
+          })
+        ).matchedCount
+      : (await ctx.models.outbox.deleteOne(held)).deletedCount;
+  if (settled === 0) {
     ctx.logger.warn({ deliveryId: delivery._id }, 'lease expired before the outcome was recorded');
   }
 }

@@ -5,7 +5,7 @@ import type { TargetRules } from '../../core/net/public-target';
 import type { Logger } from '../../core/logger';
 import { PollLoop } from '../../core/poll-loop';
 import { InvalidFieldError } from '../../core/errors';
-import { notificationModels, type NotificationModels, type WebhookDeliveryDoc } from './models';
+import { notificationModels, type NotificationModels, type OutboxDoc } from './models';
 import { attemptDelivery, type AttemptContext } from './delivery-attempt';
 
 export interface DispatcherOptions {
@@ -45,10 +45,11 @@ const STOP_GRACE_MS = 5_000;
 const MAX_POLL_BACKOFF_MS = 10_000;
 
 /**
- * Sends queued webhook deliveries. Any number of replicas may run: each attempt is claimed with one conditional
- * single-document update (a lease), so no two replicas send the same attempt, and a replica that dies mid-send
- * only delays that delivery until its lease expires. Receivers still get at-least-once (a send may succeed while
- * recording it fails) and dedupe on `webhook-id`.
+ * Sends queued webhook deliveries, found in the outbox: only what is in flight, so a poll costs the same however
+ * long the delivery history grows. Any number of replicas may run: each attempt is claimed by a conditional update
+ * of its outbox entry (a lease; one update for all a pass claims), so no two replicas send the same attempt, and a
+ * replica that dies mid-send only delays that delivery until its lease expires. Receivers still get at-least-once
+ * (a send may succeed while recording it fails) and dedupe on `webhook-id`.
  */
 export class WebhookDispatcher {
   private readonly models: NotificationModels;
@@ -116,46 +117,58 @@ export class WebhookDispatcher {
     if (limit <= 0) return { found: 0, started: 0, limit };
     const now = new Date(this.now());
     const busy = [...this.perWebhook].filter(([, n]) => n >= this.options.maxPerWebhook).map(([id]) => id);
-    const due = await this.models.deliveries
+    const due = await this.models.outbox
       .find({
-        status: 'pending',
         nextAttemptAt: { $lte: now },
         leaseUntil: { $lt: now },
         ...(busy.length > 0 ? { webhookId: { $nin: busy } } : {}),
       })
       .sort({ nextAttemptAt: 1, _id: 1 })
       .limit(limit)
-      .lean<WebhookDeliveryDoc[]>();
+      .select({ _id: 1, webhookId: 1 })
+      .lean<Pick<OutboxDoc, '_id' | 'webhookId'>[]>();
 
+    // Within each webhook's share of the slots.
+    const taking = new Map<string, number>();
+    const wanted = due.filter(({ webhookId }) => {
+      const n = (this.perWebhook.get(webhookId) ?? 0) + (taking.get(webhookId) ?? 0);
+      if (n >= this.options.maxPerWebhook) return false;
+      taking.set(webhookId, (taking.get(webhookId) ?? 0) + 1);
+      return true;
+    });
+    const { lease, claimed } = await this.claim(
+      wanted.map(({ _id }) => _id),
+      now,
+    );
     let started = 0;
-    for (const delivery of due) {
-      if (!this.loop.isRunning) break;
-      if ((this.perWebhook.get(delivery.webhookId) ?? 0) >= this.options.maxPerWebhook) continue;
-      const lease = await this.claim(delivery);
-      if (!lease) continue; // another replica got it first
+    for (const delivery of claimed) {
+      if (!this.loop.isRunning) break; // their lease runs out, and another pass or replica makes the attempt
       this.track(delivery, lease);
       started += 1;
     }
     return { found: due.length, started, limit };
   }
 
-  /** The lease on this attempt, or undefined when another dispatcher holds it or has already made it. */
-  private async claim(delivery: WebhookDeliveryDoc): Promise<Date | undefined> {
-    const now = this.now();
-    const lease = new Date(now + this.options.leaseMs);
-    const result = await this.models.deliveries.updateOne(
-      {
-        _id: delivery._id,
-        status: 'pending',
-        attempts: delivery.attempts,
-        leaseUntil: { $lt: new Date(now) },
-      },
+  /**
+   * Leases those of the deliveries that are still due and unleased (other replicas may have claimed some since they
+   * were read), with one update for them all, and reads back what this dispatcher got, as it is now.
+   */
+  private async claim(ids: string[], now: Date): Promise<{ lease: Date; claimed: OutboxDoc[] }> {
+    const lease = new Date(now.getTime() + this.options.leaseMs);
+    if (ids.length === 0) return { lease, claimed: [] };
+    const { modifiedCount } = await this.models.outbox.updateMany(
+      { _id: { $in: ids }, nextAttemptAt: { $lte: now }, leaseUntil: { $lt: now } },
       { $set: { leaseUntil: lease } },
     );
-    return result.modifiedCount === 1 ? lease : undefined;
+    if (modifiedCount === 0) return { lease, claimed: [] };
+    const claimed = await this.models.outbox
+      .find({ _id: { $in: ids }, leaseUntil: lease })
+      .sort({ nextAttemptAt: 1, _id: 1 })
+      .lean<OutboxDoc[]>();
+    return { lease, claimed };
   }
 
-  private track(delivery: WebhookDeliveryDoc, lease: Date): void {
+  private track(delivery: OutboxDoc, lease: Date): void {
     const { webhookId } = delivery;
     this.perWebhook.set(webhookId, (this.perWebhook.get(webhookId) ?? 0) + 1);
     const send = attemptDelivery(this.attempts, delivery, lease)

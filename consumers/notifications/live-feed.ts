@@ -27,15 +27,28 @@ export interface LiveFeedDeps {
   topic: string;
   /** Prefix of this replica's own consumer group (each replica reads every partition). */
   groupPrefix: string;
-  store: Pick<NotificationStore, 'store'>;
+  store: Pick<NotificationStore, 'byId'>;
+  /**
+   * Whether the durable consumer group has handled the message at (partition, offset): committed past it. A
+   * message handled yet never stored was dead-lettered, and is passed over rather than waited for.
+   */
+  handled?: (partition: number, offset: number) => Promise<boolean>;
+  /** How often to look for a notification not stored yet (default 20 ms doubling to 500 ms). */
   backoff?: Backoff;
 }
 
+/** Looking for a notification this many times without finding it, ask whether its message was handled. */
+const ASK_HANDLED_EVERY = 10;
+/** Notifications stored here ahead of the feed, kept for it until it gets there: at most this many. */
+const MAX_AHEAD = 10_000;
+const DEFAULT_BACKOFF: Backoff = { initialMs: 20, maxMs: 500 };
+
 /**
  * Every replica's view of `order-processed` as it happens: this replica reads every partition with a consumer group
- * of its own (so a client connected to any replica sees every notification), makes sure each notification is
- * stored before anyone hears of it (an idempotent store, shared with the durable consumer), then tells the
- * listeners. It starts at the end of the log: what came before is history, served from Mongo.
+ * of its own (so a client connected to any replica sees every notification), waits until each notification is
+ * stored (by the durable consumer, whichever replica owns its partition: the feed only reads), then tells the
+ * listeners. What this replica's durable consumer stores it hands over at once (`stored`); the rest it reads by
+ * _id. It starts at the end of the log: what came before is history, served from Mongo.
  *
  * A notification is announced only at its canonical position (where it was first stored); a later copy of the
  * same event (a retried publish) is not announced again.
@@ -44,6 +57,9 @@ export class LiveFeed {
   private readonly positions: Positions = new Map();
   private readonly listeners = new Set<LiveListener>();
   private readonly stopping = new AbortController();
+  /** Stored here, not yet reached by the feed; and the feed's waits for one, to cut short when it is stored. */
+  private readonly ahead = new Map<string, NotificationDoc>();
+  private readonly waiting = new Map<string, AbortController>();
   private readonly log: Logger;
   private consumer: Consumer | undefined;
 
@@ -54,6 +70,21 @@ export class LiveFeed {
   /** Where this replica has got to: the last offset of every partition it has announced or passed over. */
   current(): Positions {
     return new Map(this.positions);
+  }
+
+  /** What this replica's durable consumer has just stored (or found stored): the feed need not read it. */
+  stored(notifications: readonly NotificationDoc[]): void {
+    for (const n of notifications) {
+      const wait = this.waiting.get(n._id);
+      if (!wait && n.source.offsetNum <= (this.positions.get(n.source.partition) ?? -1)) continue;
+      this.ahead.set(n._id, n);
+      wait?.abort();
+    }
+    // Kept for messages the feed has yet to reach; a bound in case it never does (it stopped meanwhile).
+    for (const id of this.ahead.keys()) {
+      if (this.ahead.size <= MAX_AHEAD) break;
+      this.ahead.delete(id);
+    }
   }
 
   subscribe(listener: LiveListener): () => void {
@@ -113,11 +144,11 @@ export class LiveFeed {
   private async handle({ partition, message }: EachMessagePayload): Promise<void> {
     const offset = Number(message.offset);
     if (offset <= (this.positions.get(partition) ?? -1)) return;
-    const position = { topic: this.deps.topic, partition, offset: message.offset };
     let stored: NotificationDoc | undefined;
     try {
-      const event = parseEventMessage('order-processed', message);
-      stored = await this.storeUntilDone(event, position);
+      const { eventId } = parseEventMessage('order-processed', message);
+      stored = await this.whenStored(eventId, partition, offset);
+      this.ahead.delete(eventId);
     } catch (err) {
       // The durable consumer dead-letters what is invalid; the live view just passes over it.
       if (!(err instanceof EventValidationError)) throw err;
@@ -133,22 +164,35 @@ export class LiveFeed {
     }
   }
 
-  /** Stores (or finds) the notification, waiting out a database outage: the feed must not skip one. */
-  private async storeUntilDone(
-    event: Parameters<NotificationStore['store']>[0],
-    position: Parameters<NotificationStore['store']>[1],
+  /**
+   * The notification once stored, waiting out the durable consumer and any database outage: the feed must not
+   * skip one. Undefined when stopping, or when its message was handled without storing it (dead-lettered).
+   */
+  private async whenStored(
+    eventId: string,
+    partition: number,
+    offset: number,
   ): Promise<NotificationDoc | undefined> {
+    const backoff = this.deps.backoff ?? DEFAULT_BACKOFF;
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
+      const handed = this.ahead.get(eventId);
+      this.ahead.delete(eventId);
+      if (handed) return handed;
       try {
-        return (await this.deps.store.store(event, position)).notification;
+        const found = await this.deps.store.byId(eventId);
+        if (found) return found;
+        // Stored before committed: a message handled, and still not stored, never will be.
+        if (attempt % ASK_HANDLED_EVERY === 0 && (await this.deps.handled?.(partition, offset))) {
+          return (await this.deps.store.byId(eventId)) ?? undefined;
+        }
       } catch (err) {
-        const delayMs = backoffDelay(attempt, this.deps.backoff);
-        this.log.warn(
-          { err, orderId: event.orderId, attempt, delayMs },
-          'could not store notification; will retry',
-        );
-        await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        this.log.warn({ err, eventId, attempt }, 'could not read notification; will retry');
       }
+      const wake = new AbortController();
+      this.waiting.set(eventId, wake);
+      const signal = AbortSignal.any([this.stopping.signal, wake.signal]);
+      await sleep(backoffDelay(attempt, backoff), undefined, { signal }).catch(() => undefined);
+      this.waiting.delete(eventId);
     }
     return undefined;
   }

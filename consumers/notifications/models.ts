@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { FINAL_STATUSES, type FailureReason, type FinalStatus } from '../../contracts/events';
 import { failureReasonSchema } from '../../domain/orders/mongo-schemas';
 import { modelOn } from '../../core/mongo/connection';
+import { dropRetiredIndexes } from '../../core/mongo/retired-indexes';
 import type { TraceCarrier } from '../../core/tracing/propagation';
 
 /** Where the event behind a notification was read: lets an SSE stream resume after a Kafka position. */
@@ -70,7 +71,11 @@ export interface DeliveryAttempt {
   durationMs: number;
 }
 
-/** One notification to one webhook. `_id` is `${notificationId}:${webhookId}`, so enqueueing twice is a no-op. */
+/**
+ * One notification to one webhook, and what became of it: the delivery log a customer reads. `_id` is
+ * `${notificationId}:${webhookId}`, so enqueueing twice is a no-op. While it is in flight, its next attempt is
+ * planned in the outbox (OutboxDoc); this document follows each attempt.
+ */
 export interface WebhookDeliveryDoc {
   _id: string;
   webhookId: string;
@@ -80,12 +85,28 @@ export interface WebhookDeliveryDoc {
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Date;
-  /** A dispatcher owns the next attempt until then; the epoch means nobody does. */
-  leaseUntil: Date;
   deliveredAt: Date | null;
   createdAt: Date;
   log: DeliveryAttempt[];
   /** The trace of the event that queued it: each attempt's span is its child (absent on older deliveries). */
+  traceContext?: TraceCarrier;
+}
+
+/**
+ * A delivery in flight: what the dispatchers poll and lease. It is removed once the delivery is delivered or given
+ * up, so the dispatchers' work is proportional to what is in flight, never to the delivery history. Same `_id` as
+ * its WebhookDeliveryDoc.
+ */
+export interface OutboxDoc {
+  _id: string;
+  webhookId: string;
+  notificationId: string;
+  url: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  /** A dispatcher owns the next attempt until then; the epoch means nobody does. */
+  leaseUntil: Date;
+  createdAt: Date;
   traceContext?: TraceCarrier;
 }
 
@@ -159,6 +180,14 @@ const attemptSchema = new Schema<DeliveryAttempt>(
   { _id: false },
 );
 
+const traceContextSchema = {
+  type: new Schema<TraceCarrier>(
+    { traceparent: { type: String, required: true }, tracestate: { type: String } },
+    { _id: false },
+  ),
+  default: undefined,
+};
+
 const deliverySchema = new Schema<WebhookDeliveryDoc>(
   {
     _id: { type: String, required: true },
@@ -169,29 +198,41 @@ const deliverySchema = new Schema<WebhookDeliveryDoc>(
     status: { type: String, enum: DELIVERY_STATUSES, required: true },
     attempts: { type: Number, required: true },
     nextAttemptAt: { type: Date, required: true },
-    leaseUntil: { type: Date, required: true },
     deliveredAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     log: { type: [attemptSchema], default: [] },
-    traceContext: {
-      type: new Schema<TraceCarrier>(
-        { traceparent: { type: String, required: true }, tracestate: { type: String } },
-        { _id: false },
-      ),
-      default: undefined,
-    },
+    traceContext: traceContextSchema,
   },
   { collection: 'webhook_deliveries', versionKey: false, autoIndex: false },
 );
 
-// The dispatcher's poll: pending deliveries that are due.
-deliverySchema.index({ status: 1, nextAttemptAt: 1 });
-// A webhook's delivery log, newest first.
+// A webhook's delivery log, newest first. Nothing else reads deliveries but by _id.
 deliverySchema.index({ webhookId: 1, createdAt: -1 });
+/** Indexes of earlier versions that no query uses any more (the dispatchers poll the outbox). */
+const RETIRED_DELIVERY_INDEXES = ['status_1_nextAttemptAt_1'];
+
+const outboxSchema = new Schema<OutboxDoc>(
+  {
+    _id: { type: String, required: true },
+    webhookId: { type: String, required: true },
+    notificationId: { type: String, required: true },
+    url: { type: String, required: true },
+    attempts: { type: Number, required: true },
+    nextAttemptAt: { type: Date, required: true },
+    leaseUntil: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+    traceContext: traceContextSchema,
+  },
+  { collection: 'webhook_outbox', versionKey: false, autoIndex: false },
+);
+
+// The dispatchers' poll: what is due first.
+outboxSchema.index({ nextAttemptAt: 1 });
 
 export type NotificationModel = Model<NotificationDoc>;
 export type WebhookModel = Model<WebhookDoc>;
 export type WebhookDeliveryModel = Model<WebhookDeliveryDoc>;
+export type OutboxModel = Model<OutboxDoc>;
 
 export function notificationModel(connection: Connection): NotificationModel {
   return modelOn(connection, 'Notification', notificationSchema);
@@ -205,10 +246,15 @@ export function webhookDeliveryModel(connection: Connection): WebhookDeliveryMod
   return modelOn(connection, 'WebhookDelivery', deliverySchema);
 }
 
+export function outboxModel(connection: Connection): OutboxModel {
+  return modelOn(connection, 'WebhookOutbox', outboxSchema);
+}
+
 export interface NotificationModels {
   notifications: NotificationModel;
   webhooks: WebhookModel;
   deliveries: WebhookDeliveryModel;
+  outbox: OutboxModel;
 }
 
 export function notificationModels(connection: Connection): NotificationModels {
@@ -216,6 +262,7 @@ export function notificationModels(connection: Connection): NotificationModels {
     notifications: notificationModel(connection),
     webhooks: webhookModel(connection),
     deliveries: webhookDeliveryModel(connection),
+    outbox: outboxModel(connection),
   };
 }
 
@@ -225,4 +272,6 @@ export async function createNotificationIndexes(connection: Connection): Promise
   await models.notifications.createIndexes();
   await models.webhooks.createIndexes();
   await models.deliveries.createIndexes();
+  await models.outbox.createIndexes();
+  await dropRetiredIndexes(models.deliveries.collection, RETIRED_DELIVERY_INDEXES);
 }

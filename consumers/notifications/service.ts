@@ -1,10 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventConsumer } from '../../core/kafka/event-consumer';
+import { context } from '@opentelemetry/api';
+import { EventConsumer, type ConsumedMessage } from '../../core/kafka/event-consumer';
 import { parseEventMessage, type OrderProcessedV1 } from '../../contracts/events';
 import { closeServer, listen } from '../../core/http/server';
 import { databaseFailure } from '../../core/mongo/connection';
-import { createReadiness, kafkaAdminAccess, kafkaCheck, mongoCheck } from '../../core/readiness';
+import {
+  createReadiness,
+  kafkaAdminAccess,
+  kafkaCheck,
+  mongoCheck,
+  type KafkaAdminAccess,
+} from '../../core/readiness';
 import { TOPICS } from '../../contracts/topics';
 import type { ServiceContext } from '../../core/service';
 import type { KAFKA, MONGO } from '../../core/connections';
@@ -46,8 +53,8 @@ export interface NotificationService {
 
 /**
  * The notification service, wired: a durable consumer (its group shared by every replica) stores each
- * notification once and queues its webhook deliveries; a live feed per replica pushes notifications to the SSE
- * clients connected here; a dispatcher sends the webhooks.
+ * notification once and queues its webhook deliveries, a fetched batch at a time; a live feed per replica pushes
+ * them, once stored, to the SSE clients connected here; a dispatcher sends the webhooks.
  */
 export async function startNotificationService(deps: NotificationServiceDeps): Promise<NotificationService> {
   const { config, logger, kafka, db } = deps;
@@ -67,6 +74,8 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     maxPerCustomer: settings.webhooks.maxPerCustomer,
     rotationGraceMs: settings.webhooks.secretRotationGraceMs,
   });
+  const adopted = await webhooks.adoptPendingDeliveries();
+  if (adopted > 0) logger.info({ adopted }, 'pending webhook deliveries put in the outbox');
   const dispatcher = new WebhookDispatcher({
     connection: db,
     logger: logger.child({ component: 'webhooks' }),
@@ -82,6 +91,32 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
       leaseMs: timeoutMs * 2 + 5_000,
     },
   });
+  const kafkaAdmin = kafka.admin();
+  const adminAccess = kafkaAdminAccess(kafkaAdmin);
+  const feed = new LiveFeed({
+    kafka,
+    logger,
+    topic,
+    groupPrefix: groupId,
+    store,
+    handled: (partition, offset) => committedPast(adminAccess, groupId, topic, partition, offset),
+  });
+  /** Stores the messages' notifications, queues their deliveries, and hands them to this replica's live feed. */
+  const notify = async (messages: readonly ConsumedMessage<OrderProcessedV1>[]) => {
+    const stored = await store.storeMany(
+      messages.map(({ value, position }) => ({ event: value, source: position })),
+    );
+    const queued = stored.map(({ notification, created }, i) => ({
+      notification,
+      fresh: created,
+      trace: messages[i]!.trace,
+    }));
+    if ((await webhooks.enqueueAll(queued)) > 0) dispatcher.wake();
+    feed.stored(stored.map(({ notification }) => notification));
+    return stored.map(({ notification, created }, i) =>
+      storeOutcome(notification, created, messages[i]!.position),
+    );
+  };
   const consumer = new EventConsumer<OrderProcessedV1>({
     kafka,
     logger,
@@ -90,14 +125,11 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     topics: [topic],
     ...config.consumers,
     parse: (message) => parseEventMessage('order-processed', message),
-    handle: async (event, position) => {
-      const { notification, created } = await store.store(event, position);
-      if ((await webhooks.enqueueDeliveries(notification)) > 0) dispatcher.wake();
-      return storeOutcome(notification, created, position);
-    },
+    handle: async (value, position) => (await notify([{ value, position, trace: context.active() }]))[0]!,
+    // A fetched batch of a partition is stored with a write per collection, rather than per message.
+    handleBatch: notify,
     classify: databaseFailure,
   });
-  const feed = new LiveFeed({ kafka, logger, topic, groupPrefix: groupId, store });
   const scope = notificationScope(store.ownerOf);
   const streams = notificationStreams({
     feed,
@@ -108,8 +140,6 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
     limits: settings.streamLimits,
   });
   const untrackSse = trackSseClients(streams.count);
-  const kafkaAdmin = kafka.admin();
-  const adminAccess = kafkaAdminAccess(kafkaAdmin);
   const app = createNotificationsApp({
     store,
     webhooks,
@@ -150,6 +180,19 @@ export async function startNotificationService(deps: NotificationServiceDeps): P
   const port = (server.address() as AddressInfo).port;
   const url = deps.port === undefined ? settings.publicUrl : `http://${settings.host}:${port}`;
   return { url, streams, consumer, stop };
+}
+
+/** Whether `groupId` has committed past `offset` on the partition: it handled that message. */
+async function committedPast(
+  access: KafkaAdminAccess,
+  groupId: string,
+  topic: string,
+  partition: number,
+  offset: number,
+): Promise<boolean> {
+  const [committed] = await access((admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
+  const at = committed?.partitions.find((p) => p.partition === partition);
+  return at !== undefined && Number(at.offset) > offset;
 }
 
 /**

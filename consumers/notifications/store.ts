@@ -1,7 +1,7 @@
-import type { Connection, QueryFilter } from 'mongoose';
+import type { Connection, QueryFilter, mongo } from 'mongoose';
 import { keysetPage, type Page } from '../../core/mongo/keyset-page';
 import type { OrderProcessedV1 } from '../../contracts/events';
-import { isDuplicateKey } from '../../core/mongo/connection';
+import { insertNew } from '../../core/mongo/insert-new';
 import { InvalidFieldError } from '../../core/errors';
 import { notificationModel, type NotificationDoc, type NotificationSource } from './models';
 import { renderNotification } from './templates';
@@ -39,8 +39,7 @@ export const MAX_PAGE = 500;
 /**
  * What storing a consumed message's notification came to, for the durable consumer's counters:
  * - `stored`: this call wrote it;
- * - `alreadyStored`: it was written from this very message before (by a replica's live feed, which stores what it
- *   announces, or by an earlier delivery of the message);
+ * - `alreadyStored`: it was written from this very message before (an earlier delivery of the message);
  * - `duplicate`: it was written from another message: this one is a second copy of the event.
  */
 export type StoreOutcome = 'stored' | 'alreadyStored' | 'duplicate';
@@ -59,44 +58,46 @@ export function storeOutcome(
 
 export type NotificationStore = ReturnType<typeof createNotificationStore>;
 
+/** An event to store a notification of, where it was read. */
+export interface ToStore {
+  event: OrderProcessedV1;
+  source: EventSource;
+}
+
+/** A notification as stored, and whether this call wrote it (false: it was there already). */
+export interface Stored {
+  notification: NotificationDoc;
+  created: boolean;
+}
+
 /**
- * The notifications of `order-processed` events, one per eventId. Every write is a single-document insert, so a
- * redelivered event (even at another offset, even concurrently) finds the first one instead of adding a second.
+ * The notifications of `order-processed` events, one per eventId, written only by the durable consumer (live feeds
+ * read them). A notification's `_id` is its eventId, so a redelivered event (even at another offset, even
+ * concurrently) finds the first one instead of adding a second.
  */
 export function createNotificationStore(connection: Connection, opts: { now?: () => Date } = {}) {
   const notifications = notificationModel(connection);
+  const collection = notifications.collection as unknown as mongo.Collection<NotificationDoc>;
   const now = opts.now ?? (() => new Date());
 
-  async function store(
-    event: OrderProcessedV1,
-    source: EventSource,
-  ): Promise<{ notification: NotificationDoc; created: boolean }> {
-    // Every event is stored by the durable consumer and also offered by each replica's live feed: looking first
-    // makes all but one of those a read, and writes are what a Mongo-wire server serialises.
-    const found = await byId(event.eventId);
-    if (found) return { notification: found, created: false };
-    const doc: NotificationDoc = {
-      _id: event.eventId,
-      orderId: event.orderId,
-      customerId: event.customerId,
-      ...renderNotification(event),
-      reason: event.reason,
-      totalCents: event.totalCents,
-      currency: event.currency,
-      occurredAt: new Date(event.occurredAt),
-      createdAt: now(),
-      source: sourceOf(source),
-    };
-    try {
-      const created = await notifications.create(doc);
-      return { notification: created.toObject<NotificationDoc>(), created: true };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-    const existing = await byId(event.eventId);
-    // Only a deletion between the failed insert and this read gets here; the redelivery will retry.
-    if (!existing) throw new Error(`notification ${event.eventId} exists yet cannot be read`);
-    return { notification: existing, created: false };
+  /** Stores the notifications of several events (a partition's, in offset order) with one insert. */
+  async function storeMany(items: readonly ToStore[]): Promise<Stored[]> {
+    const docs = items.map(({ event, source }) => notificationOf(event, source, now()));
+    const there = await insertNew(collection, docs);
+    return Promise.all(
+      docs.map(async (doc, i): Promise<Stored> => {
+        if (!there.has(i)) return { notification: doc, created: true };
+        const existing = await byId(doc._id);
+        // Only a deletion between the failed insert and this read gets here; the redelivery will retry.
+        if (!existing) throw new Error(`notification ${doc._id} exists yet cannot be read`);
+        return { notification: existing, created: false };
+      }),
+    );
+  }
+
+  async function store(event: OrderProcessedV1, source: EventSource): Promise<Stored> {
+    const [stored] = await storeMany([{ event, source }]);
+    return stored!;
   }
 
   async function history(query: HistoryQuery): Promise<HistoryPage> {
@@ -138,7 +139,22 @@ export function createNotificationStore(connection: Connection, opts: { now?: ()
     return doc?.customerId;
   }
 
-  return { store, history, after, byId, ownerOf };
+  return { store, storeMany, history, after, byId, ownerOf };
+}
+
+function notificationOf(event: OrderProcessedV1, source: EventSource, createdAt: Date): NotificationDoc {
+  return {
+    _id: event.eventId,
+    orderId: event.orderId,
+    customerId: event.customerId,
+    ...renderNotification(event),
+    reason: event.reason,
+    totalCents: event.totalCents,
+    currency: event.currency,
+    occurredAt: new Date(event.occurredAt),
+    createdAt,
+    source: sourceOf(source),
+  };
 }
 
 function sourceOf(source: EventSource): NotificationSource {

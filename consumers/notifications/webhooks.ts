@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Keyring } from '../../core/crypto/keyring';
-import { isDuplicateKey } from '../../core/mongo/connection';
 import { InvalidFieldError } from '../../core/errors';
 import { checkTarget, TargetRefusedError, type TargetRules } from '../../core/net/public-target';
-import {
-  NO_LEASE,
-  notificationModels,
-  type NotificationDoc,
-  type WebhookDeliveryDoc,
-  type WebhookDoc,
-} from './models';
+import { notificationModels, type NotificationDoc, type WebhookDeliveryDoc, type WebhookDoc } from './models';
+import { deliveryQueue } from './delivery-queue';
 import { checkSecret, generateSecret, sealSecret } from './webhook-secrets';
-import { traceCarrier } from '../../core/tracing/propagation';
 
 export interface RegisterWebhook {
   customerId: string;
@@ -69,9 +62,11 @@ export type WebhookRegistry = ReturnType<typeof createWebhookRegistry>;
  * the WebhookDispatcher sends, so a slow or broken endpoint never holds back the consumer.
  */
 export function createWebhookRegistry(connection: Connection, opts: WebhookRegistryOptions) {
-  const { webhooks, deliveries } = notificationModels(connection);
+  const models = notificationModels(connection);
+  const { webhooks, deliveries } = models;
   const { keyring, targets, maxPerCustomer, rotationGraceMs } = opts;
   const now = opts.now ?? (() => new Date());
+  const queue = deliveryQueue(models, now);
   const activeCount = (customerId: string) => webhooks.countDocuments({ customerId, active: true });
 
   async function registerWebhook(input: RegisterWebhook): Promise<RegisteredWebhook> {
@@ -159,42 +154,7 @@ export function createWebhookRegistry(connection: Connection, opts: WebhookRegis
 
   /** Queues the notification for every active webhook of its customer; returns how many were new. */
   async function enqueueDeliveries(notification: NotificationDoc): Promise<number> {
-    // Only what a delivery records: the sealed secrets stay where they are until the dispatcher signs.
-    const subscribed = await webhooks
-      .find({ customerId: notification.customerId, active: true }, { _id: 1, url: 1 })
-      .lean<Pick<WebhookDoc, '_id' | 'url'>[]>();
-    let enqueued = 0;
-    // Sent later, from the dispatcher's poll: the delivery keeps the trace of the event it is about.
-    const traceContext = traceCarrier();
-    for (const webhook of subscribed) {
-      const at = now();
-      const pending: Omit<WebhookDeliveryDoc, '_id'> = {
-        webhookId: webhook._id,
-        notificationId: notification._id,
-        customerId: notification.customerId,
-        url: webhook.url,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: at,
-        leaseUntil: NO_LEASE,
-        deliveredAt: null,
-        createdAt: at,
-        log: [],
-        ...(traceContext ? { traceContext } : {}),
-      };
-      try {
-        const result = await deliveries.updateOne(
-          { _id: deliveryId(notification._id, webhook._id) },
-          { $setOnInsert: pending },
-          { upsert: true },
-        );
-        enqueued += result.upsertedCount;
-      } catch (err) {
-        // Two upserts of the same new _id racing: the loser's duplicate key means "already queued".
-        if (!isDuplicateKey(err)) throw err;
-      }
-    }
-    return enqueued;
+    return queue.enqueue([{ notification, fresh: false }]);
   }
 
   /** A webhook's delivery log, newest first. */
@@ -224,13 +184,12 @@ export function createWebhookRegistry(connection: Connection, opts: WebhookRegis
     deleteWebhook,
     rotateSecret,
     enqueueDeliveries,
+    /** Queues several notifications' deliveries at once (delivery-queue.ts); returns how many were new. */
+    enqueueAll: queue.enqueue,
+    adoptPendingDeliveries: queue.adoptPending,
     deliveries: listDeliveries,
     ownerOf,
   };
-}
-
-export function deliveryId(notificationId: string, webhookId: string): string {
-  return `${notificationId}:${webhookId}`;
 }
 
 function withoutSecrets(doc: WebhookDoc): WebhookView {

@@ -16,6 +16,7 @@ import { createAddressPolicy } from '../../core/net/address-policy';
 import type { TargetRules } from '../../core/net/public-target';
 import {
   createNotificationIndexes,
+  outboxModel,
   webhookDeliveryModel,
   type WebhookDeliveryDoc,
 } from '../../consumers/notifications/models';
@@ -172,9 +173,9 @@ export function useWebhookDatabase(): void {
     registry = createWebhookRegistry(db, registryOptions);
   });
 
-  // Each test's dispatcher polls the whole queue: leave nothing pending for the next one.
+  // Each test's dispatcher polls the whole outbox: leave nothing in flight for the next one.
   afterEach(async () => {
-    await webhookDeliveryModel(db).updateMany({ status: 'pending' }, { $set: { status: 'failed' } });
+    await outboxModel(db).deleteMany({});
   });
 
   afterAll(async () => {

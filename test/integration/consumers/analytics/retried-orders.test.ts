@@ -3,7 +3,7 @@ import type { AnyEvent } from '../../../../contracts/events';
 import { rollupContribution } from '../../../../consumers/analytics/contribution';
 import { recordEvent } from '../../../../consumers/analytics/facts';
 import { analyticsModels } from '../../../../consumers/analytics/models';
-import { applyContribution } from '../../../../consumers/analytics/rollups';
+import { applyContributions } from '../../../../consumers/analytics/rollups';
 import type { EventSource } from '../../../../consumers/analytics/source';
 import type { AnalyticsStore } from '../../../../consumers/analytics/store';
 import { createdEvent, lines, processedEvent } from '../../../support/order-events';
@@ -194,7 +194,10 @@ describe('analytics store (real Mongo-wire server)', () => {
         a.localeCompare(b),
       );
       expect(firstHour![0]).toBe(`${day}T09:00:00.000Z`);
-      expect(await applyContribution(rollups, at, new Map([firstHour!]))).toBe(true);
+      const offset = Number(at.offset);
+      expect(
+        await applyContributions(rollups, at, [{ offset, contribution: new Map([firstHour!]) }]),
+      ).toEqual(new Set([offset]));
       expect((await store.summary(dayRange(day))).orders).toMatchObject({ completed: 0, failed: 0 });
 
       expect(await store.apply(order.completed, at)).toBe('applied');

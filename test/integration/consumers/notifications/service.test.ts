@@ -210,7 +210,7 @@ describe('notification service (real Kafka and Mongo-wire server, two replicas)'
     await client.waitFor('1', (ev) => ev.some((e) => e.event === 'notification'));
     await new Promise((r) => setTimeout(r, 1_500));
     expect(ids(notifications(client))).toEqual([event.eventId]);
-    // The first copy counts as stored (whether the durable consumer or a live feed wrote it), the second as the
+    // The first copy counts as stored (by the durable consumer: the live feeds only read), the second as the
     // duplicate it is.
     const after = counts();
     expect({ stored: after.stored - before.stored, duplicate: after.duplicate - before.duplicate }).toEqual({
