@@ -128,6 +128,17 @@ function usageSection(runs: BackendRun[], key: PhaseKey): string[] {
           }),
         ]),
         ['whole machine (% of all cores)', ...phases.map((p) => String(p?.usage?.machineCpuPct ?? '—'))],
+        [
+          'CPU ms per completed order, all processes',
+          ...phases.map((p) => String(p?.perOrder?.cpuMs.total ?? '—')),
+        ],
+        [
+          'database writes / reads per completed order',
+          ...phases.map((p) => {
+            const d = p?.perOrder?.database;
+            return d ? `${d.writes} / ${d.reads}` : '—';
+          }),
+        ],
       ],
     ),
   );

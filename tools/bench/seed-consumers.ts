@@ -13,15 +13,15 @@ import { factVersionId } from '../../consumers/analytics/facts';
 import type { FactDoc, FactEvent, RollupDoc } from '../../consumers/analytics/models';
 import { factChange, type Counting } from '../../consumers/analytics/outcomes';
 import type { EventSource } from '../../consumers/analytics/source';
+import { totalsAfter } from '../../consumers/analytics/totals';
 import {
-  NO_LEASE,
   type NotificationDoc,
   type WebhookDeliveryDoc,
   type WebhookDoc,
 } from '../../consumers/notifications/models';
 import { renderNotification } from '../../consumers/notifications/templates';
 import { generateSecret, sealSecret } from '../../consumers/notifications/webhook-secrets';
-import { deliveryId } from '../../consumers/notifications/webhooks';
+import { deliveryId } from '../../consumers/notifications/delivery-queue';
 import type { SeededOrder } from './seed-orders';
 
 /**
@@ -112,7 +112,7 @@ export function analyticsOf(
 
 /**
  * The rollups of the whole seed, summed in memory (a few thousand documents: one per stream, partition and hour)
- * and stored as the `$inc` upserts of consumers/analytics/rollups.ts would have left them.
+ * and stored as the running totals consumers/analytics/rollups.ts would have left them.
  */
 export class RollupTotals {
   private readonly rollups = new Map<
@@ -131,7 +131,9 @@ export class RollupTotals {
         this.rollups.set(_id, rollup);
       }
       rollup.lastOffset = Math.max(rollup.lastOffset, Number(source.offset));
-      for (const [path, amount] of Object.entries(inc)) rollup.inc[path] = (rollup.inc[path] ?? 0) + amount;
+      // As running totals (consumers/analytics/totals.ts): what was counted, and apart what was taken back.
+      for (const [path, amount] of Object.entries(totalsAfter(null, [inc])))
+        rollup.inc[path] = (rollup.inc[path] ?? 0) + amount;
     }
   }
 
@@ -200,7 +202,6 @@ export function deliveryOf(
     status: 'delivered',
     attempts: 1,
     nextAttemptAt: queuedAt,
-    leaseUntil: NO_LEASE,
     deliveredAt,
     createdAt: queuedAt,
     log: [{ at: deliveredAt, attempt: 1, statusCode: 200, durationMs }],

@@ -25,8 +25,6 @@ export interface Target {
   kind: 'running' | 'started by the bench';
   api: string;
   notifications: string;
-  /** The database the system's processes use. */
-  mongoUrl: string;
   /** Consumer groups whose lag is sampled. */
   groups: { groupId: string; topics: string[] }[];
   /** Process name → pid: the system's processes and the local servers. */
@@ -112,7 +110,6 @@ export async function findOrStartTarget(
       freshDatabase: false,
       api: config.api.publicUrl,
       notifications: config.notifications.publicUrl,
-      mongoUrl: config.mongo.url,
       groups: groupsOf(config.bridge.groupId, config.notifications.groupId, config.analytics.groupId),
       processes,
       close: async () => undefined,
@@ -138,7 +135,6 @@ export async function findOrStartTarget(
     freshDatabase: true,
     api: app.api,
     notifications: app.notifications,
-    mongoUrl: app.mongoUrl,
     groups: groupsOf(app.groups.bridge, app.groups.notifications, app.groups.analytics),
     processes,
     close: () => app.stopAndClean(),

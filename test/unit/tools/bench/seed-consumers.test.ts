@@ -8,7 +8,8 @@ import {
   type RollupModel,
 } from '../../../../consumers/analytics/models';
 import { summarize } from '../../../../consumers/analytics/reports';
-import { applyContribution } from '../../../../consumers/analytics/rollups';
+import { applyContributions } from '../../../../consumers/analytics/rollups';
+import { netFigures } from '../../../../consumers/analytics/totals';
 import { notificationModels } from '../../../../consumers/notifications/models';
 import { renderNotification } from '../../../../consumers/notifications/templates';
 import { openSecret } from '../../../../consumers/notifications/webhook-secrets';
@@ -49,24 +50,29 @@ function factCollection() {
   return { model: { collection } as unknown as FactModel, docs };
 }
 
-/** The rollup collection as applyContribution uses it: a `$inc` upsert guarded by the offset. */
+/** The rollup collection as applyContributions uses it: a read by _id, then `$max` upserts by _id. */
 function rollupCollection() {
   const docs = new Map<string, Record<string, unknown>>();
+  type Write = {
+    updateOne: {
+      filter: { _id: string };
+      update: { $max: Record<string, number>; $setOnInsert: Record<string, unknown> };
+    };
+  };
   const collection = {
-    async updateOne(
-      filter: { _id: string; lastOffset: { $lt: number } },
-      update: { $inc: Record<string, number>; $set: Record<string, unknown> },
-    ) {
-      const found = docs.get(filter._id);
-      if (found && !((found.lastOffset as number) < filter.lastOffset.$lt)) throw duplicateKey();
-      const doc = found ?? { _id: filter._id };
-      for (const [path, amount] of Object.entries(update.$inc)) {
-        const keys = path.split('.');
-        let into = doc;
-        for (const key of keys.slice(0, -1)) into = (into[key] ??= {}) as Record<string, unknown>;
-        into[keys.at(-1)!] = ((into[keys.at(-1)!] as number | undefined) ?? 0) + amount;
+    findOne: async ({ _id }: { _id: string }) => structuredClone(docs.get(_id) ?? null),
+    async bulkWrite(writes: Write[]) {
+      for (const { updateOne } of writes) {
+        const { filter, update } = updateOne;
+        const doc = docs.get(filter._id) ?? { _id: filter._id, ...update.$setOnInsert };
+        for (const [path, value] of Object.entries(update.$max)) {
+          const keys = path.split('.');
+          let into = doc;
+          for (const key of keys.slice(0, -1)) into = (into[key] ??= {}) as Record<string, unknown>;
+          into[keys.at(-1)!] = Math.max((into[keys.at(-1)!] as number | undefined) ?? -Infinity, value);
+        }
+        docs.set(filter._id, doc);
       }
-      docs.set(filter._id, Object.assign(doc, update.$set));
     },
   };
   return { model: { collection } as unknown as RollupModel, docs };
@@ -110,7 +116,6 @@ describe('what the seed stores for the notifications consumer', () => {
       _id: `${notification._id}:${webhook._id}`,
       status: 'delivered',
       attempts: 1,
-      leaseUntil: new Date(0),
       log: [{ attempt: 1, statusCode: 200 }],
     });
     expect(delivery.deliveredAt!.getTime()).toBeGreaterThan(notification.createdAt.getTime());
@@ -141,7 +146,9 @@ describe('what the seed stores for the analytics consumer', () => {
       ] as const) {
         const recording = await recordEvent(facts.model, event, source);
         if (recording.kind === 'duplicate') throw new Error('no event is seeded twice');
-        await applyContribution(rollups.model, source, rollupContribution(event, recording));
+        await applyContributions(rollups.model, source, [
+          { offset: Number(source.offset), contribution: rollupContribution(event, recording) },
+        ]);
       }
     }
   });
@@ -162,7 +169,7 @@ describe('what the seed stores for the analytics consumer', () => {
     }
   });
 
-  it('the rollups the consumer’s $inc upserts leave, one per stream, partition and hour', () => {
+  it('the rollups the consumer’s running totals leave, one per stream, partition and hour', () => {
     const documents = totals.documents();
     expect(documents).toHaveLength(totals.size);
     expect(rollups.docs.size).toBe(documents.length);
@@ -175,7 +182,7 @@ describe('what the seed stores for the analytics consumer', () => {
   });
 
   it('reports every seeded order and outcome', () => {
-    const summary = summarize(totals.documents(), { from: null, to: null });
+    const summary = summarize(totals.documents().map(netFigures), { from: null, to: null });
     const count = (status: string) => seeded.filter((s) => s.order.status === status).length;
     expect(summary.orders).toEqual({
       created: seeded.length,
