@@ -52,7 +52,8 @@ export function listedOutcome(
   return { kind: 'redelivered', second, latencyMs: latencyMs ?? null, role, replaced };
 }
 
-function entryOf(event: AnyEvent, source: EventSource, counting: Counting): FactEvent {
+/** An event's entry in its order's fact. */
+export function factEntry(event: AnyEvent, source: EventSource, counting: Counting): FactEvent {
   const { second, latencyMs, role, replaced } = counting;
   return {
     eventId: event.eventId,
@@ -110,7 +111,7 @@ function decide(
     _id: factVersionId(event.orderId, version + 1),
     orderId: event.orderId,
     version: version + 1,
-    events: [...(fact?.events ?? []), entryOf(event, source, counting)],
+    events: [...(fact?.events ?? []), factEntry(event, source, counting)],
   };
   return { next, counting };
 }

@@ -82,7 +82,7 @@ export function createNotificationStore(connection: Connection, opts: { now?: ()
 
   /** Stores the notifications of several events (a partition's, in offset order) with one insert. */
   async function storeMany(items: readonly ToStore[]): Promise<Stored[]> {
-    const docs = items.map(({ event, source }) => notificationOf(event, source, now()));
+    const docs = items.map(({ event, source }) => notificationDoc(event, source, now()));
     const there = await insertNew(collection, docs);
     return Promise.all(
       docs.map(async (doc, i): Promise<Stored> => {
@@ -142,7 +142,12 @@ export function createNotificationStore(connection: Connection, opts: { now?: ()
   return { store, storeMany, history, after, byId, ownerOf };
 }
 
-function notificationOf(event: OrderProcessedV1, source: EventSource, createdAt: Date): NotificationDoc {
+/** The notification stored of an order's outcome, read at `source`. */
+export function notificationDoc(
+  event: OrderProcessedV1,
+  source: EventSource,
+  createdAt: Date,
+): NotificationDoc {
   return {
     _id: event.eventId,
     orderId: event.orderId,

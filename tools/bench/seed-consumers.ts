@@ -9,9 +9,9 @@ import { uuidFromHash } from '../../contracts/ids';
 import { TOPICS } from '../../contracts/topics';
 import type { Keyring } from '../../core/crypto/keyring';
 import { rollupContribution, rollupId, type Contribution } from '../../consumers/analytics/contribution';
-import { factVersionId } from '../../consumers/analytics/facts';
-import type { FactDoc, FactEvent, RollupDoc } from '../../consumers/analytics/models';
-import { factChange, type Counting } from '../../consumers/analytics/outcomes';
+import { factEntry, factVersionId } from '../../consumers/analytics/facts';
+import type { FactDoc, RollupDoc } from '../../consumers/analytics/models';
+import { factChange } from '../../consumers/analytics/outcomes';
 import type { EventSource } from '../../consumers/analytics/source';
 import { totalsAfter } from '../../consumers/analytics/totals';
 import {
@@ -19,9 +19,9 @@ import {
   type WebhookDeliveryDoc,
   type WebhookDoc,
 } from '../../consumers/notifications/models';
-import { renderNotification } from '../../consumers/notifications/templates';
 import { generateSecret, sealSecret } from '../../consumers/notifications/webhook-secrets';
 import { deliveryId } from '../../consumers/notifications/delivery-queue';
+import { notificationDoc } from '../../consumers/notifications/store';
 import type { SeededOrder } from './seed-orders';
 
 /**
@@ -42,40 +42,12 @@ function sourceOf(cluster: string, topic: string, partition: number, offset: num
 
 /** The notification the notifications consumer stored of the order's outcome (consumers/notifications/store.ts). */
 export function notificationOf(seeded: SeededOrder): NotificationDoc {
-  const event = seeded.processed;
-  return {
-    _id: event.eventId,
-    orderId: event.orderId,
-    customerId: event.customerId,
-    ...renderNotification(event),
-    reason: event.reason,
-    totalCents: event.totalCents,
-    currency: event.currency,
-    occurredAt: new Date(event.occurredAt),
-    createdAt: seeded.consumedAt,
-    source: {
-      topic: TOPICS.orderProcessed,
-      partition: seeded.partition,
-      offset: String(seeded.processedOffset),
-      offsetNum: seeded.processedOffset,
-    },
+  const source = {
+    topic: TOPICS.orderProcessed,
+    partition: seeded.partition,
+    offset: String(seeded.processedOffset),
   };
-}
-
-/** An event's entry in its order's fact, as consumers/analytics/facts.ts records it. */
-function factEntry(event: AnyEvent, source: EventSource, counting: Counting): FactEvent {
-  const { second, latencyMs, role, replaced } = counting;
-  return {
-    eventId: event.eventId,
-    stream: source.stream,
-    topic: source.topic,
-    partition: source.partition,
-    offset: source.offset,
-    second,
-    ...(latencyMs !== null && { latencyMs }),
-    ...(role && { role }),
-    ...(replaced && { replaced }),
-  };
+  return notificationDoc(seeded.processed, source, seeded.consumedAt);
 }
 
 /** What analytics stored of the order: a fact version per event, and what each event added to its rollups. */
