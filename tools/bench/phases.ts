@@ -18,7 +18,12 @@ import { PHASE } from './phase-names';
 export const systemProcesses = (process: string): boolean => !process.startsWith('floor-');
 
 /** POST /orders, timed from the moment it is sent to the 202. */
-async function postOrder(ctx: BenchContext, customerId: string, tracked: Tracked[]): Promise<void> {
+async function postOrder(
+  ctx: BenchContext,
+  customerId: string,
+  n: number,
+  tracked: Tracked[],
+): Promise<void> {
   const t: Tracked = { sentAt: Date.now() };
   tracked.push(t);
   const started = performance.now();
@@ -28,7 +33,7 @@ async function postOrder(ctx: BenchContext, customerId: string, tracked: Tracked
       'content-type': 'application/json',
       authorization: `Bearer ${await ctx.tokens.customer(customerId)}`,
     },
-    body: JSON.stringify(orderRequest(customerId)),
+    body: JSON.stringify(orderRequest(customerId, n)),
   });
   const body = (await res.json()) as { orderId?: string; message?: string };
   if (res.status !== 202 || !body.orderId)
@@ -79,7 +84,7 @@ export async function pipelinePhase(
       phase: PHASE.pipeline,
       rate,
       durationS,
-      send: (i, tracked) => postOrder(ctx, customers[i % customers.length]!, tracked),
+      send: (i, tracked) => postOrder(ctx, customers[i % customers.length]!, i, tracked),
       acceptLabel: 'API accept',
       ends: {
         'POST → final status recorded': (t) => ctx.statuses.recordedAt(t.orderId!),
@@ -107,7 +112,7 @@ export function fullWorkflowPhase(ctx: BenchContext, rate: number, durationS: nu
     rate,
     durationS,
     send: async (i, tracked) => {
-      const order = benchOrder(randomUUID(), `${ctx.run}-full-${i % 10}`);
+      const order = benchOrder(randomUUID(), `${ctx.run}-full-${i % 10}`, i);
       await orders.create({ ...order, publishState: 'published', publishedAt: new Date() });
       const t: Tracked = { sentAt: Date.now(), orderId: order._id };
       tracked.push(t);
@@ -149,7 +154,7 @@ export async function kafkaPhase(ctx: BenchContext, rate: number, durationS: num
     ctx.logger,
     producer,
   );
-  const payload = JSON.stringify({ ...orderRequest('bench'), padding: 'x'.repeat(300) });
+  const payload = JSON.stringify({ ...orderRequest('bench', 0), padding: 'x'.repeat(300) });
   try {
     return await measure(ctx, {
       phase: PHASE.kafka,
@@ -183,7 +188,7 @@ export function apiPhase(ctx: BenchContext, rate: number, durationS: number): Pr
     rate,
     durationS,
     // A hundred customers: a burst from one would be its own rate limit's to refuse (HTTP_RATE_LIMIT_PER_MINUTE).
-    send: (i, tracked) => postOrder(ctx, `${ctx.run}-api-${i % 100}`, tracked),
+    send: (i, tracked) => postOrder(ctx, `${ctx.run}-api-${i % 100}`, i, tracked),
     acceptLabel: 'API accept',
     ends: { 'POST → order-processed': (t) => ctx.processed.arrivals.get(t.orderId!) },
     involves: systemProcesses,

@@ -72,7 +72,7 @@ export async function floorPhase(ctx: BenchContext, rate: number, durationS: num
       rate,
       durationS,
       send: async (i, tracked) => {
-        const order = benchOrder(randomUUID(), `${ctx.run}-floor-${i % 10}`);
+        const order = benchOrder(randomUUID(), `${ctx.run}-floor-${i % 10}`, i);
         // The real start request but for the queue and the id, and without the order's search attributes, so
         // the Web UI's and the console's order filters never list a floor run as an order.
         const { typedSearchAttributes: _orderOnly, ...options } = processOrderStartOptions(
