@@ -13,6 +13,8 @@ export interface PhaseTotals {
   cpuMs: Record<string, number>;
   /** Absent when the Temporal server's metrics could not be read. */
   persistenceRequests?: Record<string, number>;
+  /** Temporal actions per type; absent likewise. */
+  actions?: Record<string, number>;
   /** Database write and read commands per collection; absent when the database's counters could not be read. */
   databaseCommands?: Record<string, CollectionCommands>;
   postgres?: PostgresActivity;
@@ -24,6 +26,8 @@ export interface PerOrder {
   /** The bench's own CPU (sending, watching), not in the total. */
   loadGeneratorCpuMs: number;
   temporalPersistence: { total: number; byOperation: Record<string, number> } | null;
+  /** What Temporal Cloud would bill and rate-limit this order by (its namespace limit is in actions per second). */
+  temporalActions: { total: number; byType: Record<string, number> } | null;
   database: { writes: number; reads: number; byCollection: Record<string, CollectionCommands> } | null;
   postgres?: { rowsWritten: number; byCollection: Record<string, TableActivity> };
 }
@@ -86,6 +90,9 @@ export function perOrder(
           total: round2(sum(Object.values(totals.persistenceRequests)) / n),
           byOperation: perEach(totals.persistenceRequests, n),
         }
+      : null,
+    temporalActions: totals.actions
+      ? { total: round2(sum(Object.values(totals.actions)) / n), byType: perEach(totals.actions, n) }
       : null,
     database: totals.databaseCommands ? databasePerOrder(totals.databaseCommands, n, opts.ownReads) : null,
   };

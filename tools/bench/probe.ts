@@ -65,6 +65,8 @@ export interface PhaseUsage {
   temporal: OperationTime[];
   /** Temporal persistence requests per operation, when the server's metrics can be read. */
   persistenceRequests?: Record<string, number>;
+  /** Temporal actions per type, likewise. */
+  actions?: Record<string, number>;
   /** PostgreSQL's rows written and scans per collection, when FerretDB runs on it. */
   postgres?: PostgresActivity;
   processes: Record<string, ProcessUsage>;
@@ -225,6 +227,10 @@ export class Probe {
       persistenceRequests:
         this.temporalAtStart && temporalAtEnd
           ? countsBetween(this.temporalAtStart.persistenceRequests, temporalAtEnd.persistenceRequests)
+          : undefined,
+      actions:
+        this.temporalAtStart && temporalAtEnd
+          ? countsBetween(this.temporalAtStart.actions, temporalAtEnd.actions)
           : undefined,
       ...(postgres ? { postgres } : {}),
       processes,

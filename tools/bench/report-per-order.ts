@@ -46,6 +46,9 @@ function rows(columns: PerOrder[]): Row[] {
   each('**Temporal persistence requests**', (o) => o.temporalPersistence?.total);
   for (const op of keysOf(columns, (o) => o.temporalPersistence?.byOperation, TOP_OPERATIONS))
     each(`persistence: ${op}`, (o) => o.temporalPersistence?.byOperation[op]);
+  each('**Temporal actions** (what Temporal Cloud bills and limits)', (o) => o.temporalActions?.total);
+  for (const type of keysOf(columns, (o) => o.temporalActions?.byType))
+    each(`action: ${type}`, (o) => o.temporalActions?.byType[type]);
   each('**database write commands**', (o) => o.database?.writes);
   each('**database read commands** (the bench’s own polls taken out)', (o) => o.database?.reads);
   const writes = (o: PerOrder) =>

@@ -1,7 +1,8 @@
 /**
  * What the Temporal server did, from its Prometheus metrics (the local dev server serves them at
- * 127.0.0.1:7244/metrics): persistence requests per operation, the time they took per service and operation, and
- * frontend calls per operation (the SDKs' round trips).
+ * 127.0.0.1:7244/metrics): persistence requests per operation, the time they took per service and operation,
+ * frontend calls per operation (the SDKs' round trips), and actions per type (the server's `action` counter: what
+ * Temporal Cloud bills and rate-limits a namespace by, its own system namespace left out).
  */
 import { fetchText, type Timings } from './timings';
 
@@ -10,10 +11,12 @@ export interface TemporalCounters {
   timings: Timings;
   /** Persistence requests per operation, summed over services and namespaces. */
   persistenceRequests: Record<string, number>;
+  /** Actions per type (`grpc_StartWorkflowExecution`, `command_ScheduleActivityTask`, ...), summed over namespaces. */
+  actions: Record<string, number>;
 }
 
 const LINE =
-  /^(persistence_latency_sum|persistence_latency_count|persistence_requests|service_requests)(?:_total)?\{([^}]*)\} (\S+)$/;
+  /^(persistence_latency_sum|persistence_latency_count|persistence_requests|service_requests|action)(?:_total)?\{([^}]*)\} (\S+)$/;
 
 const labelsOf = (raw: string) =>
   Object.fromEntries([...raw.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
@@ -21,13 +24,18 @@ const labelsOf = (raw: string) =>
 export function parseTemporalMetrics(text: string): TemporalCounters {
   const timings: Timings = {};
   const persistenceRequests: Record<string, number> = {};
+  const actions: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m = LINE.exec(line);
     if (!m) continue;
     const l = labelsOf(m[2]!);
     const value = Number(m[3]);
     if (!Number.isFinite(value)) continue;
-    if (m[1] === 'persistence_requests') {
+    if (m[1] === 'action') {
+      if (l.namespace === 'temporal_system') continue;
+      const type = l.action_type ?? 'unknown';
+      actions[type] = (actions[type] ?? 0) + value;
+    } else if (m[1] === 'persistence_requests') {
       const op = l.operation ?? 'unknown';
       persistenceRequests[op] = (persistenceRequests[op] ?? 0) + value;
     } else if (m[1] === 'service_requests') {
@@ -40,7 +48,7 @@ export function parseTemporalMetrics(text: string): TemporalCounters {
       else t.count += value;
     }
   }
-  return { timings, persistenceRequests };
+  return { timings, persistenceRequests, actions };
 }
 
 export async function temporalCounters(url: string | undefined): Promise<TemporalCounters | undefined> {

@@ -10,6 +10,7 @@ const cost = (cpu: number, writes: number): PerOrder => ({
   },
   loadGeneratorCpuMs: 1,
   temporalPersistence: { total: 12, byOperation: {} },
+  temporalActions: { total: 6, byType: {} },
   database: { writes, reads: 3, byCollection: {} },
 });
 

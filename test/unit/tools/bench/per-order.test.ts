@@ -3,6 +3,7 @@ import { LOAD_GENERATOR, perOrder, type PhaseTotals } from '../../../../tools/be
 const totals: PhaseTotals = {
   cpuMs: { temporal: 3000, 'worker-orders': 1500, 'floor-worker-orders': 10, [LOAD_GENERATOR]: 400 },
   persistenceRequests: { UpdateWorkflowExecution: 1000, GetTasks: 200 },
+  actions: { grpc_StartWorkflowExecution: 100, command_ScheduleActivityTask: 200 },
   databaseCommands: { orders: { writes: 300, reads: 250 }, outbox: { writes: 200, reads: 0 } },
 };
 const system = (p: string) => !p.startsWith('floor-');
@@ -19,6 +20,10 @@ describe('perOrder', () => {
     expect(o.temporalPersistence).toEqual({
       total: 12,
       byOperation: { UpdateWorkflowExecution: 10, GetTasks: 2 },
+    });
+    expect(o.temporalActions).toEqual({
+      total: 3,
+      byType: { grpc_StartWorkflowExecution: 1, command_ScheduleActivityTask: 2 },
     });
     expect(o.database).toEqual({
       writes: 5,
@@ -45,6 +50,7 @@ describe('perOrder', () => {
   it('says "not measured" (null) for counters it could not read, and nothing at all for no completed order', () => {
     const o = perOrder({ cpuMs: { temporal: 30 } }, 3, { involves: system })!;
     expect(o.temporalPersistence).toBeNull();
+    expect(o.temporalActions).toBeNull();
     expect(o.database).toBeNull();
     expect(o.postgres).toBeUndefined();
     expect(perOrder(totals, 0, { involves: system })).toBeNull();

@@ -40,10 +40,25 @@ describe('parseTemporalMetrics', () => {
     });
   });
 
+  it("counts actions per type over namespaces, leaving out the server's own system namespace", () => {
+    const text = [
+      'action{action_type="grpc_StartWorkflowExecution",namespace="default",operation="StartWorkflowExecution",service_name="frontend"} 35',
+      'action{action_type="grpc_StartWorkflowExecution",namespace="temporal_system",operation="StartWorkflowExecution",service_name="frontend"} 2',
+      'action{action_type="command_ScheduleActivityTask",namespace="default",operation="RespondWorkflowTaskCompleted",service_name="frontend"} 70',
+      'action{action_type="command_ScheduleActivityTask",namespace="shop",operation="RespondWorkflowTaskCompleted",service_name="frontend"} 5',
+      'action_latency{action_type="command_BatchMarkers",namespace="default"} 9',
+    ].join('\n');
+    expect(parseTemporalMetrics(text).actions).toEqual({
+      grpc_StartWorkflowExecution: 35,
+      command_ScheduleActivityTask: 75,
+    });
+  });
+
   it('reads nothing from lines that are not its metrics', () => {
     expect(parseTemporalMetrics('go_goroutines 12\n\n# EOF')).toEqual({
       timings: {},
       persistenceRequests: {},
+      actions: {},
     });
   });
 });
