@@ -7,14 +7,14 @@ import type { Backoff } from '../core/backoff';
 import { EventConsumer, type HandlerFailure } from '../core/kafka/event-consumer';
 import type { Logger } from '../core/logger';
 import { classifyStartFailure } from '../core/temporal/start-failures';
-import { startOrder, UnknownOrderError, type StoredStatus } from '../domain/orders/start-order';
+import { startOrder, UnknownOrderError, type StartStore } from '../domain/orders/start-order';
 import type { WorkflowStarter } from '../domain/orders/workflow-start';
 
 export interface BridgeDeps {
   kafka: Kafka;
   client: WorkflowStarter;
-  /** The order store's status of an order, asked before anything is started for it. */
-  status: StoredStatus;
+  /** The order store: asked before anything is started for an order, told once its start is done. */
+  orders: StartStore;
   logger: Logger;
   groupId: string;
   /** How many partitions are worked on at once; messages within a partition stay in order. */
@@ -44,9 +44,9 @@ export interface BridgeStats {
 
 /**
  * Consumes `order-created` and starts one ProcessOrder workflow per order (domain/orders/start-order.ts: never for an
- * order whose stored outcome is final). An offset is committed only after Temporal acknowledged the start of its
- * message's workflow (or the message was dead-lettered), so a crash redelivers and the start is repeated, which
- * Temporal dedupes by workflow id.
+ * order whose stored outcome is final), then deletes the order's outbox entry. An offset is committed only after
+ * Temporal acknowledged the start of its message's workflow and the entry is gone (or the message was
+ * dead-lettered), so a crash redelivers and the start is repeated, which Temporal dedupes by workflow id.
  */
 export class OrderBridge {
   private readonly consumer: EventConsumer<OrderCreatedV1>;

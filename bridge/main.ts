@@ -2,7 +2,6 @@ import { TASK_QUEUES } from '../contracts/task-queues';
 import { KAFKA, MONGO, TEMPORAL } from '../core/connections';
 import { runService } from '../core/service';
 import { orderStore } from '../domain/orders/order-store';
-import { storedStatus } from '../domain/orders/start-order';
 import { OrderBridge } from './bridge';
 import { staleOrderSweep } from './stale-sweep';
 
@@ -16,7 +15,7 @@ runService({
     const bridge = new OrderBridge({
       kafka,
       client,
-      status: storedStatus(orders),
+      orders,
       logger,
       ...config.bridge,
       taskQueue: TASK_QUEUES.orders,

@@ -10,8 +10,9 @@ import { reconcileStale } from '../domain/orders/stale';
 const SWEEP_LIMIT = 1_000;
 
 /**
- * Every `orders.staleSweepMs`, orders still `accepted` after `orders.staleAfterMs` are put back on their way
- * (domain/orders/stale.ts): nothing an outage or a dead letter left behind stays `accepted` silently. Undefined
+ * Every `orders.staleSweepMs`, orders not started after `orders.staleAfterMs` are put back on their way
+ * (domain/orders/stale.ts, which finds them on the small outbox list, never by a scan of the orders): nothing an
+ * outage or a dead letter left behind stays `accepted` silently. Undefined
  * when the sweep is switched off (STALE_ORDER_SWEEP_MS=0). Several bridges may sweep at once: every step is
  * idempotent.
  */

@@ -19,7 +19,7 @@ let source: (() => Promise<OutboxBacklog | undefined>) | undefined;
 
 new Gauge({
   name: 'outbox_backlog_orders',
-  help: 'Orders on the outbox list, by state: waiting (not yet published to order-created) or parked (the relay cannot publish them; see reconcile --stale)',
+  help: 'Orders on the outbox list, by state: waiting (not yet published to order-created), parked (the relay cannot publish them; see reconcile --stale) or unstarted (published, their workflow not started yet)',
   labelNames: ['state'],
   registers: [metricsRegistry],
   async collect() {
@@ -28,6 +28,7 @@ new Gauge({
     if (!backlog) return;
     this.set({ state: 'waiting' }, backlog.waiting);
     this.set({ state: 'parked' }, backlog.parked);
+    this.set({ state: 'unstarted' }, backlog.unstarted);
   },
 });
 

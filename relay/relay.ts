@@ -16,11 +16,6 @@ export interface OutboxRelayDeps {
   logger: Logger;
   pollMs: number;
   batchSize: number;
-  /**
-   * How often pending orders are also looked for in `orders` itself (a scan): orders accepted before the outbox
-   * list existed, or whose entry was dropped as orphaned while the API was still stuck between its two writes.
-   */
-  sweepMs?: number;
   /** Times the broker may refuse an order's own message before the order is parked (default 3). */
   maxRejections?: number;
   /** Default `order-created`; tests publish to a topic of their own. */
@@ -29,7 +24,6 @@ export interface OutboxRelayDeps {
 
 /** The longest wait between passes while Kafka keeps failing. */
 const MAX_BACKOFF_MS = 5_000;
-const DEFAULT_SWEEP_MS = 5 * 60_000;
 const DEFAULT_MAX_REJECTIONS = 3;
 
 /**
@@ -51,14 +45,14 @@ function isRecordRejection(err: unknown): boolean {
 }
 
 /**
- * Publishes accepted orders to `order-created`, found through the outbox list (`order_outbox`), so a pass reads
- * the few orders in flight by _id rather than every order ever accepted. An order is marked published only after Kafka acknowledged it
- * (acks=all), so an outage of Kafka, or a crash of this process, delays an order but never loses it. A crash
- * between send and mark publishes it again with the same deterministic eventId, which consumers dedupe.
+ * Publishes accepted orders to `order-created`, found through the outbox list (`order_outbox`) and nothing else, so
+ * a pass reads the few orders in flight by _id rather than every order ever accepted. An order's entry is marked
+ * published only after Kafka acknowledged it (acks=all), so an outage of Kafka, or a crash of this process, delays
+ * an order but never loses it. A crash between send and mark publishes it again with the same deterministic
+ * eventId, which consumers dedupe. The order itself is not written: the entry carries its publish state.
  */
 export class OutboxRelay {
   private connected = false;
-  private lastSweep = 0;
   private readonly loop: PollLoop;
 
   constructor(private readonly deps: OutboxRelayDeps) {
@@ -88,8 +82,6 @@ export class OutboxRelay {
    */
   async publishPending(): Promise<number> {
     const { orders, batchSize } = this.deps;
-    if (Date.now() - this.lastSweep >= (this.deps.sweepMs ?? DEFAULT_SWEEP_MS)) await this.sweep();
-
     const pending = await orders.nextToPublish(batchSize);
     const events: (OrderToPublish & { event: OrderCreatedV1 })[] = [];
     for (const { order, entry } of pending) {
@@ -211,12 +203,6 @@ export class OutboxRelay {
   private async park(orderId: string, reason: string): Promise<void> {
     await this.deps.orders.park(orderId, reason);
     this.deps.logger.child({ orderId }).error({ reason }, 'order parked: the relay cannot publish it');
-  }
-
-  /** Puts every pending order on the outbox list; a scan of all orders, so it runs seldom (sweepMs). */
-  private async sweep(): Promise<void> {
-    await this.deps.orders.relistPending();
-    this.lastSweep = Date.now();
   }
 
   private async recordFailure(ids: string[], err: unknown): Promise<void> {

@@ -14,14 +14,16 @@ export const LIVE_STATUS_BUDGET_MS = 3_000;
 
 /**
  * The order as GET answers it: the stored order and, while it is in flight, the workflow's view of it. No live view
- * means "the stored status is the answer": the order is final, no workflow has started yet, or Temporal did not
- * answer in time (a slow Temporal must not make reading an order fail).
+ * means "the stored status, as seen, is the answer" (an order stored `accepted` whose workflow has started reads
+ * `processing`: seen-status.ts): the order is final, no workflow has started yet, or Temporal did not answer in
+ * time (a slow Temporal must not make reading an order fail).
  */
 async function currentOrder(
   { temporal, logger, orders }: AppDeps,
-  order: OrderDoc,
+  stored: OrderDoc,
 ): Promise<{ order: OrderDoc; live?: LiveStatus }> {
-  if (isFinalStatus(order.status)) return { order };
+  if (isFinalStatus(stored.status)) return { order: stored };
+  const order = await orders.seen(stored);
   try {
     const view = await inspectWorkflow(temporal.client, order._id, Date.now() + LIVE_STATUS_BUDGET_MS);
     switch (view.kind) {
@@ -31,8 +33,8 @@ async function currentOrder(
         // The workflow stores its outcome just before its run closes. A run that closed after the order was read
         // has stored it by now, and the stored outcome is the one that counts; the run's own ending only stands
         // for a run that never got to store one (terminated, timed out).
-        const stored = await orders.get(order._id);
-        return stored && isFinalStatus(stored.status) ? { order: stored } : { order, live: view.live };
+        const latest = await orders.get(order._id);
+        return latest && isFinalStatus(latest.status) ? { order: latest } : { order, live: view.live };
       }
       case 'running': {
         const { status, steps, reason, cancel, waitingOn } = view.state;

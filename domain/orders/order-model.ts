@@ -8,9 +8,12 @@ export const PUBLISH_STATES = ['pending', 'published', 'parked'] as const;
 export type PublishState = (typeof PUBLISH_STATES)[number];
 
 /**
- * An accepted order. `publishState` says whether its `order-created` is out; the outbox relay publishes pending
- * ones and marks them published. The relay finds them through the outbox list (outbox.ts), a collection that holds
- * only what is in flight, so finding the pending orders never means reading every order ever accepted.
+ * An accepted order. Whether its `order-created` is out is kept on its entry in the outbox list (outbox.ts), not
+ * here: the entry is written before the order, marked published by the relay and deleted once the order's workflow
+ * has started, so publishing and starting an order write only that small collection.
+ *
+ * `publishState`, `publishAttempts`, `publishedAt` and `lastPublishError` are written on orders stored before the
+ * outbox entry carried them (read by publishStateOf, outbox.ts, and seenStatus); new orders have none of them.
  */
 export interface OrderDoc {
   _id: string; // orderId
@@ -27,11 +30,11 @@ export interface OrderDoc {
   requestHash: string;
   createdAt: Date;
   updatedAt: Date;
-  /** `parked`: the relay gave up on publishing it (the reason in lastPublishError); see outbox.ts. */
-  publishState: PublishState;
-  publishAttempts: number;
-  publishedAt: Date | null;
-  lastPublishError: string | null;
+  /** Orders stored before the outbox entry carried it only; cleared when their workflow is started. */
+  publishState?: PublishState;
+  publishAttempts?: number;
+  publishedAt?: Date | null;
+  lastPublishError?: string | null;
   runId: string | null;
   /** Runs started by operator retries, so a repeated retry request can recognise its own run. */
   retryRunIds?: string[];
@@ -39,7 +42,7 @@ export interface OrderDoc {
   traceContext?: TraceCarrier | null;
 }
 
-/** What a new order is made of; everything else starts as an accepted order whose `order-created` is pending. */
+/** What a new order is made of; everything else starts as an accepted order, its entry on the outbox list. */
 export interface NewOrder {
   _id: string;
   customerId: string;
@@ -61,10 +64,6 @@ export function newOrder(fields: NewOrder): OrderDoc {
     reason: null,
     steps: [],
     updatedAt: fields.createdAt,
-    publishState: 'pending',
-    publishAttempts: 0,
-    publishedAt: null,
-    lastPublishError: null,
     runId: null,
   };
 }
@@ -89,10 +88,11 @@ const orderSchema = new Schema<OrderDoc>(
     requestHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
-    publishState: { type: String, enum: PUBLISH_STATES, required: true },
-    publishAttempts: { type: Number, default: 0 },
-    publishedAt: { type: Date, default: null },
-    lastPublishError: { type: String, default: null },
+    // No defaults: new orders carry none of these (see OrderDoc).
+    publishState: { type: String, enum: PUBLISH_STATES, default: undefined },
+    publishAttempts: { type: Number, default: undefined },
+    publishedAt: { type: Date, default: undefined },
+    lastPublishError: { type: String, default: undefined },
     runId: { type: String, default: null },
     retryRunIds: { type: [String], default: undefined },
     traceContext: { type: traceCarrierSchema, default: undefined },
@@ -104,8 +104,6 @@ const orderSchema = new Schema<OrderDoc>(
 orderSchema.index({ createdAt: -1, _id: -1 });
 orderSchema.index({ customerId: 1, createdAt: -1, _id: -1 });
 orderSchema.index({ status: 1, createdAt: -1, _id: -1 });
-// The outbox relay's sweep: pending orders, oldest first.
-orderSchema.index({ publishState: 1, createdAt: 1 });
 
 export type OrderModel = Model<OrderDoc>;
 

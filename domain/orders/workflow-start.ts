@@ -81,9 +81,11 @@ export function processOrderStartOptions(
     // FAIL rather than USE_EXISTING: the client then tells a duplicate apart (WorkflowExecutionAlreadyStartedError)
     // from a fresh start, which the bridge counts and logs.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    // The run is processing from its first moment: it upserts OrderStatus again only when it ends (runs since
+    // FEWER_WRITES, workflows/process-order/versions.ts, do not upsert it at their start).
     typedSearchAttributes: [
       { key: CUSTOMER_ID, value: event.customerId },
-      { key: ORDER_STATUS, value: 'accepted' satisfies OrderStatus },
+      { key: ORDER_STATUS, value: 'processing' satisfies OrderStatus },
     ],
     memo: { ...orderMemo(event) },
     staticSummary: orderSummary(event),

@@ -5,7 +5,9 @@ import { CATALOGUE } from '../catalogue/catalogue';
  * Stock per SKU: `{ _id: sku, available, holds: { <orderId>: quantity } }`. A reservation is ONE conditional
  * single-document update (decrement `available` only if enough is left and this order holds none yet, and record
  * the hold in the same write), so it is atomic and idempotent without transactions — which FerretDB lacks.
- * Holds are removed when the order completes (commit) or is compensated (release), so documents stay small.
+ * Holds are removed when the order completes (commit) or is compensated (release), so documents stay small. The
+ * holds are the one record of what an order reserved: there is no reservation record besides them
+ * (legacy-reservations.ts reads the one kept before).
  */
 export interface StockDoc {
   _id: string;
@@ -13,19 +15,8 @@ export interface StockDoc {
   holds: Record<string, number>;
 }
 
-/** One record per order: what it reserved and what became of it. */
-export interface ReservationDoc {
-  _id: string; // orderId
-  items: { sku: string; quantity: number }[];
-  state: 'reserved' | 'released' | 'committed';
-  updatedAt: Date;
-}
-
 export function stockCollections(connection: Connection) {
-  return {
-    stock: connection.collection<StockDoc>('stock'),
-    reservations: connection.collection<ReservationDoc>('stock_reservations'),
-  };
+  return { stock: connection.collection<StockDoc>('stock') };
 }
 
 /** Seeds the demo catalogue's stock once; existing levels are left as they are. */

@@ -14,10 +14,12 @@ export function reconcileCommand(cli: Command): void {
     .command('reconcile')
     .summary('put orders stuck in accepted back on their way (--stale)')
     .description(
-      'Reconciliation driven by the order store: every order still accepted after the threshold is put back on\n' +
-        'its way. One not yet published (or parked by the outbox relay) goes back on the outbox list; one\n' +
-        'published but never started (its order-created dead-lettered, or lost) is started, as the bridge would.\n' +
-        'Safe to repeat. The bridge runs the same sweep every STALE_ORDER_SWEEP_MS.',
+      'Reconciliation driven by the order store: every order not started after the threshold (its entry still on\n' +
+        'the outbox list) is put back on its way. One not yet published (or parked by the outbox relay) goes back\n' +
+        'on the outbox list; one published but never started (its order-created dead-lettered, or lost) is\n' +
+        'started, as the bridge would. Also looks among the accepted orders stored before the outbox entry carried\n' +
+        'the publish state. Safe to repeat. The bridge runs the same sweep (of the list only) every\n' +
+        'STALE_ORDER_SWEEP_MS.',
     )
     .option('--stale', 'orders accepted for longer than --older-than (required: the only mode so far)')
     .option('--older-than <minutes>', 'the threshold (default: STALE_ORDER_AFTER_MS)', wholeNumber)
@@ -43,6 +45,7 @@ export function reconcileCommand(cli: Command): void {
               olderThanMs:
                 opts.olderThan === undefined ? config.orders.staleAfterMs : opts.olderThan * 60_000,
               limit: opts.limit,
+              legacy: true,
             },
           );
           console.log(

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { startOrder, UnknownOrderError, type StoredStatus } from '../../domain/orders/start-order';
+import { startOrder, UnknownOrderError, type StartStore } from '../../domain/orders/start-order';
 import type { WorkflowStarter } from '../../domain/orders/workflow-start';
 import { EventValidationError, parseEventMessage } from '../../contracts/events';
 import { TOPICS } from '../../contracts/topics';
@@ -23,8 +23,8 @@ export interface ReconcileReport {
 export interface ReconcileOptions {
   kafka: Kafka;
   client: WorkflowStarter;
-  /** The order store's status of an order, asked before anything is started for it. */
-  status: StoredStatus;
+  /** The order store: asked before anything is started for an order, told once its start is done. */
+  orders: StartStore;
   start: Start;
   end?: Date;
   topic?: string;

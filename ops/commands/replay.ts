@@ -3,7 +3,6 @@ import { loadConfig } from '../../core/config';
 import { createKafka } from '../../core/kafka/client';
 import type { Start } from '../../core/kafka/topic-reader';
 import { orderStore } from '../../domain/orders/order-store';
-import { storedStatus } from '../../domain/orders/start-order';
 import { instant, timeOrOffset } from '../arguments';
 import { withMongo, withTemporal } from '../connections';
 import { reconcile } from './replay-order-created';
@@ -31,7 +30,7 @@ export function replayCommand(cli: Command): void {
           const report = await reconcile({
             kafka: createKafka(config.kafka),
             client,
-            status: storedStatus(orderStore(mongo)),
+            orders: orderStore(mongo),
             completionTimeoutMs: config.orders.completionTimeoutMs,
             start: opts.from,
             end: opts.to,

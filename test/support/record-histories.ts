@@ -166,9 +166,10 @@ async function recordAll(env: TestWorkflowEnvironment, world: FakeWorld): Promis
       taskQueue: TASK_QUEUES.orders,
       workflowId: orderWorkflowId(input.orderId),
       args: [input],
+      // As every starter does (domain/orders/workflow-start.ts): processing from the run's first moment.
       typedSearchAttributes: [
         { key: CUSTOMER_ID, value: input.customerId },
-        { key: ORDER_STATUS, value: 'accepted' },
+        { key: ORDER_STATUS, value: 'processing' },
       ],
       // As the operator's retry does: a new run under the same id, allowed only because the last one failed.
       ...(options.retry ? { workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY } : {}),

@@ -101,9 +101,10 @@ export async function pipelinePhase(
 
 /**
  * Baseline, the full workflow: processOrder with the bridge's own start options, started straight through the
- * client on the system's workers and activities, for an order placed in the store as the API places it (its
- * order-created marked out, so the relay leaves it alone). No API, outbox, order-created or bridge. Done as the
- * pipeline's orders are, but for the stream: final status recorded and `order-processed` on the topic.
+ * client on the system's workers and activities, for an order placed in the store as the API places it but for its
+ * outbox entry (so the relay leaves it alone, and it reads as processing once started). No API, outbox,
+ * order-created or bridge. Done as the pipeline's orders are, but for the stream: final status recorded and
+ * `order-processed` on the topic.
  */
 export function fullWorkflowPhase(ctx: BenchContext, rate: number, durationS: number): Promise<PhaseResult> {
   const orders = orderModel(ctx.database);
@@ -113,7 +114,8 @@ export function fullWorkflowPhase(ctx: BenchContext, rate: number, durationS: nu
     durationS,
     send: async (i, tracked) => {
       const order = benchOrder(randomUUID(), `${ctx.run}-full-${i % 10}`, i);
-      await orders.create({ ...order, publishState: 'published', publishedAt: new Date() });
+      // No outbox entry: to the relay and the bridge an order without one is published and started.
+      await orders.create(order);
       const t: Tracked = { sentAt: Date.now(), orderId: order._id };
       tracked.push(t);
       const started = performance.now();

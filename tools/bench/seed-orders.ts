@@ -220,12 +220,9 @@ export function* seededOrders(plan: SeedPlan): Generator<SeededOrder> {
     });
     const [lowMs, highMs] = outcome.processingMs;
     const processedAt = new Date(createdAt.getTime() + Math.round(lowMs + (highMs - lowMs) * random() ** 2));
-    // What the relay's markPublished, then the workflow's recordStatus, set on it.
+    // What the workflow's recordStatus set on it (its outbox entry is gone since its start).
     const order: OrderDoc = {
       ...placed,
-      publishState: 'published',
-      publishedAt: new Date(createdAt.getTime() + 20 + Math.round(random() * 180)),
-      lastPublishError: null,
       status: outcome.status,
       steps: [...outcome.steps],
       reason: outcome.reason(items),

@@ -144,10 +144,10 @@ export function seedSummary(report: SeedReport): string {
     .map(([name, n]) => `${name} ${n}${n ? ` (${report.writeSeconds[name]} s inserting)` : ''}`)
     .join(', ');
   const rate = Math.round(report.orders / Math.max(0.1, report.seconds));
-  // The outbox list holds only orders whose order-created is not out yet: none of a seeded order.
+  // The outbox list holds only orders whose workflow has not started yet: none of a seeded order.
   return (
     `seeded ${report.orders} orders in ${report.seconds} s (${rate} orders/s); documents written: ${counts}; ` +
-    'order_outbox none (every seeded order is published)'
+    'order_outbox none (every seeded order is published and started)'
   );
 }
 

@@ -6,6 +6,7 @@ import { orderWorkflowId } from '../../contracts/order-workflow';
 import { TOPICS } from '../../contracts/topics';
 import { readTopic } from '../../core/kafka/topic-reader';
 import { orderModel, type OrderDoc } from '../../domain/orders/order-model';
+import { outboxModel, publishStateOf, type OutboxEntryDoc } from '../../domain/orders/outbox';
 import { isFinalStatus } from '../../domain/orders/status';
 import { stockCollections } from '../../domain/stock/stock-model';
 
@@ -71,6 +72,14 @@ export async function audit(input: AuditInput): Promise<AuditResult> {
         .find({ _id: { $in: ids } })
         .lean<OrderDoc[]>()
     ).map((o) => [o._id, o]),
+  );
+  // The publish state of the orders not yet started is on their outbox entries (outbox.ts).
+  const entries = new Map(
+    (
+      await outboxModel(input.db)
+        .find({ _id: { $in: ids } })
+        .lean<OutboxEntryDoc[]>()
+    ).map((e) => [e._id, e]),
   );
   const life = (id: string) => ({
     from: orders.get(id)?.createdAt.getTime() ?? input.acknowledged.get(id)!,
@@ -147,7 +156,8 @@ export async function audit(input: AuditInput): Promise<AuditResult> {
       flag(
         id,
         'lost',
-        `stuck in ${status} (published: ${order.publishState}, ${order.lastPublishError ?? 'no error'})`,
+        `stuck in ${status} (published: ${publishStateOf(order, entries.get(id) ?? null)}, ` +
+          `${entries.get(id)?.lastPublishError ?? order.lastPublishError ?? 'no error'})`,
       );
       continue;
     }

@@ -1,6 +1,7 @@
 /**
- * The end every order comes to, whatever its outcome: publish `order-processed` → commit the stock (a completed
- * order only) → record the status. These steps must happen: an outage only makes them wait (must-happen.ts).
+ * The end every order comes to, whatever its outcome: publish `order-processed` → record the status → commit the
+ * stock (a completed order only; runs from before FEWER_WRITES commit before they record, versions.ts). These steps
+ * must happen: an outage only makes them wait (must-happen.ts).
  */
 import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FailureReason, FinalStatus } from '../../contracts/events';
@@ -17,13 +18,18 @@ export async function complete(
   const event = orderProcessed(run, status, reason);
   await mustHappen('publishing order-processed', (steps) => steps.publishOrderProcessed(event));
   progress.done('published');
-  if (status === 'completed') {
-    await mustHappen('committing the stock', (steps) => steps.commitStock(run.stock));
-  }
+  const commit = async () => {
+    if (status === 'completed')
+      await mustHappen('committing the stock', (steps) => steps.commitStock(run.stock));
+  };
+  if (!run.versions.fewerWrites) await commit();
   progress.conclude(status, reason);
   upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
   const update = progress.statusUpdate();
   await mustHappen('recording the status', (steps) => steps.recordOrderStatus(update));
+  // Final first: a run that stalls on the commit leaves a completed order (its units sold, only its hold left on
+  // the SKU's document), never one an operator could retry into a second reservation.
+  if (run.versions.fewerWrites) await commit();
 }
 
 /**

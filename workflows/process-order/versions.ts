@@ -22,10 +22,25 @@ export const LOCAL_ORDER_STEPS = 'local-order-steps';
  */
 export const CAPTURE_IS_FINAL = 'capture-is-final';
 
+/**
+ * Runs started from this change on write less to the order store:
+ * - nothing when they start: no `processing` status record (the order store derives `processing` from the order's
+ *   outbox entry being gone, domain/orders/seen-status.ts) and no OrderStatus upsert (every starter sets
+ *   OrderStatus=processing in the start options, domain/orders/workflow-start.ts);
+ * - a completed order's outcome is recorded before its stock is committed: the holds are the only record of a
+ *   reservation (domain/stock/stock-store.ts), so an order whose stock is committed must already be final, or an
+ *   operator's retry of a run that stalled after the commit would reserve its stock a second time.
+ * Runs started before keep the old way: their histories have no marker of it (replayed from
+ * test/fixtures/histories/*.v3.json and older).
+ */
+export const FEWER_WRITES = 'fewer-writes';
+
 /** Which of the changes above one run follows, read once at its start. */
 export interface RunVersions {
   /** LOCAL_ORDER_STEPS: the `orders` queue's steps run as local activities. */
   localOrderSteps: boolean;
   /** CAPTURE_IS_FINAL: nothing after the capture refunds it, and the steps that must happen wait out outages. */
   captureIsFinal: boolean;
+  /** FEWER_WRITES: nothing recorded at the start, and the outcome recorded before the stock is committed. */
+  fewerWrites: boolean;
 }

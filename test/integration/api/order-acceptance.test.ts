@@ -1,6 +1,7 @@
 import { AcceptedOrder } from '../../../contracts/http/orders/schemas';
 import { CATALOGUE } from '../../../domain/catalogue/catalogue';
 import type { OrderDoc } from '../../../domain/orders/order-model';
+import { outboxModel, publishStateOf, type OutboxEntryDoc } from '../../../domain/orders/outbox';
 import { expectError, newCustomer, orderRequest, postOrder, startApi, type ApiHarness } from './harness';
 
 /** What POST /orders stores and answers for a valid order, and how a retried POST maps to the same order. */
@@ -45,8 +46,6 @@ describe('POST /orders acceptance', () => {
     const stored = await api.orders.findById(body.orderId).lean<OrderDoc>();
     expect(stored).toMatchObject({
       status: 'accepted',
-      publishState: 'pending',
-      publishAttempts: 0,
       steps: [],
       reason: null,
       idempotencyKey: null,
@@ -55,6 +54,11 @@ describe('POST /orders acceptance', () => {
     });
     expect(stored!.createdAt.toISOString()).toBe(body.createdAt);
     expect(stored!.requestHash).toMatch(/^[0-9a-f]{64}$/);
+    // Its publish state is on its outbox entry, written before it: pending, for the relay.
+    expect(stored).not.toHaveProperty('publishState');
+    const entry = await outboxModel(api.db).findById(body.orderId).lean<OutboxEntryDoc>();
+    expect(entry).toMatchObject({ createdAt: stored!.createdAt, parkedAt: null });
+    expect(publishStateOf(stored!, entry)).toBe('pending');
   });
 
   it('merges lines of the same SKU', async () => {
@@ -97,6 +101,21 @@ describe('POST /orders idempotency', () => {
     expect(again.status).toBe(202);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(AcceptedOrder.parse(again.body)).toEqual({ ...first, status: 'completed' });
+  });
+
+  it('answers a replay of a started order as processing, and lists it again for nothing', async () => {
+    const customer = newCustomer();
+    const first = AcceptedOrder.parse(
+      (await post(orderRequest(customer)).set('Idempotency-Key', 'started')).body,
+    );
+    // Its workflow started: the bridge deleted its outbox entry.
+    const outbox = outboxModel(api.db);
+    await outbox.deleteOne({ _id: first.orderId });
+    const again = await post(orderRequest(customer)).set('Idempotency-Key', 'started');
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(AcceptedOrder.parse(again.body)).toEqual({ ...first, status: 'processing' });
+    // The entry the replay wrote before it found the order is not left for the relay to publish it again.
+    expect(await outbox.findById(first.orderId).lean()).toBeNull();
   });
 
   it('maps concurrent retries to one order', async () => {

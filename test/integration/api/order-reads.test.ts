@@ -1,4 +1,5 @@
 import { AcceptedOrder, OrderPage, OrderView } from '../../../contracts/http/orders/schemas';
+import { outboxModel, type OutboxEntryDoc } from '../../../domain/orders/outbox';
 import { expectError, newCustomer, orderRequest, postOrder, startApi, type ApiHarness } from './harness';
 
 /** Reading orders back: one by id, and pages of them filtered by customer and status. */
@@ -136,6 +137,34 @@ describe('GET /orders', () => {
       expect(accepted.items).toHaveLength(22);
     } finally {
       await api.orders.updateMany({ _id: { $in: done } }, { $set: { status: 'accepted' } });
+    }
+  });
+
+  it('reads an accepted order whose workflow has started (its outbox entry gone) as processing', async () => {
+    // What the bridge's start leaves: the order stored accepted, its entry deleted (start-order.ts).
+    const started = created.slice(3, 5).map((o) => o.orderId);
+    const entries = await outboxModel(api.db)
+      .find({ _id: { $in: started } })
+      .lean<OutboxEntryDoc[]>();
+    expect(entries).toHaveLength(2);
+    await outboxModel(api.db).deleteMany({ _id: { $in: started } });
+    try {
+      // No workflow answers in this harness: the stored status, as seen, is the answer.
+      const one = OrderView.parse((await api.request().get(`/orders/${started[0]}`)).body);
+      expect(one.status).toBe('processing');
+      const processing = OrderPage.parse(
+        (await list({ customerId: customer, status: 'processing', limit: 100 })).body,
+      );
+      expect(processing.items.map((o) => o.orderId).sort()).toEqual([...started].sort());
+      const accepted = OrderPage.parse(
+        (await list({ customerId: customer, status: 'accepted', limit: 100 })).body,
+      );
+      expect(accepted.items).toHaveLength(23);
+      expect(accepted.items.map((o) => o.orderId)).not.toContain(started[0]);
+      const all = OrderPage.parse((await list({ customerId: customer, limit: 100 })).body);
+      expect(all.items.filter((o) => o.status === 'processing')).toHaveLength(2);
+    } finally {
+      await outboxModel(api.db).insertMany(entries);
     }
   });
 

@@ -20,7 +20,7 @@ import { parseEvent } from '../../../contracts/events';
 import { connectMongo } from '../../../core/mongo/connection';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
 import { orderStore } from '../../../domain/orders/order-store';
-import { storedStatus } from '../../../domain/orders/start-order';
+import { outboxModel, type OutboxModel } from '../../../domain/orders/outbox';
 import { orderCreatedEvent, storedOrder } from '../../support/order-events';
 
 const config = loadConfig();
@@ -100,6 +100,8 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
   let db: MongoConnection;
   /** The order store the bridge asks before starting anything: every produced order is stored first. */
   let orders: OrderModel;
+  /** Their outbox entries, which the bridge deletes once it started their workflow. */
+  let outbox: OutboxModel;
   let downConnection: Connection;
   let downClient: Client;
   let bridge: OrderBridge | undefined;
@@ -113,7 +115,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     bridge = new OrderBridge({
       kafka,
       client: temporal.client,
-      status: storedStatus(orderStore(db)),
+      orders: orderStore(db),
       logger,
       groupId,
       partitionsConcurrency: 3,
@@ -126,9 +128,10 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     return bridge;
   }
 
-  /** Produces one message and returns the offset and partition the broker acknowledged. */
-  /** Stores the order of an event, as the API would have before its order-created was published. */
+  /** Stores the order of an event as the API would have, its outbox entry as the relay leaves it: published. */
   async function store(event: OrderCreatedV1): Promise<void> {
+    const entry = { createdAt: new Date(event.occurredAt), publishedAt: new Date() };
+    await outbox.updateOne({ _id: event.orderId }, { $setOnInsert: entry }, { upsert: true });
     await orders.updateOne(
       { _id: event.orderId },
       {
@@ -182,6 +185,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     mongo = await connectMongo(config.mongo);
     db = mongo.useDb(`it_bridge_${runId.replace(/-/g, '')}`, { useCache: false });
     orders = orderModel(db);
+    outbox = outboxModel(db);
     downConnection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
     downClient = new Client({ connection: downConnection, namespace: config.temporal.namespace });
     await dlqReader.connect();
@@ -237,6 +241,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
 
     await eventually('30 starts', stats, (s) => s.started === events.length);
     expect(stats()).toEqual({ started: 30, alreadyStarted: 0, alreadyFinal: 0, deadLettered: 0, retried: 0 });
+    expect(await outbox.countDocuments({ _id: { $in: events.map((e) => e.orderId) } })).toBe(0); // started
 
     for (const event of events) {
       const handle = temporal.client.workflow.getHandle(`order-${event.orderId}`);
@@ -244,7 +249,7 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
       expect(description.status.name).toBe('RUNNING');
       expect(description.taskQueue).toBe(taskQueue);
       expect(description.typedSearchAttributes.get(CUSTOMER_ID)).toBe(event.customerId);
-      expect(description.typedSearchAttributes.get(ORDER_STATUS)).toBe('accepted');
+      expect(description.typedSearchAttributes.get(ORDER_STATUS)).toBe('processing');
       expect(description.memo).toEqual({
         orderId: event.orderId,
         customerId: event.customerId,
@@ -483,6 +488,8 @@ describe('OrderBridge (real Kafka and Temporal)', () => {
     await produce(eventMessage(event));
     await eventually('the redelivery handled', stats, (s) => s.alreadyFinal === before.alreadyFinal + 1);
     expect(stats().started).toBe(before.started);
+    // Its entry (written again by produce, as a requeue would) is deleted all the same: nothing left to start.
+    expect(await outbox.findById(event.orderId).lean()).toBeNull();
     await expect(temporal.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(
       WorkflowNotFoundError,
     );

@@ -22,7 +22,6 @@ import { connectMongo } from '../../../core/mongo/connection';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { orderModel } from '../../../domain/orders/order-model';
 import { orderStore } from '../../../domain/orders/order-store';
-import { storedStatus } from '../../../domain/orders/start-order';
 import { createdEvent, processedEvent, storedOrder } from '../../support/order-events';
 import { bearer, testIssuer } from '../../support/tokens';
 
@@ -106,7 +105,7 @@ describe('poison messages on every consumed topic (real Kafka, Temporal and Mong
     bridge = new OrderBridge({
       kafka,
       client: temporal.client,
-      status: storedStatus(orderStore(db)),
+      orders: orderStore(db),
       logger,
       groupId: groups.bridge,
       partitionsConcurrency: 3,

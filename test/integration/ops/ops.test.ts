@@ -22,7 +22,6 @@ import { orderModel, type OrderDoc, type OrderModel } from '../../../domain/orde
 import { orderStore } from '../../../domain/orders/order-store';
 import { outboxModel } from '../../../domain/orders/outbox';
 import { reconcileStale } from '../../../domain/orders/stale';
-import { storedStatus } from '../../../domain/orders/start-order';
 import { orderCreatedEvent, rawMessage, storedOrder } from '../../support/order-events';
 
 const RUN = randomUUID().slice(0, 8);
@@ -100,7 +99,7 @@ describe('operator tools (real Kafka and Temporal)', () => {
       reconcile({
         kafka,
         client: temporal.client,
-        status: storedStatus(orderStore(db)),
+        orders: orderStore(db),
         topic,
         taskQueue,
         ...window,
@@ -191,47 +190,79 @@ describe('operator tools (real Kafka and Temporal)', () => {
     expect(() => readDlqHeaders({})).toThrow(/not a dead letter/);
   });
 
-  it('reconcile --stale puts every order stuck in accepted back on its way, and leaves the rest alone', async () => {
+  it('reconcile --stale puts every order not started back on its way, and leaves the rest alone', async () => {
     const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
     const outbox = outboxModel(db);
-    const make = async (overrides: Partial<OrderDoc>) => {
+    const store_ = orderStore(db);
+    /** An order, and its outbox entry as the API and the relay leave it (none: started, or stored before). */
+    const make = async (
+      createdAt: Date,
+      entry: { publishedAt?: Date } | null,
+      overrides: Partial<OrderDoc> = {},
+    ) => {
       const event = orderCreatedEvent();
       await store(event);
-      await orders.updateOne({ _id: event.orderId }, { $set: overrides });
+      await orders.updateOne({ _id: event.orderId }, { $set: { createdAt, ...overrides } });
+      if (entry) await outbox.create({ _id: event.orderId, createdAt, ...entry });
       return event.orderId;
     };
     // Published 20 minutes ago, but its order-created was dead-lettered: no workflow.
-    const dropped = await make({ createdAt: ago(20), publishState: 'published', publishedAt: ago(20) });
-    // Never published, and its outbox entry lost.
-    const unlisted = await make({ createdAt: ago(30), publishState: 'pending' });
+    const dropped = await make(ago(20), { publishedAt: ago(20) });
+    // Never published: the relay has not got to it in 30 minutes.
+    const waiting = await make(ago(30), {});
     // Parked by the relay.
-    const parkedId = await make({ createdAt: ago(40), publishState: 'pending' });
-    await outbox.create({ _id: parkedId, createdAt: ago(40) });
-    await orderStore(db).park(parkedId, 'cannot be turned into a valid order-created: test');
-    // Left alone: accepted a moment ago, and finished long ago.
-    const young = await make({ createdAt: ago(1), publishState: 'published' });
-    const done = await make({ createdAt: ago(50), publishState: 'published', status: 'completed' });
-    workflowIds.push(...[dropped, young, done].map((id) => `order-${id}`));
+    const parkedId = await make(ago(40), {});
+    await store_.park(parkedId, 'cannot be turned into a valid order-created: test');
+    // Left alone: published a moment ago; finished long ago (its entry's delete lost), dropped without a start.
+    const young = await make(ago(1), { publishedAt: ago(1) });
+    const done = await make(ago(50), { publishedAt: ago(50) }, { status: 'completed' });
+    // Stored before the entry carried the publish state: published (its entry gone with it), never started; and
+    // pending with its entry lost. Only the operator's reconcile (legacy) looks for them.
+    const legacyDropped = await make(ago(25), null, { publishState: 'published', publishedAt: ago(25) });
+    const legacyUnlisted = await make(ago(35), null, { publishState: 'pending' });
+    workflowIds.push(...[dropped, young, done, legacyDropped].map((id) => `order-${id}`));
 
     const starter = { client: temporal.client, taskQueue, startTimeoutMs: 10_000 };
-    const first = await reconcileStale(orderStore(db), starter, { olderThanMs: 10 * 60_000, limit: 100 });
-    expect(first).toEqual({ stale: 3, requeued: 2, started: 1, alreadyStarted: 0 });
+    const sweep = (legacy: boolean) =>
+      reconcileStale(store_, starter, { olderThanMs: 10 * 60_000, limit: 100, legacy });
 
-    const run = await temporal.client.workflow.getHandle(`order-${dropped}`).describe();
-    expect(run.taskQueue).toBe(taskQueue);
-    for (const id of [unlisted, parkedId]) {
-      expect(await orders.findById(id).lean<OrderDoc>()).toMatchObject({ publishState: 'pending' });
-      expect(await outbox.findById(id).lean()).toMatchObject({ parkedAt: null, rejections: 0 });
+    // The bridge's sweep: the outbox list only.
+    expect(await sweep(false)).toEqual({ stale: 3, requeued: 2, started: 1, alreadyStarted: 0 });
+    expect((await temporal.client.workflow.getHandle(`order-${dropped}`).describe()).taskQueue).toBe(
+      taskQueue,
+    );
+    for (const id of [dropped, done]) expect(await outbox.findById(id).lean()).toBeNull();
+    for (const id of [waiting, parkedId]) {
+      expect(await outbox.findById(id).lean()).toMatchObject({
+        parkedAt: null,
+        publishedAt: null,
+        rejections: 0,
+      });
     }
-    expect((await orderStore(db).outboxCounts()).parked).toBe(0);
-    for (const id of [young, done]) {
+    expect((await store_.outboxCounts()).parked).toBe(0);
+    for (const id of [young, done, legacyDropped]) {
       await expect(temporal.client.workflow.getHandle(`order-${id}`).describe()).rejects.toThrow(
         WorkflowNotFoundError,
       );
     }
 
-    // Again: the started one is known to Temporal now, the requeued ones wait for the relay, nothing new starts.
-    const second = await reconcileStale(orderStore(db), starter, { olderThanMs: 10 * 60_000, limit: 100 });
-    expect(second).toEqual({ stale: 3, requeued: 2, started: 0, alreadyStarted: 1 });
+    // A start whose entry delete was lost (a crash): the workflow is there, the entry goes now.
+    await outbox.create({ _id: dropped, createdAt: ago(20), publishedAt: ago(20) });
+    // The operator's reconcile also finds the orders stored before the entry carried the publish state.
+    expect(await sweep(true)).toEqual({ stale: 5, requeued: 3, started: 1, alreadyStarted: 1 });
+    expect(await outbox.findById(dropped).lean()).toBeNull();
+    expect((await temporal.client.workflow.getHandle(`order-${legacyDropped}`).describe()).taskQueue).toBe(
+      taskQueue,
+    );
+    // Both now read as the entry says: started (no entry), and pending (back on the list).
+    expect(await orders.findById(legacyDropped).lean<OrderDoc>()).not.toHaveProperty('publishState');
+    expect(await orders.findById(legacyUnlisted).lean<OrderDoc>()).not.toHaveProperty('publishState');
+    expect(await outbox.findById(legacyUnlisted).lean()).toMatchObject({ publishedAt: null, parkedAt: null });
+    const processing = (await store_.page({ status: 'processing' }, { limit: 1000 })).items.map((o) => o._id);
+    expect(processing).toEqual(expect.arrayContaining([dropped, legacyDropped]));
+    for (const id of [waiting, parkedId, young, legacyUnlisted]) expect(processing).not.toContain(id);
+
+    // Again: nothing new starts; the requeued ones wait for the relay.
+    expect(await sweep(true)).toEqual({ stale: 3, requeued: 3, started: 0, alreadyStarted: 0 });
   });
 });

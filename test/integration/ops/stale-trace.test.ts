@@ -16,6 +16,7 @@ import { startTracing } from '../../../core/tracing/setup';
 import { inSpan, ORDER_ID } from '../../../core/tracing/spans';
 import { orderModel, type OrderModel } from '../../../domain/orders/order-model';
 import { orderStore } from '../../../domain/orders/order-store';
+import { outboxModel } from '../../../domain/orders/outbox';
 import { reconcileStale } from '../../../domain/orders/stale';
 import { orderCreatedEvent, storedOrder } from '../../support/order-events';
 
@@ -60,12 +61,11 @@ describe('a stale order started by the sweep', () => {
       ...span.spanContext(),
     }));
     const placed = new Date(Date.now() - 20 * 60_000);
+    // Published, but its order-created was dead-lettered: no workflow, so the sweep starts one.
+    await outboxModel(db).create({ _id: event.orderId, createdAt: placed, publishedAt: placed });
     await orders.create({
       ...storedOrder(event, { requestHash: 'it-stale-trace', createdAt: placed }),
       traceContext: carrier,
-      // Published, but its order-created was dead-lettered: no workflow, so the sweep starts one.
-      publishState: 'published',
-      publishedAt: placed,
     });
 
     // No worker polls this queue: the run only has to be started.

@@ -10,7 +10,12 @@ import { createLogger } from '../../../core/logger';
 import { connectMongo } from '../../../core/mongo/connection';
 import { newOrder, orderModel, type OrderDoc, type OrderModel } from '../../../domain/orders/order-model';
 import { orderStore, type OrderStore } from '../../../domain/orders/order-store';
-import { outboxModel, type OutboxModel } from '../../../domain/orders/outbox';
+import {
+  outboxModel,
+  publishStateOf,
+  type OutboxEntryDoc,
+  type OutboxModel,
+} from '../../../domain/orders/outbox';
 import { priceOrder } from '../../../domain/catalogue/pricing';
 import { connectTemporal } from '../../../core/temporal/connection';
 import { TOPICS } from '../../../contracts/topics';
@@ -70,8 +75,15 @@ afterAll(async () => {
 });
 
 let clock = Date.now();
-/** Inserts pending orders, each created 1 ms after the previous, as the API would. */
-async function insertOrders(count: number, overrides: Partial<OrderDoc> = {}): Promise<OrderDoc[]> {
+/**
+ * Inserts pending orders, each created 1 ms after the previous, as the API would: the outbox entry first, then the
+ * order. `legacy` stores them as before the entry carried the publish state (no entry once published).
+ */
+async function insertOrders(
+  count: number,
+  overrides: Partial<OrderDoc> = {},
+  { entry = true }: { entry?: boolean } = {},
+): Promise<OrderDoc[]> {
   const priced = priceOrder('EUR', [{ sku: 'KB-001', quantity: 1 }]);
   if (!priced.ok) throw new Error('the catalogue lost KB-001');
   const docs = Array.from({ length: count }, (): OrderDoc => {
@@ -92,15 +104,17 @@ async function insertOrders(count: number, overrides: Partial<OrderDoc> = {}): P
       ...overrides,
     };
   });
-  // As the API does: the outbox entry first, then the order.
-  const pending = docs.filter((d) => d.publishState === 'pending');
-  if (pending.length > 0) await outbox.insertMany(pending.map(({ _id, createdAt }) => ({ _id, createdAt })));
+  if (entry) await outbox.insertMany(docs.map(({ _id, createdAt }) => ({ _id, createdAt })));
   await orders.insertMany(docs);
   allOrderIds.push(...docs.map((d) => d._id));
   return docs;
 }
 
 const load = (ids: string[]) => orders.find({ _id: { $in: ids } }).lean<OrderDoc[]>();
+const entryOf = (id: string) => outbox.findById(id).lean<OutboxEntryDoc>();
+/** The order's publish state, as readers derive it from its entry. */
+const stateOf = async (id: string) =>
+  publishStateOf((await orders.findById(id).lean<OrderDoc>())!, await entryOf(id));
 
 interface Received {
   key: string | undefined;
@@ -178,21 +192,25 @@ function expectPublishedOnce(received: Received[], docs: OrderDoc[]): void {
   }
 }
 
-it('publishes pending orders once each, oldest first in batches, and marks them published', async () => {
+it('publishes pending orders once each, oldest first in batches, and marks their entries published', async () => {
   const from = await endOffsets();
-  const [alreadyPublished] = await insertOrders(1, { publishState: 'published', publishedAt: new Date() });
+  // Published and started: no entry.
+  const [alreadyPublished] = await insertOrders(1, {}, { entry: false });
   const pending = await insertOrders(3);
   const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 2 });
 
   expect(await relay.publishPending()).toBe(2);
-  const afterFirst = new Map((await load(pending.map((d) => d._id))).map((d) => [d._id, d.publishState]));
-  expect(pending.map((d) => afterFirst.get(d._id))).toEqual(['published', 'published', 'pending']);
+  const afterFirst = await Promise.all(pending.map((d) => stateOf(d._id)));
+  expect(afterFirst).toEqual(['published', 'published', 'pending']);
   expect(await relay.publishPending()).toBe(1);
   expect(await relay.publishPending()).toBe(0);
 
   for (const doc of await load(pending.map((d) => d._id))) {
-    expect(doc).toMatchObject({ publishState: 'published', lastPublishError: null, publishAttempts: 0 });
-    expect(doc.publishedAt).toBeInstanceOf(Date);
+    // The order itself is not written: its entry carries the state, and waits for the workflow's start.
+    expect(doc).toEqual(pending.find((d) => d._id === doc._id));
+    const entry = await entryOf(doc._id);
+    expect(entry).toMatchObject({ lastPublishError: null, parkedAt: null });
+    expect(entry!.publishedAt).toBeInstanceOf(Date);
   }
 
   const ids = pending.map((d) => d._id);
@@ -218,15 +236,19 @@ it('keeps orders pending while Kafka is unreachable, recording each attempt, and
 
   await expect(failing.publishPending()).rejects.toThrow();
   await expect(failing.publishPending()).rejects.toThrow();
-  for (const doc of await load(pending.map((d) => d._id))) {
-    expect(doc).toMatchObject({ publishState: 'pending', publishAttempts: 2, publishedAt: null });
-    expect(doc.lastPublishError).toEqual(expect.stringMatching(/\S/));
+  for (const { _id } of pending) {
+    expect(await stateOf(_id)).toBe('pending');
+    expect(await entryOf(_id)).toMatchObject({
+      publishAttempts: 2,
+      lastPublishError: expect.stringMatching(/\S/),
+    });
   }
 
   const working = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100 });
   expect(await working.publishPending()).toBe(2);
-  for (const doc of await load(pending.map((d) => d._id))) {
-    expect(doc).toMatchObject({ publishState: 'published', publishAttempts: 2, lastPublishError: null });
+  for (const { _id } of pending) {
+    expect(await stateOf(_id)).toBe('published');
+    expect(await entryOf(_id)).toMatchObject({ publishAttempts: 2, lastPublishError: null });
   }
   expectPublishedOnce(
     await readEvents(
@@ -245,7 +267,7 @@ it('runs passes from start() until stop(), publishing orders accepted meanwhile'
     let state: string | undefined;
     for (const deadline = Date.now() + 30_000; state !== 'published' && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 50));
-      state = (await orders.findById(order!._id).lean<OrderDoc>())?.publishState;
+      state = await stateOf(order!._id);
     }
     expect(state).toBe('published');
   } finally {
@@ -256,14 +278,15 @@ it('runs passes from start() until stop(), publishing orders accepted meanwhile'
   // Stopped: nothing publishes any more.
   const [late] = await insertOrders(1);
   await new Promise((r) => setTimeout(r, 300));
-  expect((await orders.findById(late!._id).lean<OrderDoc>())?.publishState).toBe('pending');
+  expect(await stateOf(late!._id)).toBe('pending');
 });
 
-it('finds pending orders missing from the outbox list by a sweep, and drops entries whose order never came', async () => {
+it('publishes orders stored before the entry carried the publish state, and drops entries with nothing to publish', async () => {
   const from = await endOffsets();
-  // Pending with no entry: an order accepted before the list existed.
-  const [unlisted] = await insertOrders(1);
-  await outbox.deleteOne({ _id: unlisted!._id });
+  // Stored before: pending on the order itself, with its entry.
+  const [legacyPending] = await insertOrders(1, { publishState: 'pending', publishAttempts: 0 });
+  // Published by the relay of before, which marked the order and crashed before deleting the entry.
+  const [legacyPublished] = await insertOrders(1, { publishState: 'published', publishedAt: new Date() });
   // Entries with no order: one old (the API failed between its two writes), one young (the API may be mid-way).
   const orphan = randomUUID();
   const young = randomUUID();
@@ -272,18 +295,41 @@ it('finds pending orders missing from the outbox list by a sweep, and drops entr
     { _id: young, createdAt: new Date() },
   ]);
 
-  const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100, sweepMs: 0 });
+  const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100 });
   while ((await relay.publishPending()) > 0);
 
-  expect((await orders.findById(unlisted!._id).lean<OrderDoc>())?.publishState).toBe('published');
-  expectPublishedOnce(await readEvents(from, [unlisted!._id]), [unlisted!]);
+  expect(await stateOf(legacyPending!._id)).toBe('published');
+  expect(await entryOf(legacyPending!._id)).toMatchObject({ publishedAt: expect.any(Date) });
+  expectPublishedOnce(await readEvents(from, [legacyPending!._id]), [legacyPending!]);
   const left = new Set(
-    (await outbox.find({ _id: { $in: [orphan, young, unlisted!._id] } }).lean()).map(
+    (await outbox.find({ _id: { $in: [orphan, young, legacyPublished!._id] } }).lean()).map(
       (e: { _id: string }) => e._id,
     ),
   );
   expect(left).toEqual(new Set([young]));
+  expect(await stateOf(legacyPublished!._id)).toBe('published');
   await outbox.deleteOne({ _id: young });
+});
+
+it('keeps an entry the API renewed while the relay took it for an orphan', async () => {
+  // The API wrote the entry, then stalled past ORPHAN_AFTER_MS before writing the order.
+  const [late] = await insertOrders(1, { createdAt: new Date(Date.now() - 10 * 60_000) }, { entry: false });
+  await outbox.create({ _id: late!._id, createdAt: new Date(Date.now() - 10 * 60_000) });
+  await orders.deleteOne({ _id: late!._id });
+  const read = await store.nextToPublish(100);
+  expect(read.map((r) => r.order._id)).not.toContain(late!._id);
+  // The relay dropped it as orphaned; the API, stalled that long, writes it again after its order.
+  expect(await entryOf(late!._id)).toBeNull();
+  await orders.create(late!);
+  await store.renewEntry(late!._id);
+  expect(await stateOf(late!._id)).toBe('pending');
+  // An entry renewed between the relay's read and its delete stays: the delete is of the entry as read.
+  const entry = (await entryOf(late!._id))!;
+  await new Promise((r) => setTimeout(r, 5));
+  await store.renewEntry(late!._id);
+  await outbox.deleteOne({ _id: late!._id, createdAt: entry.createdAt });
+  expect(await entryOf(late!._id)).not.toBeNull();
+  await outbox.deleteOne({ _id: late!._id });
 });
 
 it('parks an order that cannot be turned into a valid order-created, and publishes the others in the same pass', async () => {
@@ -295,11 +341,11 @@ it('parks an order that cannot be turned into a valid order-created, and publish
   const relay = new OutboxRelay({ orders: store, producer, logger, pollMs: 50, batchSize: 100 });
 
   expect(await relay.publishPending()).toBe(2);
-  expect(await orders.findById(broken!._id).lean<OrderDoc>()).toMatchObject({
-    publishState: 'parked',
+  expect(await stateOf(broken!._id)).toBe('parked');
+  expect(await entryOf(broken!._id)).toMatchObject({
+    parkedAt: expect.any(Date),
     lastPublishError: expect.stringMatching(/^cannot be turned into a valid order-created: .*currency/),
   });
-  expect(await outbox.findById(broken!._id).lean()).toMatchObject({ parkedAt: expect.any(Date) });
   expect((await store.outboxCounts()).parked).toBeGreaterThanOrEqual(1);
   // Parked, it holds nothing up and is not tried again.
   expect(await relay.publishPending()).toBe(0);
@@ -349,15 +395,12 @@ it('parks an order whose message the broker keeps refusing, after 3 refusals, wh
     const [n3] = await insertOrders(1);
     expect(await relay.publishPending()).toBe(1);
     expect(await relay.publishPending()).toBe(0);
-    const parked = await orders.findById(big!._id).lean<OrderDoc>();
-    expect(parked).toMatchObject({
-      publishState: 'parked',
+    expect(await stateOf(big!._id)).toBe('parked');
+    expect(await entryOf(big!._id)).toMatchObject({
       lastPublishError: expect.stringMatching(/^Kafka refused its order-created 3 times: .*max message size/),
       publishAttempts: 3,
     });
-    for (const id of [n1!._id, n2!._id, n3!._id]) {
-      expect((await orders.findById(id).lean<OrderDoc>())?.publishState).toBe('published');
-    }
+    for (const id of [n1!._id, n2!._id, n3!._id]) expect(await stateOf(id)).toBe('published');
   } finally {
     await admin.deleteTopics({ topics: [small] }).catch(() => undefined);
   }

@@ -44,7 +44,7 @@ class FakeWorld {
   records: OrderStatusUpdate[] = [];
   chargeAttempts = 0;
   chargeBehaviour: 'ok' | 'decline' | 'fail-once' | 'capture-then-lose-response' = 'ok';
-  gates: { reserve?: Promise<void>; publish?: Promise<void> } = {};
+  gates: { reserve?: Promise<void>; publish?: Promise<void>; commit?: Promise<void> } = {};
   /** Per call (1-based), what a step that must happen throws: an outage of Kafka or the order store. */
   outages: {
     publish?: (call: number) => Error | undefined;
@@ -79,6 +79,7 @@ class FakeWorld {
     commitStock: async ({ orderId }: StockRequest) => {
       const failure = this.outages.commit?.(++this.calls.commit);
       if (failure) throw failure;
+      await this.gates.commit;
       this.holds.delete(orderId);
     },
     chargePayment: async (input: ChargeInput) => {
@@ -209,7 +210,14 @@ describe('processOrder workflow', () => {
         events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
       ).toEqual(['chargePayment', 'publishOrderProcessed']);
       const markers = events!.flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
-      expect(markers.filter((m) => m === 'core_local_activity')).toHaveLength(5); // record, validate, reserve, commit, record
+      // validate, reserve, commit, record the outcome: nothing is recorded as the run starts (the starter says
+      // processing, and the store derives it), and OrderStatus is upserted once, with the outcome.
+      expect(markers.filter((m) => m === 'core_local_activity')).toHaveLength(4);
+      const statusUpserts = events!.filter(
+        (e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OrderStatus,
+      );
+      expect(statusUpserts).toHaveLength(1);
+      expect(markers).toContain('core_patch');
       expect(events!.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(3);
     });
     expect(world.stock.get('KB-001')).toBe(8);
@@ -223,7 +231,7 @@ describe('processOrder workflow', () => {
       totalCents: 20700,
       customerId: input.customerId,
     });
-    expect(world.records.map((r) => r.status)).toEqual(['processing', 'completed']);
+    expect(world.records.map((r) => r.status)).toEqual(['completed']);
   });
 
   it('out of stock: rejected, stock untouched, nothing charged', async () => {
@@ -352,7 +360,7 @@ describe('processOrder workflow', () => {
     expect([...world.charges]).toEqual([[input.orderId, 20700]]);
     expect(world.published.map((p) => p.status)).toEqual(['completed']);
     expect(world.holds.size).toBe(0);
-    expect(world.records.map((r) => r.status)).toEqual(['processing', 'completed']);
+    expect(world.records.map((r) => r.status)).toEqual(['completed']);
   });
 
   it('committing the stock failing after the capture still completes the order, announced once', async () => {
@@ -369,6 +377,25 @@ describe('processOrder workflow', () => {
     expect(world.refunds).toEqual([]);
     expect([...world.charges]).toEqual([[input.orderId, 20700]]);
     expect(world.records.at(-1)).toMatchObject({ status: 'completed' });
+  });
+
+  it('records the outcome before it commits the stock, so a committed order is always final', async () => {
+    const world = new FakeWorld();
+    const back = gate();
+    world.gates.commit = back.promise;
+    const input = await run(world, async (input, workflowId) => {
+      const handle = await start(input, workflowId);
+      for (const deadline = Date.now() + 20_000; world.records.length === 0 && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 50));
+      // Completed in the store while the commit still waits: were the run to stall here, no operator retry could
+      // reserve its stock a second time (the holds being the only record of a reservation), and its units stay sold.
+      expect(world.records.map((r) => r.status)).toEqual(['completed']);
+      expect(world.holds.has(input.orderId)).toBe(true);
+      back.open();
+      expect((await handle.result()).status).toBe('completed');
+    });
+    expect(world.holds.has(input.orderId)).toBe(false);
+    expect(world.stock.get('KB-001')).toBe(8);
   });
 
   it('an outage past the completion timeout fails the run without a refund; the retry completes, charged once', async () => {
@@ -422,7 +449,7 @@ describe('processOrder workflow', () => {
       ['failed', 'GatewayUnavailable'],
     ]);
     // Failed at once; the refund that then got through is recorded too.
-    expect(world.records.map((r) => r.status)).toEqual(['processing', 'failed', 'failed']);
+    expect(world.records.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(world.records.at(-1)).toMatchObject({
       status: 'failed',
       steps: ['validated', 'stock-reserved', 'stock-released', 'published', 'payment-refunded'],

@@ -10,7 +10,8 @@ import type {
 } from 'kafkajs';
 import pino from 'pino';
 import { OrderBridge } from '../../../bridge/bridge';
-import type { StoredStatus } from '../../../domain/orders/start-order';
+import type { OrderStatus } from '../../../contracts/events';
+import type { StartStore } from '../../../domain/orders/start-order';
 import type { WorkflowStarter } from '../../../domain/orders/workflow-start';
 import type { ProcessOrderInput } from '../../../contracts/order-workflow';
 import { orderCreatedEvent, orderCreatedMessage, rawMessage } from '../../support/order-events';
@@ -26,9 +27,23 @@ function harness(
   startBehaviour: (orderId: string, attempt: number) => Promise<void>,
   backoff = { initialMs: 1, maxMs: 4 },
   /** What the order store says of an order; every order is stored and in flight unless a test says otherwise. */
-  status: StoredStatus = async () => 'accepted',
+  status: (orderId: string) => Promise<OrderStatus | null> = async () => 'accepted',
+  /** How the delete of an order's outbox entry goes, once its start is done. */
+  deleteEntry: (orderId: string) => Promise<void> = async () => undefined,
 ) {
   const journal: string[] = [];
+  /** Orders whose outbox entry the bridge deleted, in order. */
+  const entriesDeleted: string[] = [];
+  const orders: StartStore = {
+    startState: async (orderId) => {
+      const stored = await status(orderId);
+      return stored === null ? null : { status: stored, legacy: false };
+    },
+    markStarted: async (orderId) => {
+      await deleteEntry(orderId);
+      entriesDeleted.push(orderId);
+    },
+  };
   const dlq: ProducerRecord[] = [];
   let runConfig: ConsumerRunConfig | undefined;
   let running = true;
@@ -72,7 +87,7 @@ function harness(
   const bridge = new OrderBridge({
     kafka,
     client,
-    status,
+    orders,
     logger: pino({ level: 'silent' }),
     groupId: 'unit-bridge',
     partitionsConcurrency: 4,
@@ -95,7 +110,7 @@ function harness(
     return runConfig.eachBatch(payload);
   };
 
-  return { bridge, journal, dlq, attempts, runBatch, runConfig: () => runConfig };
+  return { bridge, journal, dlq, attempts, entriesDeleted, runBatch, runConfig: () => runConfig };
 }
 
 const unavailable = () =>
@@ -145,6 +160,8 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
       deadLettered: 1,
       retried: 0,
     });
+    // Started: their outbox entries are done with.
+    expect(h.entriesDeleted).toEqual([a.orderId, b.orderId]);
   });
 
   it('counts an existing workflow as done', async () => {
@@ -156,6 +173,8 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
     await h.runBatch([orderCreatedMessage(a, '0')]);
     expect(h.journal).toEqual([`start ${a.orderId} #1`, 'resolve 0', `commit ${TOPIC}/${PARTITION}@1`]);
     expect(h.bridge.stats()).toMatchObject({ started: 0, alreadyStarted: 1 });
+    // A start whose entry delete was lost (a crash after the start): deleted now.
+    expect(h.entriesDeleted).toEqual([a.orderId]);
   });
 
   it('starts nothing for an order whose stored outcome is final, whatever Temporal still remembers', async () => {
@@ -181,6 +200,7 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
       deadLettered: 0,
       retried: 0,
     });
+    expect(h.entriesDeleted).toEqual([done.orderId, fresh.orderId]);
   });
 
   it('dead-letters an order-created whose order the store does not have, and starts nothing for it', async () => {
@@ -196,6 +216,41 @@ describe('OrderBridge (fake Kafka and Temporal)', () => {
     expect(h.dlq[0]!.messages[0]!.headers!['dlq-error']).toBe(
       `UnknownOrderError: no order ${stranger.orderId} in the order store`,
     );
+    expect(h.entriesDeleted).toEqual([]);
+  });
+
+  it('commits an offset only once the outbox entry of the started order is deleted, waiting out a store outage', async () => {
+    const a = orderCreatedEvent();
+    let deletes = 0;
+    const h = harness(
+      async (_orderId, attempt) => {
+        if (attempt > 1)
+          throw new WorkflowExecutionAlreadyStartedError(
+            'already started',
+            `order-${a.orderId}`,
+            'processOrder',
+          );
+      },
+      undefined,
+      undefined,
+      async () => {
+        deletes += 1;
+        if (deletes <= 2)
+          throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoNetworkError' });
+      },
+    );
+    await h.bridge.start();
+    await h.runBatch([orderCreatedMessage(a, '5')]);
+    // Started once; the retries find it started and delete the entry then. Nothing is committed before.
+    expect(h.journal).toEqual([
+      `start ${a.orderId} #1`,
+      `start ${a.orderId} #2`,
+      `start ${a.orderId} #3`,
+      'resolve 5',
+      `commit ${TOPIC}/${PARTITION}@6`,
+    ]);
+    expect(h.entriesDeleted).toEqual([a.orderId]);
+    expect(h.bridge.stats()).toMatchObject({ started: 0, alreadyStarted: 1, retried: 2, deadLettered: 0 });
   });
 
   it('waits out an order store that does not answer, then starts the order', async () => {

@@ -28,10 +28,11 @@ describe('processOrderStartOptions', () => {
     expect(options.workflowIdConflictPolicy).toBe(WorkflowIdConflictPolicy.FAIL);
   });
 
-  it('tags the run for the Web UI: customer and "accepted" status, a memo and a one-line summary', () => {
+  it('tags the run for the Web UI: customer and "processing" status, a memo and a one-line summary', () => {
+    // Processing from the run's first moment: the workflow no longer upserts it as it starts.
     expect(options.typedSearchAttributes).toEqual([
       { key: CUSTOMER_ID, value: 'c-42' },
-      { key: ORDER_STATUS, value: 'accepted' },
+      { key: ORDER_STATUS, value: 'processing' },
     ]);
     expect(options.memo).toEqual({
       orderId: event.orderId,
